@@ -1,0 +1,141 @@
+"""The taste domain: what a taste is, what a critique says, and how both become text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+CRITIQUE_DIMENSIONS: tuple[str, ...] = (
+    "palette_tendency",
+    "compositional_style",
+    "emotional_register",
+    "texture_feel",
+    "avoid_list",
+)
+
+DIMENSION_LABELS: dict[str, str] = {
+    "palette_tendency": "Palette",
+    "compositional_style": "Composition",
+    "emotional_register": "Emotional register",
+    "texture_feel": "Texture / medium",
+    "avoid_list": "Avoid-list",
+}
+
+
+def _clean_items(items: list[str]) -> list[str]:
+    return [item.strip() for item in items if item and item.strip()]
+
+
+class TasteProfile(BaseModel):
+    """What a set of reference images shares, in words an image model can follow."""
+
+    principles: list[str] = Field(
+        description="3-5 overarching principles that hold across every reference image"
+    )
+    palette_tendency: str = Field(description="one precise sentence about the shared palette")
+    compositional_style: str = Field(description="one precise sentence about shared composition")
+    emotional_register: str = Field(description="one precise sentence about the shared mood")
+    texture_feel: str = Field(description="one precise sentence about texture and medium")
+    avoid_list: list[str] = Field(description="3-5 things the images never do")
+    # Numeric evidence from the offline measurer; kept so a critic can compare against it.
+    measurements: dict[str, Any] | None = Field(default=None, exclude=False)
+
+    @field_validator("principles")
+    @classmethod
+    def _principles_not_empty(cls, value: list[str]) -> list[str]:
+        cleaned = _clean_items(value)
+        if not cleaned:
+            raise ValueError("a taste profile needs at least one principle")
+        return cleaned
+
+    @field_validator("avoid_list")
+    @classmethod
+    def _clean_avoid(cls, value: list[str]) -> list[str]:
+        return _clean_items(value)
+
+    @field_validator(
+        "palette_tendency", "compositional_style", "emotional_register", "texture_feel"
+    )
+    @classmethod
+    def _sentence_not_blank(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be blank")
+        return value
+
+    def dimension_text(self, dimension: str) -> str:
+        if dimension == "avoid_list":
+            return "; ".join(self.avoid_list)
+        return getattr(self, dimension)
+
+
+class CritiqueResult(BaseModel):
+    """A judge's verdict on one generated image against a taste profile."""
+
+    score: float = Field(ge=0, le=10, description="overall match 0-10")
+    breakdown: dict[str, float] = Field(
+        description="score 0-10 for each of: " + ", ".join(CRITIQUE_DIMENSIONS)
+    )
+    reasoning: str = Field(description="one sentence naming the biggest gap")
+    revised_prompt: str = Field(description="the full prompt to try next")
+
+    @field_validator("breakdown")
+    @classmethod
+    def _exact_dimensions(cls, value: dict[str, float]) -> dict[str, float]:
+        keys = set(value)
+        expected = set(CRITIQUE_DIMENSIONS)
+        if keys != expected:
+            missing = sorted(expected - keys)
+            extra = sorted(keys - expected)
+            raise ValueError(
+                f"breakdown must have exactly {', '.join(CRITIQUE_DIMENSIONS)}"
+                f" (missing: {missing or 'none'}, unexpected: {extra or 'none'})"
+            )
+        for key, score in value.items():
+            if not 0 <= float(score) <= 10:
+                raise ValueError(f"breakdown score for {key} must be within 0-10, got {score}")
+        # Re-key in the declared order so storage and display never depend on model output order.
+        return {dim: float(value[dim]) for dim in CRITIQUE_DIMENSIONS}
+
+    @model_validator(mode="after")
+    def _text_present(self) -> CritiqueResult:
+        if not self.revised_prompt.strip():
+            raise ValueError("revised_prompt must not be blank")
+        return self
+
+    def ordered_breakdown(self) -> list[tuple[str, float]]:
+        return [(dim, self.breakdown[dim]) for dim in CRITIQUE_DIMENSIONS]
+
+
+def failed_critique(prompt: str, reason: str) -> CritiqueResult:
+    """The record of a critic that could not judge: zero everywhere, same prompt next time."""
+    return CritiqueResult(
+        score=0.0,
+        breakdown={dim: 0.0 for dim in CRITIQUE_DIMENSIONS},
+        reasoning=f"Critic failed: {reason}",
+        revised_prompt=prompt,
+    )
+
+
+def initial_prompt(intent: str, profile: TasteProfile) -> str:
+    """The first generation prompt: the user's intent constrained by every profile field."""
+    return (
+        f"{intent.strip()}. "
+        f"Principles: {'; '.join(profile.principles)}. "
+        f"Palette: {profile.palette_tendency} "
+        f"Composition: {profile.compositional_style} "
+        f"Mood: {profile.emotional_register} "
+        f"Texture: {profile.texture_feel} "
+        f"Avoid: {'; '.join(profile.avoid_list)}."
+    )
+
+
+def format_critique(index: int, result: CritiqueResult) -> str:
+    """Human-readable critique; `index` is 0-based, shown 1-based."""
+    lines = [f"Iteration {index + 1}: score {result.score:.1f}/10"]
+    for dim, value in result.ordered_breakdown():
+        lines.append(f"  {DIMENSION_LABELS[dim]:<20} {value:.1f}")
+    lines.append(f"Reasoning: {result.reasoning}")
+    lines.append(f"Revised prompt: {result.revised_prompt}")
+    return "\n".join(lines)
