@@ -187,7 +187,8 @@ def run_iteration(
     seed: int = 0,
 ) -> IterationRecord:
     """Generate and judge `candidates` images for one prompt; keep all, choose the best."""
-    seeds = [seed + index * MAX_CANDIDATES + k for k in range(candidates)]
+    # The same seeds every iteration: the revised prompt is the only thing that changes.
+    seeds = [seed + k for k in range(candidates)]
     if candidates == 1:
         results = [_one_candidate(generator, critic, profile, prompt, intent, seeds[0])]
     else:

@@ -1,0 +1,75 @@
+"""Settings from the environment (and `.env`), with one-sentence errors for bad values."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+DEFAULT_IMAGE_MODEL = "google/gemini-3.1-flash-image-preview"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message is one sentence naming the variable."""
+
+
+def _clean(value: str | None) -> str:
+    if value is None:
+        return ""
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        value = value[1:-1].strip()
+    return value
+
+
+def load_env(path: str | os.PathLike[str] | None = None) -> None:
+    """Read `.env` from the working directory (never overriding the real environment)."""
+    load_dotenv(Path(path) if path else Path.cwd() / ".env", override=False)
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    engine: str  # "offline" | "gateway"
+    base_url: str = ""
+    api_key: str = ""
+    image_model: str = DEFAULT_IMAGE_MODEL
+    vision_model: str = DEFAULT_IMAGE_MODEL
+    timeout_s: float = 120.0
+    max_retries: int = 3
+    images_api: bool = False  # use the images.generate endpoint instead of chat completions
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> EngineSettings:
+        env = dict(os.environ) if env is None else env
+        base_url = _clean(env.get("BASE_URL"))
+        api_key = _clean(env.get("API_KEY"))
+        forced = _clean(env.get("TASTELOOP_ENGINE")).lower()
+        if forced not in ("", "offline", "gateway"):
+            raise ConfigError(f"TASTELOOP_ENGINE must be 'offline' or 'gateway', not {forced!r}.")
+        engine = forced or ("gateway" if base_url and api_key else "offline")
+        if engine == "gateway":
+            if not base_url:
+                raise ConfigError("BASE_URL is not set: the gateway engine needs the endpoint URL.")
+            if not api_key:
+                raise ConfigError("API_KEY is not set: the gateway engine needs a key.")
+        image_model = _clean(env.get("TASTELOOP_IMAGE_MODEL")) or DEFAULT_IMAGE_MODEL
+        vision_model = _clean(env.get("TASTELOOP_VISION_MODEL")) or image_model
+        try:
+            timeout_s = float(_clean(env.get("TASTELOOP_TIMEOUT")) or 120)
+            max_retries = int(_clean(env.get("TASTELOOP_MAX_RETRIES")) or 3)
+        except ValueError as exc:
+            raise ConfigError(
+                f"TASTELOOP_TIMEOUT / TASTELOOP_MAX_RETRIES must be numbers ({exc})."
+            ) from None
+        return cls(
+            engine=engine,
+            base_url=base_url,
+            api_key=api_key,
+            image_model=image_model,
+            vision_model=vision_model,
+            timeout_s=timeout_s,
+            max_retries=max_retries,
+            images_api=_clean(env.get("TASTELOOP_IMAGES_API")).lower() in ("1", "true", "yes"),
+        )

@@ -1,0 +1,285 @@
+"""A measured critic: score an image against the references' measurements and the profile text.
+
+Scoring (documented in docs/offline-engine.md):
+- The image is compared with each reference; the nearest reference (by the weighted total
+  below) is the one it is judged against, because a taste set varies inside and an image
+  belongs to it when it could stand beside one of its members.
+- palette: colour distribution (a*b* and chroma histograms, total-variation distance) and
+  how well the profile's named hex colours are present (ΔE to the image's dominant colours).
+- compositional_style: gradient-orientation histogram plus density, quiet area and symmetry.
+- emotional_register: pleasure/arousal/dominance and contrast.
+- texture_feel: local binary patterns at two radii and the gradient-magnitude histogram.
+- avoid_list: each avoid item with a measurable rule costs points when the image shows it.
+Overall = 0.25 palette + 0.15 composition + 0.05 emotion + 0.45 texture + 0.10 avoid
+(texture and colour distributions are what best separate one taste from another on the
+shared sets; see BENCHMARKS.md for the leave-one-out figures behind these weights).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from tasteloop.engine_types import CallUsage, Critique
+from tasteloop.images import CRITIQUE_SIDE, decode_image
+from tasteloop.offline.avoid_rules import rules_for_text
+from tasteloop.offline.measure import (
+    FEATURE_FLOORS,
+    Measurement,
+    histogram_distance,
+    measure,
+)
+from tasteloop.offline.renderer import ProceduralRenderer
+from tasteloop.offline.taste_set import summarise
+from tasteloop.offline.vocabulary import _HEX, parse_adjustments, parse_hex, set_adjustments
+from tasteloop.taste.profile import (
+    CRITIQUE_DIMENSIONS,
+    DIMENSION_LABELS,
+    CritiqueResult,
+    TasteProfile,
+)
+
+WEIGHTS = {
+    "palette_tendency": 0.25,
+    "compositional_style": 0.15,
+    "emotional_register": 0.05,
+    "texture_feel": 0.45,
+    "avoid_list": 0.10,
+}
+# Distance at which a dimension scores 0; calibrated on the shared reference sets so that a
+# held-out reference typically scores 7-9 against its own set (see bench/critic_ranking.py).
+SCALES = {
+    "palette_tendency": 0.9,
+    "compositional_style": 2.5,
+    "emotional_register": 12.0,
+    "texture_feel": 0.55,
+}
+COVERAGE_SHARE = 0.15
+# < 1 lifts the middle of the scale: a genuine member of a set should pass 8.0.
+CURVE = 0.7
+COMPOSITION_FEATURES = ("edge_density", "negative_space", "symmetry")
+EMOTION_FEATURES = ("pleasure", "arousal", "dominance", "contrast")
+
+# renderer-controllable qualities: (adjustment, feature, feature units per adjustment step)
+# (per-step effects measured on the renderer; see bench/renderer_response.py)
+CONTROLS = (
+    ("detail", "edge_density", 0.015, "compositional_style"),
+    ("grain", "grain", 0.004, "texture_feel"),
+    ("softness", "hf_energy", -0.005, "texture_feel"),
+    ("brushwork", "flat_fraction", -0.05, "texture_feel"),
+    ("lightness", "lightness", 4.0, "palette_tendency"),
+    ("contrast", "lightness_spread", 2.5, "emotional_register"),
+    ("saturation", "chroma", 3.0, "palette_tendency"),
+    ("straightness", "straightness", 0.01, "compositional_style"),
+)
+# how big one step is relative to a noticeable difference, to compare gaps across features
+CONTROL_SCALE = {name: abs(step) / FEATURE_FLOORS[feature] for name, feature, step, _ in CONTROLS}
+GAIN = 0.6
+MAX_STEP = 3
+MAX_ADJUSTMENT = 8
+ADVICE = {
+    "detail": ("more detail and denser marks", "more negative space and fewer marks"),
+    "grain": ("finer film grain", "a cleaner surface with less grain"),
+    "softness": ("crisper edges", "softer, more blended edges"),
+    "brushwork": ("more visible brushwork", "flatter colour areas"),
+    "lightness": ("lighter values", "darker values"),
+    "contrast": ("stronger contrast", "gentler contrast"),
+    "saturation": ("more saturated colour", "more muted colour"),
+    "straightness": ("more straight lines", "more curved movement"),
+}
+
+
+@dataclass
+class Judgement:
+    scores: dict[str, float]
+    overall: float
+    nearest: Measurement
+    image: Measurement
+    details: dict[str, str]
+
+
+def _z_distance(a: Measurement, b: Measurement, names: tuple[str, ...]) -> float:
+    return float(
+        np.sqrt(
+            np.mean([((a.features[n] - b.features[n]) / FEATURE_FLOORS[n]) ** 2 for n in names])
+        )
+    )
+
+
+def _named_colour_coverage(image: Measurement, palette_text: str) -> float | None:
+    """0-1: how well the hex colours the profile names are present in the image."""
+    from tasteloop.offline.measure import srgb_to_lab
+
+    named = _HEX.findall(palette_text)
+    if not named:
+        return None
+    image_labs = np.array([c["lab"] for c in image.palette], dtype=float)
+    weights, distances = [], []
+    for code, pct in named:
+        lab = srgb_to_lab(np.array(parse_hex(code), dtype=float) / 255.0)
+        distances.append(float(np.min(np.linalg.norm(image_labs - lab, axis=1))))
+        weights.append(float(pct) if pct else 10.0)
+    mean_delta = float(np.average(distances, weights=weights))
+    return max(0.0, 1.0 - mean_delta / 40.0)
+
+
+def dimension_distances(image: Measurement, ref: Measurement) -> dict[str, float]:
+    ih, rh = image.histograms, ref.histograms
+    return {
+        "palette_tendency": 0.5 * histogram_distance(ih["ab"], rh["ab"])
+        + 0.5 * histogram_distance(ih["chroma"], rh["chroma"]),
+        "compositional_style": histogram_distance(ih["orientation"], rh["orientation"]) * 2
+        + 0.25 * _z_distance(image, ref, COMPOSITION_FEATURES),
+        "emotional_register": _z_distance(image, ref, EMOTION_FEATURES),
+        "texture_feel": (
+            histogram_distance(ih["lbp1"], rh["lbp1"])
+            + histogram_distance(ih["lbp2"], rh["lbp2"])
+            + histogram_distance(ih["gradient"], rh["gradient"])
+        )
+        / 3,
+    }
+
+
+def _avoid_score(
+    image: Measurement, profile: TasteProfile, summary: dict[str, object]
+) -> tuple[float, list[str]]:
+    stats = summary.get("stats", {})  # type: ignore[union-attr]
+    limits = {str(a["key"]): float(a["limit"]) for a in summary.get("avoid", [])}  # type: ignore[union-attr]
+    violations: list[str] = []
+    for item in profile.avoid_list:
+        for rule in rules_for_text(item):
+            if rule.key in limits:
+                limit = limits[rule.key]
+            elif rule.feature in stats:
+                feature_stats = stats[rule.feature]  # type: ignore[index]
+                limit = rule.limit(feature_stats["min"], feature_stats["max"])
+            else:
+                continue
+            if rule.violated(image.features[rule.feature], limit):
+                violations.append(
+                    f"{item} ({rule.feature} {image.features[rule.feature]:.3g} vs limit {limit:.3g})"
+                )
+                break
+    return max(0.0, 10.0 - 3.5 * len(violations)), violations
+
+
+def _score_from_distance(distance: float, scale: float) -> float:
+    return round(10.0 * max(0.0, 1.0 - distance / scale) ** CURVE, 2)
+
+
+class MeasuredCritic:
+    model = "offline-measured-critic"
+
+    def __init__(self) -> None:
+        self._fallback_cache: dict[str, dict[str, object]] = {}
+
+    def reference_summary(self, profile: TasteProfile) -> dict[str, object]:
+        if profile.measurements and profile.measurements.get("references"):
+            return profile.measurements
+        # A profile with no measurements (typed by hand, or from the gateway without them):
+        # render its own words and judge against that picture of the taste.
+        key = profile.model_dump_json(exclude={"measurements"})
+        if key not in self._fallback_cache:
+            text = " ".join(
+                [
+                    *profile.principles,
+                    profile.palette_tendency,
+                    profile.compositional_style,
+                    profile.emotional_register,
+                    profile.texture_feel,
+                ]
+            )
+            image = ProceduralRenderer(size=512).render(text)
+            self._fallback_cache[key] = summarise([measure(image)])
+        return self._fallback_cache[key]
+
+    def judge(self, image_bytes: bytes, profile: TasteProfile) -> Judgement:
+        summary = self.reference_summary(profile)
+        refs = [Measurement.from_dict(r) for r in summary["references"]]  # type: ignore[union-attr]
+        image = measure(decode_image(image_bytes, max_side=CRITIQUE_SIDE))
+        best: tuple[float, Measurement, dict[str, float]] | None = None
+        for ref in refs:
+            distances = dimension_distances(image, ref)
+            total = sum(WEIGHTS[d] * distances[d] / SCALES[d] for d in distances)
+            if best is None or total < best[0]:
+                best = (total, ref, distances)
+        assert best is not None
+        _, nearest, distances = best
+        scores = {d: _score_from_distance(distances[d], SCALES[d]) for d in distances}
+        coverage = _named_colour_coverage(image, profile.palette_tendency)
+        if coverage is not None:
+            scores["palette_tendency"] = round(
+                (1 - COVERAGE_SHARE) * scores["palette_tendency"] + COVERAGE_SHARE * 10 * coverage,
+                2,
+            )
+        scores["avoid_list"], violations = _avoid_score(image, profile, summary)
+        ordered = {d: scores[d] for d in CRITIQUE_DIMENSIONS}
+        overall = round(sum(WEIGHTS[d] * ordered[d] for d in CRITIQUE_DIMENSIONS), 2)
+        details = {"violations": "; ".join(violations)}
+        return Judgement(ordered, overall, nearest, image, details)
+
+    def critique(self, image: bytes, profile: TasteProfile, prompt: str, intent: str) -> Critique:
+        started = time.perf_counter()
+        judgement = self.judge(image, profile)
+        reasoning = _reasoning(judgement)
+        revised = revise_prompt(prompt, judgement, profile)
+        result = CritiqueResult(
+            score=judgement.overall,
+            breakdown=judgement.scores,
+            reasoning=reasoning,
+            revised_prompt=revised,
+        )
+        usage = CallUsage("critique", self.model, time.perf_counter() - started)
+        return Critique(result=result, usage=(usage,))
+
+
+def _gaps(judgement: Judgement) -> list[tuple[str, float, float, float, str]]:
+    """(adjustment, steps, image value, target value, dimension) for every noticeable gap."""
+    found = []
+    for name, feature, per_step, dimension in CONTROLS:
+        image_value = judgement.image.features[feature]
+        target = judgement.nearest.features[feature]
+        gap = target - image_value
+        if abs(gap) < FEATURE_FLOORS[feature] * 0.5:
+            continue
+        found.append((name, gap / per_step, image_value, target, dimension))
+    return found
+
+
+def _reasoning(judgement: Judgement) -> str:
+    weakest = min(CRITIQUE_DIMENSIONS, key=lambda d: judgement.scores[d])
+    label = DIMENSION_LABELS[weakest].lower()
+    score = judgement.scores[weakest]
+    if weakest == "avoid_list" and judgement.details["violations"]:
+        return (
+            f"The biggest gap is the avoid-list ({score:.1f}/10): the image shows "
+            f"{judgement.details['violations']}."
+        )
+    gaps = sorted(
+        _gaps(judgement), key=lambda g: (g[4] != weakest, -abs(g[1] * CONTROL_SCALE[g[0]]))
+    )
+    if gaps:
+        name, steps, value, target, dimension = gaps[0]
+        advice = ADVICE[name][0 if steps > 0 else 1]
+        link = ":" if dimension == weakest else "; the largest measurable difference is that"
+        return (
+            f"The biggest gap is {label} ({score:.1f}/10){link} {name} measures {value:.3g} "
+            f"against {target:.3g} in the closest reference, so it needs {advice}."
+        )
+    return f"The biggest gap is {label} ({score:.1f}/10), though every measured quality is close."
+
+
+def revise_prompt(prompt: str, judgement: Judgement, profile: TasteProfile) -> str:
+    adjustments = parse_adjustments(prompt)
+    for name, steps, _, _, _ in _gaps(judgement):
+        change = float(np.clip(round(steps * GAIN), -MAX_STEP, MAX_STEP))
+        if change:
+            total = adjustments.get(name, 0) + change
+            adjustments[name] = float(np.clip(total, -MAX_ADJUSTMENT, MAX_ADJUSTMENT))
+    revised = prompt
+    named = _HEX.findall(profile.palette_tendency)
+    if named and not _HEX.search(prompt):
+        revised = f"{prompt.rstrip('. ')}. Palette: {profile.palette_tendency}"
+    return set_adjustments(revised, adjustments)

@@ -1,0 +1,19 @@
+"""The offline engine: measured extractor, procedural renderer, measured critic."""
+
+from __future__ import annotations
+
+from tasteloop.engine_types import Engine
+from tasteloop.offline.critic import MeasuredCritic
+from tasteloop.offline.extractor import MeasuredExtractor
+from tasteloop.offline.renderer import ProceduralRenderer
+
+
+def offline_engine() -> Engine:
+    extractor, generator, critic = MeasuredExtractor(), ProceduralRenderer(), MeasuredCritic()
+    return Engine(
+        name="offline",
+        extractor=extractor,
+        generator=generator,
+        critic=critic,
+        models={"extract": extractor.model, "generate": generator.model, "critique": critic.model},
+    )

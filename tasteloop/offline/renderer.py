@@ -1,0 +1,313 @@
+"""A deterministic procedural painter driven by prompt text (see vocabulary.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import re
+import time
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+
+from tasteloop.engine_types import CallUsage, GeneratedImage
+from tasteloop.offline.vocabulary import RenderSpec, parse_prompt
+
+RGB = tuple[int, int, int]
+
+
+def _rng(prompt: str, seed: int) -> np.random.Generator:
+    # The layout ignores the Adjustments clause, so a critic's adjustment changes the
+    # qualities it names and not the whole picture.
+    layout_text = re.sub(r"\s*Adjustments:[^\n]*$", "", prompt.strip())
+    digest = hashlib.sha256(f"{seed}\x00{layout_text}".encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:8], "big"))
+
+
+def _pick(rng: np.random.Generator, colours: list[tuple[RGB, float]], skip_first: bool) -> RGB:
+    choices = colours[1:] if skip_first and len(colours) > 1 else colours
+    weights = np.array([max(w, 1e-3) for _, w in choices])
+    return choices[int(rng.choice(len(choices), p=weights / weights.sum()))][0]
+
+
+def _jitter(rgb: RGB, rng: np.random.Generator, amount: float) -> RGB:
+    return tuple(int(np.clip(c + rng.normal(0, amount), 0, 255)) for c in rgb)  # type: ignore[return-value]
+
+
+def _focus(spec: RenderSpec, size: int) -> tuple[float, float, float]:
+    """Where shapes gather: (x, y, spread) in pixels."""
+    placements = {
+        "centre": (0.5, 0.5, 0.16),
+        "left": (0.33, 0.5, 0.18),
+        "right": (0.67, 0.5, 0.18),
+        "thirds": (0.36, 0.4, 0.22),
+        "symmetric": (0.5, 0.5, 0.22),
+        "scattered": (0.5, 0.5, 0.6),
+    }
+    fx, fy, spread = placements[spec.placement]
+    spread = spread * (0.6 + spec.density)
+    return fx * size, fy * size, spread * size
+
+
+class ProceduralRenderer:
+    """Paints abstract pictures from prompts; same prompt and seed, same image."""
+
+    model = "offline-procedural-renderer"
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+
+    def generate(self, prompt: str, *, seed: int = 0) -> GeneratedImage:
+        started = time.perf_counter()
+        data = self.render_png(prompt, seed=seed)
+        usage = CallUsage("generate", self.model, time.perf_counter() - started)
+        return GeneratedImage(data=data, mime_type="image/png", usage=(usage,))
+
+    def render_png(self, prompt: str, *, seed: int = 0) -> bytes:
+        out = io.BytesIO()
+        self.render(prompt, seed=seed).save(out, "PNG", compress_level=1)
+        return out.getvalue()
+
+    def render(self, prompt: str, *, seed: int = 0) -> Image.Image:
+        spec = parse_prompt(prompt)
+        rng = _rng(prompt, seed)
+        size = self.size
+        colours = spec.colours
+        if spec.monochrome:
+            colours = [((int(sum(c) / 3),) * 3, w) for c, w in colours]  # type: ignore[misc]
+        colours = sorted(colours, key=lambda cw: -cw[1])
+        image = self._background(spec, colours, rng)
+        draw = ImageDraw.Draw(image)
+        for motif in spec.motifs:
+            getattr(self, f"_motif_{motif}")(draw, spec, colours, rng)
+        if spec.brushwork > 0.02:
+            image = self._brushwork(image, spec, rng)
+        if spec.softness > 0.02:
+            image = image.filter(ImageFilter.GaussianBlur(radius=spec.softness * size / 150))
+        return Image.fromarray(self._finish(np.asarray(image, dtype=np.float32), spec, rng))
+
+    # background ---------------------------------------------------------------------------
+    def _background(
+        self, spec: RenderSpec, colours: list[tuple[RGB, float]], rng: np.random.Generator
+    ) -> Image.Image:
+        size = self.size
+        top = np.array(colours[0][0], dtype=np.float32)
+        second = np.array(colours[1][0] if len(colours) > 1 else colours[0][0], dtype=np.float32)
+        t = np.linspace(0, 1, size, dtype=np.float32)[:, None, None]
+        if "horizon" in spec.motifs:
+            horizon = int(size * (0.55 + rng.uniform(-0.08, 0.08)))
+            sky = top * (1 - t * 0.5) + second * (t * 0.5)
+            canvas = np.repeat(sky, size, axis=1)
+            ground = np.array(colours[2][0] if len(colours) > 2 else second, dtype=np.float32)
+            canvas[horizon:] = ground * 0.85 + canvas[horizon:] * 0.15
+        else:
+            mix = 0.0 if spec.brushwork == 0 else 0.35
+            column = top * (1 - t * mix) + second * (t * mix)
+            canvas = np.repeat(column, size, axis=1)
+        return Image.fromarray(np.clip(canvas, 0, 255).astype(np.uint8))
+
+    # motifs -------------------------------------------------------------------------------
+    def _count(self, spec: RenderSpec, base: int, scale: int) -> int:
+        return max(1, int(base + spec.density * scale))
+
+    def _positions(self, spec: RenderSpec, rng: np.random.Generator, n: int) -> np.ndarray:
+        fx, fy, spread = _focus(spec, self.size)
+        points = np.column_stack([rng.normal(fx, spread, n), rng.normal(fy, spread, n)])
+        if spec.placement == "symmetric":
+            half = points[: (n + 1) // 2]
+            mirrored = half.copy()
+            mirrored[:, 0] = self.size - mirrored[:, 0]
+            points = np.vstack([half, mirrored])[:n]
+        return np.clip(points, -0.05 * self.size, 1.05 * self.size)
+
+    def _motif_circles(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
+        n = self._count(spec, 2, 14)
+        for x, y in self._positions(spec, rng, n):
+            r = self.size * rng.uniform(0.03, 0.16) * (1.2 - spec.density * 0.5)
+            draw.ellipse([x - r, y - r, x + r, y + r], fill=_pick(rng, colours, True))
+
+    def _motif_planes(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
+        n = self._count(spec, 6, 40)
+        for x, y in self._positions(spec, rng, n):
+            r = self.size * rng.uniform(0.05, 0.2) * (1.2 - spec.density * 0.6)
+            fill = _pick(rng, colours, True)
+            if spec.straightness > 0.3:  # ruler-straight: axis-aligned slabs
+                w, h = r * rng.uniform(0.4, 1.6), r * rng.uniform(0.4, 1.6)
+                draw.rectangle([x - w, y - h, x + w, y + h], fill=fill, outline=(20, 20, 20))
+                continue
+            if spec.straightness < -0.2:  # curved facets: a segment of an ellipse
+                start = rng.uniform(0, 2 * math.pi)
+                sweep = rng.uniform(1.5, 4.5)
+                angles = np.linspace(start, start + sweep, 16)
+                squash = rng.uniform(0.4, 1.0)
+                pts = [(x + r * math.cos(a), y + r * squash * math.sin(a)) for a in angles]
+            else:
+                k = int(rng.integers(3, 6))
+                angles = np.sort(rng.uniform(0, 2 * math.pi, k))
+                pts = [(x + r * math.cos(a), y + r * math.sin(a)) for a in angles]
+            draw.polygon(pts, fill=fill, outline=(20, 20, 20))
+
+    def _motif_grid(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
+        size = self.size
+        cells = [(0.0, 0.0, float(size), float(size))]
+        splits = self._count(spec, 4, 18)
+        for _ in range(splits):
+            i = int(rng.integers(len(cells)))
+            x0, y0, x1, y1 = cells.pop(i)
+            if (x1 - x0) > (y1 - y0):
+                cut = rng.uniform(x0 + (x1 - x0) * 0.25, x1 - (x1 - x0) * 0.25)
+                cells += [(x0, y0, cut, y1), (cut, y0, x1, y1)]
+            else:
+                cut = rng.uniform(y0 + (y1 - y0) * 0.25, y1 - (y1 - y0) * 0.25)
+                cells += [(x0, y0, x1, cut), (x0, cut, x1, y1)]
+        line = max(3, int(size * 0.012))
+        for x0, y0, x1, y1 in cells:
+            if rng.uniform() < 0.45:
+                draw.rectangle([x0, y0, x1, y1], fill=_pick(rng, colours, True))
+            draw.rectangle([x0, y0, x1, y1], outline=(15, 15, 15), width=line)
+
+    def _motif_stripes(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
+        n = self._count(spec, 3, 12)
+        angle = 0.0 if spec.straightness >= 0 else rng.uniform(-0.4, 0.4)
+        for _ in range(n):
+            y = rng.uniform(0, self.size)
+            w = self.size * rng.uniform(0.01, 0.05)
+            dy = math.tan(angle) * self.size
+            draw.polygon(
+                [(0, y), (self.size, y + dy), (self.size, y + dy + w), (0, y + w)],
+                fill=_pick(rng, colours, True),
+            )
+
+    def _motif_waves(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
+        n = self._count(spec, 3, 14)
+        xs = np.linspace(0, self.size, 80)
+        for _ in range(n):
+            y0 = rng.uniform(self.size * 0.55, self.size * 0.98)
+            amp = self.size * rng.uniform(0.005, 0.03)
+            freq = rng.uniform(2, 8)
+            phase = rng.uniform(0, 6.3)
+            ys = y0 + amp * np.sin(xs / self.size * freq * 2 * math.pi + phase)
+            draw.line(
+                list(zip(xs, ys, strict=True)),
+                fill=_pick(rng, colours, True),
+                width=max(2, int(self.size * rng.uniform(0.003, 0.012))),
+            )
+
+    def _motif_horizon(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
+        n = self._count(spec, 1, 6)
+        for _ in range(n):
+            x = rng.uniform(0, self.size)
+            h = self.size * rng.uniform(0.05, 0.25)
+            w = self.size * rng.uniform(0.02, 0.1)
+            base = self.size * rng.uniform(0.52, 0.62)
+            draw.polygon(
+                [(x - w, base), (x, base - h), (x + w, base)], fill=_pick(rng, colours, True)
+            )
+
+    def _motif_blobs(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
+        n = self._count(spec, 2, 12)
+        for x, y in self._positions(spec, rng, n):
+            r = self.size * rng.uniform(0.05, 0.18) * (1.2 - spec.density * 0.5)
+            angles = np.linspace(0, 2 * math.pi, 24, endpoint=False)
+            wobble = 1 + 0.25 * np.sin(angles * rng.integers(2, 5) + rng.uniform(0, 6))
+            pts = [
+                (x + r * w * math.cos(a), y + r * w * math.sin(a))
+                for a, w in zip(angles, wobble, strict=True)
+            ]
+            draw.polygon(pts, fill=_pick(rng, colours, True))
+
+    def _motif_lines(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
+        n = self._count(spec, 3, 25)
+        for x, y in self._positions(spec, rng, n):
+            pts = [(x, y)]
+            heading = rng.uniform(0, 2 * math.pi)
+            for _ in range(12):
+                heading += rng.normal(0, 0.3 * (1 - spec.straightness))
+                x += math.cos(heading) * self.size * 0.03
+                y += math.sin(heading) * self.size * 0.03
+                pts.append((x, y))
+            draw.line(pts, fill=_pick(rng, colours, False), width=max(1, int(self.size * 0.004)))
+
+    def _motif_swirls(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
+        n = self._count(spec, 2, 10)
+        for x, y in self._positions(spec, rng, n):
+            r_max = self.size * rng.uniform(0.04, 0.14)
+            turns = rng.uniform(1.5, 3.5)
+            ts = np.linspace(0, turns * 2 * math.pi, 90)
+            rs = r_max * ts / ts[-1]
+            pts = list(zip(x + rs * np.cos(ts), y + rs * np.sin(ts), strict=True))
+            draw.line(pts, fill=_pick(rng, colours, True), width=max(2, int(self.size * 0.008)))
+
+    def _motif_hatching(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
+        dark = min((c for c, _ in colours), key=lambda c: sum(c))
+        clusters = self._count(spec, 3, 14)
+        for x, y in self._positions(spec, rng, clusters):
+            angle = rng.choice([math.pi / 4, -math.pi / 4, 0.0, math.pi / 2]) + rng.normal(0, 0.1)
+            length = self.size * rng.uniform(0.05, 0.15)
+            gap = self.size * rng.uniform(0.006, 0.014)
+            for k in range(int(rng.integers(6, 18))):
+                ox = x + k * gap * math.cos(angle + math.pi / 2)
+                oy = y + k * gap * math.sin(angle + math.pi / 2)
+                dx, dy = math.cos(angle) * length / 2, math.sin(angle) * length / 2
+                draw.line(
+                    [(ox - dx, oy - dy), (ox + dx, oy + dy)],
+                    fill=dark,
+                    width=max(1, int(self.size * 0.0025)),
+                )
+
+    # marks and finish ---------------------------------------------------------------------
+    def _brushwork(
+        self, image: Image.Image, spec: RenderSpec, rng: np.random.Generator
+    ) -> Image.Image:
+        """Short strokes sampled from the picture itself, laid along a flow field."""
+        size = self.size
+        pixels = np.asarray(image)
+        n = int(400 + 5000 * spec.brushwork * (0.4 + spec.density))
+        xs = rng.uniform(0, size, n)
+        ys = rng.uniform(0, size, n)
+        curl = 1 - (spec.straightness + 1) / 2  # 0 straight … 1 curly
+        field = (
+            (np.sin(xs / size * 6 + rng.uniform(0, 6)) + np.cos(ys / size * 5 + rng.uniform(0, 6)))
+            * math.pi
+            * curl
+        )
+        if spec.straightness > 0.3:
+            field = np.round(field / (math.pi / 2)) * (math.pi / 2)
+        angle = field + rng.normal(0, 0.2 + 0.6 * spec.energy, n) * curl
+        length = size * (0.008 + 0.02 * spec.brushwork) * rng.uniform(0.6, 1.4, n)
+        width = max(2, int(size * (0.003 + 0.006 * spec.brushwork)))
+        draw = ImageDraw.Draw(image)
+        ix = np.clip(xs.astype(int), 0, size - 1)
+        iy = np.clip(ys.astype(int), 0, size - 1)
+        base = pixels[iy, ix].astype(np.float32)
+        colours = np.clip(base + rng.normal(0, 18 * spec.brushwork, (n, 3)), 0, 255).astype(int)
+        dx = np.cos(angle) * length / 2
+        dy = np.sin(angle) * length / 2
+        for i in range(n):
+            draw.line(
+                [(xs[i] - dx[i], ys[i] - dy[i]), (xs[i] + dx[i], ys[i] + dy[i])],
+                fill=tuple(colours[i]),
+                width=width,
+            )
+        return image
+
+    def _finish(self, canvas: np.ndarray, spec: RenderSpec, rng: np.random.Generator) -> np.ndarray:
+        canvas /= 255.0
+        luma = canvas @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+        if spec.saturation or spec.monochrome:
+            amount = -1.0 if spec.monochrome else spec.saturation
+            canvas = luma[..., None] + (canvas - luma[..., None]) * (1 + amount)
+        if spec.contrast:
+            mean = float(luma.mean())
+            canvas = (canvas - mean) * (1 + spec.contrast) + mean
+        if spec.lightness:
+            gamma = 2.0 ** (-spec.lightness * 1.5)
+            canvas = np.clip(canvas, 0, 1) ** gamma
+        if spec.grain > 0:
+            size = self.size
+            fine = rng.standard_normal((size, size), dtype=np.float32)
+            coarse = rng.standard_normal((size // 4, size // 4), dtype=np.float32)
+            coarse = np.repeat(np.repeat(coarse, 4, axis=0), 4, axis=1)
+            canvas = canvas + ((fine + coarse) * spec.grain * 0.06)[..., None]
+        return (np.clip(canvas, 0, 1) * 255).astype(np.uint8)

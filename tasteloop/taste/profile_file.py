@@ -1,0 +1,80 @@
+"""The profile file format: a taste profile as JSON with a schema version.
+
+{"format": "tasteloop.profile", "schema_version": 1, "name": "...", "profile": {...},
+ "references": ["data:image/jpeg;base64,...", ...]}   (references optional)
+
+A bare TasteProfile JSON object (as written by `tasteloop extract --out`) is read too.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from tasteloop.taste.profile import TasteProfile
+
+FORMAT = "tasteloop.profile"
+SCHEMA_VERSION = 1
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+class ProfileFileError(ValueError):
+    """The file is not a profile we can use; the message says why."""
+
+
+def profile_document(
+    profile: TasteProfile, name: str, references: list[str] | None = None
+) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "format": FORMAT,
+        "schema_version": SCHEMA_VERSION,
+        "name": name,
+        "profile": profile.model_dump(mode="json"),
+    }
+    if references:
+        document["references"] = references
+    return document
+
+
+def parse_profile_document(data: bytes) -> tuple[TasteProfile, dict[str, Any]]:
+    if len(data) > MAX_FILE_BYTES:
+        raise ProfileFileError(
+            f"the file is {len(data) / 1e6:.1f} MB; profile files are limited to "
+            f"{MAX_FILE_BYTES / 1e6:.0f} MB"
+        )
+    try:
+        document = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProfileFileError(f"this is not a JSON file ({exc})") from None
+    if not isinstance(document, dict):
+        raise ProfileFileError("a profile file must hold a JSON object")
+    if "format" in document or "schema_version" in document:
+        if document.get("format") != FORMAT:
+            raise ProfileFileError(
+                f"unknown format {document.get('format')!r}; expected {FORMAT!r}"
+            )
+        version = document.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise ProfileFileError(
+                f"schema version {version!r} is not supported (this tasteloop reads version "
+                f"{SCHEMA_VERSION})"
+            )
+        body = document.get("profile")
+        if not isinstance(body, dict):
+            raise ProfileFileError("the file has no 'profile' object")
+    else:
+        body, document = document, {}
+    try:
+        return TasteProfile.model_validate(body), document
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'profile'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ProfileFileError(f"the profile is incomplete or invalid ({problems})") from None
+
+
+def read_profile_file(data: bytes) -> TasteProfile:
+    return parse_profile_document(data)[0]

@@ -1,0 +1,155 @@
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from tasteloop.cli import main
+from tests.imagefactory import png_bytes
+from tests.refsets import set_dir
+
+
+@pytest.fixture
+def runner(monkeypatch):
+    monkeypatch.setenv("TASTELOOP_ENGINE", "offline")
+    return CliRunner()
+
+
+def test_extract_prints_and_writes_profile(runner, tmp_path):
+    out = tmp_path / "profile.json"
+    result = runner.invoke(
+        main, ["extract", str(set_dir("geometric-abstraction")), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Principles:" in result.output and "Palette:" in result.output
+    data = json.loads(out.read_text())
+    assert data["principles"] and data["measurements"]["references"]
+
+
+def test_run_writes_every_iteration_and_run_json(runner, tmp_path):
+    out = tmp_path / "run"
+    result = runner.invoke(
+        main,
+        [
+            "run",
+            "--refs",
+            str(set_dir("van-gogh-swirling-landscapes")),
+            "--intent",
+            "a harbour at dusk",
+            "--out",
+            str(out),
+            "--max-iterations",
+            "2",
+            "--threshold",
+            "9.9",
+            "--gate-low",
+            "9.8",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    run = json.loads((out / "run.json").read_text())
+    assert run["engine"] == "offline" and run["intent"] == "a harbour at dusk"
+    assert len(run["iterations"]) == 2
+    first = run["iterations"][0]
+    assert [d for d, _ in first["breakdown"]] == [
+        "palette_tendency",
+        "compositional_style",
+        "emotional_register",
+        "texture_feel",
+        "avoid_list",
+    ]
+    assert (out / first["image"]).exists()
+    assert first["generate_seconds"] > 0 and first["critique_seconds"] > 0
+    assert run["iterations"][1]["prompt"] == first["revised_prompt"]
+    assert run["result"]["outcome"] == "max_iterations"
+    assert (out / "final.png").exists()
+
+
+def test_run_with_profile_file_and_gate_stop(runner, tmp_path):
+    profile = tmp_path / "p.json"
+    runner.invoke(
+        main, ["extract", str(set_dir("monochrome-ink-and-etching")), "--out", str(profile)]
+    )
+    out = tmp_path / "run"
+    result = runner.invoke(
+        main,
+        [
+            "run",
+            "--profile",
+            str(profile),
+            "--intent",
+            "a pier",
+            "--out",
+            str(out),
+            "--threshold",
+            "9.9",
+            "--gate-low",
+            "0.1",
+            "--gate",
+            "stop",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    run = json.loads((out / "run.json").read_text())
+    assert run["result"]["outcome"] == "paused" and len(run["iterations"]) == 1
+
+
+@pytest.mark.parametrize("count", [2, 6])
+def test_run_rejects_wrong_image_count(runner, tmp_path, count):
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    for i in range(count):
+        (refs / f"{i}.png").write_bytes(png_bytes())
+    result = runner.invoke(
+        main, ["run", "--refs", str(refs), "--intent", "x", "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code != 0
+    assert f"3 to 5 reference images; found {count}" in result.output
+
+
+def test_run_rejects_missing_dir(runner, tmp_path):
+    result = runner.invoke(
+        main,
+        ["run", "--refs", str(tmp_path / "nope"), "--intent", "x", "--out", str(tmp_path / "o")],
+    )
+    assert result.exit_code != 0 and "not a folder" in result.output
+
+
+def test_run_rejects_unreadable_image(runner, tmp_path):
+    refs = tmp_path / "refs"
+    shutil.copytree(set_dir("geometric-abstraction"), refs)
+    (refs / "zz_broken.png").write_text("not really a png")
+    result = runner.invoke(
+        main, ["run", "--refs", str(refs), "--intent", "x", "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code != 0
+    assert "zz_broken.png" in result.output and "not an image" in result.output
+
+
+def test_run_rejects_bad_thresholds(runner, tmp_path):
+    result = runner.invoke(
+        main,
+        [
+            "run",
+            "--refs",
+            str(set_dir("geometric-abstraction")),
+            "--intent",
+            "x",
+            "--out",
+            str(tmp_path / "o"),
+            "--threshold",
+            "6",
+            "--gate-low",
+            "7",
+        ],
+    )
+    assert result.exit_code != 0 and "lower than the convergence threshold" in result.output
+
+
+def test_gateway_without_key_is_one_sentence(runner, monkeypatch, tmp_path):
+    monkeypatch.setenv("TASTELOOP_ENGINE", "gateway")
+    monkeypatch.delenv("API_KEY", raising=False)
+    monkeypatch.setenv("BASE_URL", "http://127.0.0.1:9")
+    result = runner.invoke(main, ["extract", str(set_dir("geometric-abstraction"))])
+    assert result.exit_code != 0
+    assert "API_KEY is not set" in result.output and "Traceback" not in result.output

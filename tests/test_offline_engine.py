@@ -1,0 +1,190 @@
+import io
+import math
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from tasteloop.offline.critic import MeasuredCritic
+from tasteloop.offline.extractor import MeasuredExtractor
+from tasteloop.offline.measure import measure
+from tasteloop.offline.renderer import ProceduralRenderer
+from tasteloop.offline.vocabulary import parse_adjustments, parse_prompt, set_adjustments
+from tasteloop.taste.profile import CRITIQUE_DIMENSIONS
+from tests.refsets import load_set
+
+
+def png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def disc(centre=(128, 128), size=256, radius=50) -> Image.Image:
+    image = Image.new("RGB", (size, size), (240, 240, 240))
+    x, y = centre
+    ImageDraw.Draw(image).ellipse(
+        [x - radius, y - radius, x + radius, y + radius], fill=(20, 20, 20)
+    )
+    return image
+
+
+# measurement sanity -----------------------------------------------------------------------
+def test_pure_red_has_red_palette_and_no_grain():
+    m = measure(Image.new("RGB", (200, 200), (255, 0, 0)))
+    assert m.palette[0]["hex"] == "#ff0000"
+    assert m.palette[0]["weight"] == pytest.approx(1.0)
+    assert m.features["grain"] == pytest.approx(0.0, abs=1e-6)
+    assert m.features["chroma"] > 80
+    assert m.features["warmth"] == pytest.approx(1.0)
+
+
+def test_noise_raises_grain():
+    rng = np.random.default_rng(1)
+    flat = np.full((256, 256, 3), 128.0)
+    noisy = np.clip(flat + rng.normal(0, 20, flat.shape), 0, 255).astype(np.uint8)
+    assert measure(Image.fromarray(noisy)).features["grain"] > 0.03
+    assert measure(Image.fromarray(flat.astype(np.uint8))).features["grain"] < 0.001
+
+
+def test_centred_disc_has_centred_mass_and_off_centre_disc_does_not():
+    centred = measure(disc()).features
+    assert centred["mass_x"] == pytest.approx(0.5, abs=0.03)
+    assert centred["mass_y"] == pytest.approx(0.5, abs=0.03)
+    assert centred["symmetry"] > 0.95
+    left = measure(disc(centre=(60, 128))).features
+    assert left["mass_x"] < 0.4
+    assert left["symmetry"] < centred["symmetry"]
+
+
+def test_grey_image_is_cool_neutral_and_fully_grey():
+    m = measure(Image.new("RGB", (64, 64), (100, 100, 100))).features
+    assert m["grey_fraction"] == 1.0 and m["chroma"] < 1
+
+
+def test_stripes_are_straight_and_circles_are_not():
+    stripes = Image.new("RGB", (256, 256), "white")
+    draw = ImageDraw.Draw(stripes)
+    for x in range(0, 256, 16):
+        draw.rectangle([x, 0, x + 7, 255], fill="black")
+    rings = Image.new("RGB", (256, 256), "white")
+    draw = ImageDraw.Draw(rings)
+    for r in range(10, 128, 12):
+        draw.ellipse([128 - r, 128 - r, 128 + r, 128 + r], outline="black", width=4)
+    straight = measure(stripes).features["straightness"]
+    assert straight > 0.9
+    # pixel staircases bias rasterised circles towards the axes, but far less than stripes
+    assert measure(rings).features["straightness"] < straight - 0.3
+
+
+# vocabulary -------------------------------------------------------------------------------
+def test_vocabulary_reads_colours_composition_texture_mood_and_motifs():
+    spec = parse_prompt(
+        "A harbour at dusk, #8a5a44 (60%) and navy, centred, sparse negative space, "
+        "heavy grain, blurred, painterly, calm, dark, circles and waves"
+    )
+    assert spec.colours[0] == ((0x8A, 0x5A, 0x44), 60.0)
+    assert ((0, 0, 128), 10.0) in spec.colours
+    assert spec.placement == "centre"
+    assert spec.density < 0.5
+    assert spec.grain == 0.7 and spec.softness == 0.75 and spec.brushwork == 0.6
+    assert spec.energy < 0.5 and spec.lightness < 0
+    assert {"circles", "waves", "horizon"} <= set(spec.motifs)
+
+
+def test_unknown_words_are_ignored():
+    assert parse_prompt("zxqv blorp wibble") == parse_prompt("")
+
+
+def test_avoid_clause_and_negations_are_not_painted():
+    spec = parse_prompt("a field. Avoid: film grain; grids; monochrome. Never smooth.")
+    assert spec.grain == 0.1  # the default, not "grain" or "smooth"
+    assert "grid" not in spec.motifs
+    assert spec.monochrome is False
+
+
+def test_adjustments_round_trip():
+    prompt = set_adjustments("a field.", {"detail": 2, "grain": -1.5})
+    assert prompt == "a field. Adjustments: detail +2, grain -1.5."
+    assert parse_adjustments(prompt) == {"detail": 2.0, "grain": -1.5}
+    rewritten = set_adjustments(prompt, {"detail": 3})
+    assert rewritten.count("Adjustments:") == 1 and parse_adjustments(rewritten) == {"detail": 3.0}
+    assert parse_prompt(rewritten).density > parse_prompt("a field.").density
+
+
+# renderer ---------------------------------------------------------------------------------
+def test_render_is_deterministic_and_seed_sensitive():
+    renderer = ProceduralRenderer(size=256)
+    a = renderer.render_png("circles, #ff0000, #0000ff", seed=1)
+    assert a == renderer.render_png("circles, #ff0000, #0000ff", seed=1)
+    assert a != renderer.render_png("circles, #ff0000, #0000ff", seed=2)
+
+
+def test_default_output_is_1024_png():
+    image = ProceduralRenderer().generate("stripes", seed=0)
+    assert image.mime_type == "image/png"
+    assert Image.open(io.BytesIO(image.data)).size == (1024, 1024)
+
+
+def test_renderer_follows_palette_and_grain_words():
+    renderer = ProceduralRenderer(size=256)
+    red = measure(renderer.render("flat colour, #d01010 (90%) #300000 (10%), smooth, crisp"))
+    assert red.features["warmth"] > 0.8 and red.features["chroma"] > 40
+    grainy = measure(renderer.render("#808080 (100%), flat colour, heavy grain, crisp"))
+    clean = measure(renderer.render("#808080 (100%), flat colour, smooth, crisp"))
+    assert grainy.features["grain"] > clean.features["grain"] + 0.005
+
+
+# extractor and critic on real sets --------------------------------------------------------
+def test_extractor_profile_is_specific_and_measured():
+    profile = MeasuredExtractor().extract(load_set("monochrome-ink-and-etching")).profile
+    assert "#" in profile.palette_tendency and "%" in profile.palette_tendency
+    assert "monochrome" in profile.palette_tendency
+    assert 3 <= len(profile.avoid_list) <= 5 and 3 <= len(profile.principles) <= 5
+    assert "neon" not in profile.palette_tendency
+    assert len(profile.measurements["references"]) == 4
+
+
+def test_critic_prefers_a_held_out_member_over_a_foreign_image():
+    etchings = load_set("monochrome-ink-and-etching")
+    vivid = load_set("expressionist-vivid-color")
+    profile = MeasuredExtractor().extract(etchings[:3]).profile
+    critic = MeasuredCritic()
+    own = critic.critique(etchings[3], profile, "p", "i").result
+    foreign = critic.critique(vivid[0], profile, "p", "i").result
+    assert own.score > foreign.score
+    assert list(own.breakdown) == list(CRITIQUE_DIMENSIONS)
+    assert foreign.reasoning.startswith("The biggest gap is")
+    assert foreign.revised_prompt.startswith("p")
+
+
+def test_critic_penalises_an_avoided_trait():
+    etchings = load_set("monochrome-ink-and-etching")
+    profile = MeasuredExtractor().extract(etchings).profile
+    assert any("colour" in item for item in profile.avoid_list)
+    neon = png(ProceduralRenderer(size=256).render("#ff00ff (50%) #00ff00 (50%) circles"))
+    result = MeasuredCritic().critique(neon, profile, "p", "i").result
+    assert result.breakdown["avoid_list"] < 10
+
+
+def test_critic_works_for_an_edited_profile_without_measurements():
+    profile = MeasuredExtractor().extract(load_set("van-gogh-swirling-landscapes")).profile
+    edited = profile.model_copy(update={"measurements": None, "palette_tendency": "#ff0000 (100%)"})
+    red = png(ProceduralRenderer(size=256).render("#ff0000 (100%) flat colour"))
+    blue = png(ProceduralRenderer(size=256).render("#0000ff (100%) flat colour"))
+    critic = MeasuredCritic()
+    assert (
+        critic.critique(red, edited, "p", "i").result.breakdown["palette_tendency"]
+        > critic.critique(blue, edited, "p", "i").result.breakdown["palette_tendency"]
+    )
+
+
+def test_revised_prompt_moves_towards_the_references():
+    profile = MeasuredExtractor().extract(load_set("van-gogh-swirling-landscapes")).profile
+    prompt = "a quiet harbour, #b9c5bd (50%) #2a3130 (50%), flat colour, sparse"
+    image = ProceduralRenderer(size=512).generate(prompt).data
+    revised = MeasuredCritic().critique(image, profile, prompt, "a quiet harbour").result
+    adjustments = parse_adjustments(revised.revised_prompt)
+    assert adjustments.get("detail", 0) > 0  # van Gogh is dense; the image is sparse
+    assert revised.revised_prompt.startswith("a quiet harbour")
+    assert not math.isnan(revised.score)
