@@ -1,0 +1,144 @@
+"""One factory for the gateway clients, plus the retry policy and per-call usage records."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import instructor
+import openai
+
+from tasteloop.config import EngineSettings
+from tasteloop.engine_types import CallUsage
+
+T = TypeVar("T")
+
+
+class GatewayError(RuntimeError):
+    """A gateway call failed for good; the message says what happened and whether to retry."""
+
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class TransientError(RuntimeError):
+    """A fault worth retrying that the SDK does not classify (e.g. a reply with no image)."""
+
+
+@dataclass(frozen=True)
+class GatewayClients:
+    raw: openai.OpenAI
+    structured: instructor.Instructor
+    settings: EngineSettings
+
+
+def make_clients(settings: EngineSettings) -> GatewayClients:
+    # The SDK's own retries are off: `call_with_retries` decides, so every attempt is seen.
+    raw = openai.OpenAI(
+        base_url=settings.base_url,
+        api_key=settings.api_key,
+        timeout=settings.timeout_s,
+        max_retries=0,
+    )
+    # JSON mode: many gateways lack function calling but honour response_format.
+    structured = instructor.from_openai(raw, mode=instructor.Mode.JSON)
+    return GatewayClients(raw=raw, structured=structured, settings=settings)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and what caused it (instructor and the SDK both wrap errors)."""
+    found: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in found:
+        found.append(current)
+        current = getattr(current, "__cause__", None) or getattr(current, "last_exception", None)
+    return found
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The most specific error worth reporting: the first openai error in the chain."""
+    chain = _chain(exc)
+    for item in chain:
+        if isinstance(item, openai.OpenAIError):
+            return item
+    return chain[-1]
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if not headers:
+        return None
+    value = headers.get("retry-after")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def is_retryable(exc: BaseException) -> bool:
+    if isinstance(exc, TransientError):
+        return True
+    cause = _root_cause(exc)
+    if isinstance(cause, openai.APIStatusError):
+        return cause.status_code == 429 or cause.status_code >= 500 or cause.status_code == 408
+    return isinstance(cause, openai.APIConnectionError | openai.APITimeoutError | TimeoutError)
+
+
+def describe_error(exc: BaseException) -> str:
+    if isinstance(exc, TransientError):
+        return str(exc)
+    cause = _root_cause(exc)
+    if isinstance(cause, openai.APITimeoutError):
+        return "the gateway did not answer in time"
+    if isinstance(cause, openai.APIConnectionError):
+        return "the gateway could not be reached"
+    if isinstance(cause, openai.APIStatusError):
+        body = str(getattr(cause, "body", "") or cause.message)[:300]
+        return f"the gateway answered HTTP {cause.status_code}: {body}"
+    return f"{type(cause).__name__}: {cause}"[:500]
+
+
+def call_with_retries(
+    fn: Callable[[], T],
+    *,
+    attempts: int,
+    what: str,
+    base_delay: float = 0.5,
+    max_delay: float = 20.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Retry 429 (honouring Retry-After), 408, 5xx, connection errors and timeouts."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return fn()
+        except Exception as exc:  # noqa: BLE001 - classified below
+            retryable = is_retryable(exc)
+            if not retryable or attempt == attempts:
+                tries = f" after {attempt} attempts" if attempt > 1 else ""
+                raise GatewayError(
+                    f"{what} failed{tries}: {describe_error(exc)}", retryable=retryable
+                ) from exc
+            delay = _retry_after(_root_cause(exc))
+            if delay is None:
+                delay = min(max_delay, base_delay * 2 ** (attempt - 1)) * (0.5 + random.random())
+            sleep(min(delay, max_delay))
+    raise AssertionError("unreachable")
+
+
+def usage_from_completion(role: str, model: str, latency: float, completion: Any) -> CallUsage:
+    usage = getattr(completion, "usage", None)
+    prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
+    completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
+    cost = None
+    extra = getattr(usage, "model_extra", None) or {}
+    if isinstance(extra, dict) and extra.get("cost") is not None:
+        try:
+            cost = float(extra["cost"])
+        except (TypeError, ValueError):
+            cost = None
+    return CallUsage(role, model, latency, prompt_tokens, completion_tokens, cost)

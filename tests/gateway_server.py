@@ -1,0 +1,324 @@
+"""A local OpenAI-compatible gateway on 127.0.0.1 for tests and benchmarks.
+
+Speaks chat completions (text, vision, image output) and images.generate over real HTTP,
+backed by the offline engine so images are real and JSON is coherent. It records every
+request, can answer with each image shape seen in the wild, can be scripted to fail in each
+way a provider fails, and can add latency per role.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import re
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from tasteloop.offline.critic import MeasuredCritic
+from tasteloop.offline.extractor import MeasuredExtractor
+from tasteloop.offline.renderer import ProceduralRenderer
+from tasteloop.taste.profile import TasteProfile
+
+IMAGE_SHAPES = ("images", "content_parts", "data_url_text", "markdown", "http_url")
+FAULTS = ("500", "429", "400", "hang", "malformed", "missing_field", "out_of_range", "no_image")
+_DATA_URL = re.compile(r"data:image/[a-z]+;base64,([A-Za-z0-9+/=]+)")
+
+
+@dataclass
+class Recorded:
+    path: str
+    role: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+    @property
+    def text(self) -> str:
+        out = []
+        for message in self.body.get("messages", []):
+            content = message.get("content")
+            if isinstance(content, str):
+                out.append(content)
+            elif isinstance(content, list):
+                out += [p.get("text", "") for p in content if p.get("type") == "text"]
+        return "\n".join(out)
+
+    @property
+    def image_urls(self) -> list[str]:
+        urls = []
+        for message in self.body.get("messages", []):
+            content = message.get("content")
+            if isinstance(content, list):
+                urls += [p["image_url"]["url"] for p in content if p.get("type") == "image_url"]
+        return urls
+
+
+@dataclass
+class FakeGateway:
+    image_shape: str = "images"
+    render_size: int = 512
+    latency: dict[str, float] = field(default_factory=dict)  # role -> seconds
+    hang_seconds: float = 5.0
+    fault_rate: float = 0.0
+    random_faults: tuple[str, ...] = FAULTS
+    seed: int = 0
+    requests: list[Recorded] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._scripted: deque[tuple[str | None, str]] = deque()
+        self._files: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+        self._rng = random.Random(self.seed)
+        self._renderer = ProceduralRenderer(size=self.render_size)
+        self._extractor = MeasuredExtractor()
+        self._critic = MeasuredCritic()
+        self._server: ThreadingHTTPServer | None = None
+
+    # control ------------------------------------------------------------------------------
+    def fail_next(self, kind: str, role: str | None = None, times: int = 1) -> None:
+        assert kind in FAULTS, kind
+        with self._lock:
+            for _ in range(times):
+                self._scripted.append((role, kind))
+
+    def start(self) -> FakeGateway:
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                name = self.path.rsplit("/", 1)[-1]
+                data = gateway._files.get(name)
+                if data is None:
+                    self._send(404, {"error": {"message": "no such file"}})
+                    return
+                self._send_bytes(200, data, "image/png")
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("content-length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                headers_in = {k.lower(): v for k, v in self.headers.items()}
+                status, payload, headers = gateway._handle(self.path, body, headers_in)
+                self._send(status, payload, headers)
+
+            def _send(
+                self, status: int, payload: Any, headers: dict[str, str] | None = None
+            ) -> None:
+                raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+                self._send_bytes(status, raw, "application/json", headers)
+
+            def _send_bytes(
+                self, status: int, raw: bytes, ctype: str, headers: dict[str, str] | None = None
+            ) -> None:
+                try:
+                    self.send_response(status)
+                    self.send_header("content-type", ctype)
+                    self.send_header("content-length", str(len(raw)))
+                    for key, value in (headers or {}).items():
+                        self.send_header(key, value)
+                    self.end_headers()
+                    self.wfile.write(raw)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout test)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return self._server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def calls(self, role: str) -> list[Recorded]:
+        return [r for r in self.requests if r.role == role]
+
+    # behaviour ----------------------------------------------------------------------------
+    def _role(self, path: str, body: dict[str, Any]) -> str:
+        if path.endswith("/images/generations"):
+            return "generate"
+        if "image" in (body.get("modalities") or []):
+            return "generate"
+        text = json.dumps(body.get("messages", []))
+        if "TASK: EXTRACT" in text:
+            return "extract"
+        if "TASK: CRITIQUE" in text:
+            return "critique"
+        return "chat"
+
+    def _next_fault(self, role: str) -> str | None:
+        with self._lock:
+            for i, (wanted, kind) in enumerate(self._scripted):
+                if wanted in (None, role):
+                    del self._scripted[i]
+                    return kind
+            if self.fault_rate and self._rng.random() < self.fault_rate:
+                kinds = [
+                    k
+                    for k in self.random_faults
+                    if k not in ("no_image", "400") or role == "generate"
+                ]
+                return self._rng.choice(kinds)
+        return None
+
+    def _handle(self, path: str, body: dict[str, Any], headers: dict[str, str]):
+        role = self._role(path, body)
+        with self._lock:
+            self.requests.append(Recorded(path, role, body, headers))
+        delay = self.latency.get(role, 0.0)
+        if delay:
+            time.sleep(delay)
+        fault = self._next_fault(role)
+        if fault == "500":
+            return 500, {"error": {"message": "upstream exploded", "type": "server_error"}}, {}
+        if fault == "429":
+            return (
+                429,
+                {"error": {"message": "slow down", "type": "rate_limit"}},
+                {"retry-after": "0"},
+            )
+        if fault == "400":
+            return 400, {"error": {"message": "bad request: unknown model", "type": "invalid"}}, {}
+        if fault == "hang":
+            time.sleep(self.hang_seconds)
+        if path.endswith("/images/generations"):
+            return 200, self._images_response(body, fault), {}
+        if role == "generate":
+            return 200, self._generation(body, fault), {}
+        if role == "extract":
+            return 200, self._json_reply(body, self._extraction(body), fault), {}
+        if role == "critique":
+            return 200, self._json_reply(body, self._critique(body), fault), {}
+        return 200, self._completion(body, "ok"), {}
+
+    @staticmethod
+    def _usage(body: dict[str, Any], reply: str) -> dict[str, Any]:
+        prompt_tokens = len(json.dumps(body.get("messages", []))) // 40 + 10
+        completion_tokens = len(reply) // 4 + 1
+        return {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+            "cost": round((prompt_tokens + 4 * completion_tokens) * 1e-6, 8),
+        }
+
+    def _completion(
+        self, body: dict[str, Any], content: Any, **message_extra: Any
+    ) -> dict[str, Any]:
+        return {
+            "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model", "test-model"),
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": content, **message_extra},
+                }
+            ],
+            "usage": self._usage(
+                body, content if isinstance(content, str) else json.dumps(content)
+            ),
+        }
+
+    def _json_reply(self, body: dict[str, Any], payload: dict[str, Any], fault: str | None):
+        if fault == "malformed":
+            return self._completion(body, '{"score": 7.5, "breakdown": {"palette_tendency": ')
+        if fault == "missing_field":
+            payload = dict(payload)
+            payload.pop("revised_prompt", None)
+            payload.pop("principles", None)
+        if fault == "out_of_range":
+            payload = dict(payload)
+            if "score" in payload:
+                payload["score"] = 14.0
+            else:
+                payload["principles"] = []
+        return self._completion(body, json.dumps(payload))
+
+    def _extraction(self, body: dict[str, Any]) -> dict[str, Any]:
+        images = [
+            base64.b64decode(_DATA_URL.match(u).group(1))
+            for u in Recorded("", "", body, {}).image_urls
+        ]
+        profile = self._extractor.extract(images).profile
+        return profile.model_dump(exclude={"measurements"})
+
+    def _critique(self, body: dict[str, Any]) -> dict[str, Any]:
+        recorded = Recorded("", "", body, {})
+        text = recorded.text
+        profile_json = re.search(r"Taste profile \(JSON\): (\{.*?\})\n", text).group(1)
+        prompt = re.search(r"The prompt that produced the image: (.*)\n", text).group(1)
+        intent = re.search(r"The user's intent: (.*)\n", text).group(1)
+        image = base64.b64decode(_DATA_URL.match(recorded.image_urls[0]).group(1))
+        profile = TasteProfile.model_validate_json(profile_json)
+        return self._critic.critique(image, profile, prompt, intent).result.model_dump()
+
+    def _render(self, body: dict[str, Any]) -> bytes:
+        if "prompt" in body:
+            prompt = body["prompt"]
+        else:
+            prompt = Recorded("", "", body, {}).text
+        return self._renderer.render_png(prompt, seed=int(body.get("seed") or 0))
+
+    def _generation(self, body: dict[str, Any], fault: str | None) -> dict[str, Any]:
+        if fault == "no_image":
+            return self._completion(body, "I can't draw that right now, sorry.")
+        data = self._render(body)
+        b64 = base64.b64encode(data).decode()
+        url = f"data:image/png;base64,{b64}"
+        shape = self.image_shape
+        if shape == "images":
+            return self._completion(
+                body,
+                "Here is your image.",
+                images=[{"type": "image_url", "image_url": {"url": url}}],
+            )
+        if shape == "content_parts":
+            return self._completion(
+                body,
+                [
+                    {"type": "text", "text": "Here you go."},
+                    {"type": "image_url", "image_url": {"url": url}},
+                ],
+            )
+        if shape == "data_url_text":
+            return self._completion(body, f"Here is the picture: {url}")
+        if shape == "markdown":
+            return self._completion(body, f"![generated]({url})")
+        if shape == "http_url":
+            name = f"{uuid.uuid4().hex}.png"
+            self._files[name] = data
+            return self._completion(
+                body, f"![generated](http://127.0.0.1:{self.port}/files/{name})"
+            )
+        raise AssertionError(shape)
+
+    def _images_response(self, body: dict[str, Any], fault: str | None) -> dict[str, Any]:
+        if fault == "no_image":
+            return {"created": int(time.time()), "data": []}
+        data = self._render(body)
+        return {
+            "created": int(time.time()),
+            "data": [{"b64_json": base64.b64encode(data).decode()}],
+        }
