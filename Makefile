@@ -7,7 +7,7 @@ setup:
 	@scripts/bootstrap.sh
 
 run: setup
-	@$(PY) -m tasteloop.cli serve
+	@$(PY) -m webapp.serve
 
 test: setup
 	@$(PY) -m pytest

@@ -62,6 +62,8 @@ def decode_image(
         raise ImageError(
             f"the image has too many pixels (limit {max_pixels / 1e6:.0f} megapixels)", name
         ) from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageError(f"the image is truncated or corrupt ({exc})", name) from None
     width, height = image.size
     if width * height > max_pixels:
         raise ImageError(

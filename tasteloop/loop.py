@@ -28,6 +28,22 @@ class GateDecision(StrEnum):
     PAUSE = "pause"
 
 
+class Verdict(StrEnum):
+    """What a score means under the settings: the one rule the loop and the worker share."""
+
+    CONVERGED = "converged"
+    GATE = "gate"
+    REVISE = "revise"
+
+
+def verdict(score: float, settings: LoopSettings) -> Verdict:
+    if score >= settings.convergence_threshold:
+        return Verdict.CONVERGED
+    if score >= settings.human_gate_low:
+        return Verdict.GATE
+    return Verdict.REVISE
+
+
 class Outcome(StrEnum):
     CONVERGED = "converged"
     APPROVED = "approved"
@@ -232,9 +248,10 @@ def run_loop(
         if on_iteration is not None:
             on_iteration(record, state)
 
-        if record.score >= settings.convergence_threshold:
+        judged = verdict(record.score, settings)
+        if judged is Verdict.CONVERGED:
             return _finish(Outcome.CONVERGED, state, iterations, record)
-        if record.score >= settings.human_gate_low:
+        if judged is Verdict.GATE:
             decision = gate(record)
             if decision is GateDecision.APPROVE:
                 return _finish(Outcome.APPROVED, state, iterations, record)

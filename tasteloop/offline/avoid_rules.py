@@ -44,7 +44,7 @@ RULES: tuple[AvoidRule, ...] = (
     ),
     AvoidRule(
         "neon",
-        "neon, fully saturated colour",
+        "neon fully saturated colour",
         "chroma_p90",
         "above",
         ("neon", "fully saturated", "oversaturated"),
@@ -60,7 +60,7 @@ RULES: tuple[AvoidRule, ...] = (
     ),
     AvoidRule(
         "crowded",
-        "crowded, busy frames with no room to breathe",
+        "crowded busy frames with no room to breathe",
         "edge_density",
         "above",
         ("crowded", "busy", "cluttered"),
@@ -68,7 +68,7 @@ RULES: tuple[AvoidRule, ...] = (
     ),
     AvoidRule(
         "empty",
-        "large empty areas and minimal, sparse frames",
+        "large empty areas and minimal sparse frames",
         "negative_space",
         "above",
         ("empty", "sparse", "minimal"),
@@ -79,7 +79,7 @@ RULES: tuple[AvoidRule, ...] = (
     ),
     AvoidRule(
         "flat",
-        "flat, untextured colour fields",
+        "flat untextured colour fields",
         "flat_fraction",
         "above",
         ("flat", "untextured"),
@@ -87,7 +87,7 @@ RULES: tuple[AvoidRule, ...] = (
     ),
     AvoidRule(
         "organic",
-        "loose, curvy organic forms",
+        "loose curvy organic forms",
         "straightness",
         "below",
         ("curvy", "organic", "loose"),
@@ -95,7 +95,7 @@ RULES: tuple[AvoidRule, ...] = (
     ),
     AvoidRule(
         "rigid",
-        "rigid, ruler-straight grids",
+        "rigid ruler-straight grids",
         "straightness",
         "above",
         ("ruler", "rigid", "grid"),
@@ -103,7 +103,7 @@ RULES: tuple[AvoidRule, ...] = (
     ),
     AvoidRule(
         "bright",
-        "bright, high-key washes of light",
+        "bright high-key washes of light",
         "lightness",
         "above",
         ("high-key", "bright"),
@@ -111,7 +111,7 @@ RULES: tuple[AvoidRule, ...] = (
     ),
     AvoidRule(
         "murky",
-        "murky, dark low-key scenes",
+        "murky dark low-key scenes",
         "lightness",
         "below",
         ("murky", "low-key", "dark"),
@@ -119,7 +119,7 @@ RULES: tuple[AvoidRule, ...] = (
     ),
     AvoidRule(
         "glossy",
-        "glossy, airbrushed digital smoothness",
+        "glossy airbrushed digital smoothness",
         "hf_energy",
         "below",
         ("glossy", "airbrushed", "digital smoothness", "smooth"),

@@ -11,7 +11,7 @@ from tasteloop.taste.profile import TasteProfile
 MEASUREMENT_VERSION = 1
 GENERIC_AVOID = (
     "photographic realism",
-    "text, logos or watermarks",
+    "text or watermarks",
     "glossy 3D rendering",
 )
 

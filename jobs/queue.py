@@ -1,0 +1,55 @@
+"""The RQ queue: job functions take ids only (DESIGN.md)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+import redis
+from rq import Queue, Retry
+
+QUEUE_NAME = "tasteloop"
+
+
+class QueueUnavailable(RuntimeError):
+    pass
+
+
+def redis_url() -> str:
+    url = os.environ.get("REDIS_URL", "").strip()
+    if not url:
+        raise QueueUnavailable(
+            "REDIS_URL is not set: `make run` starts an embedded Redis, or point it at yours"
+        )
+    return url
+
+
+@lru_cache(maxsize=8)
+def _connection(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30)
+
+
+def connection() -> redis.Redis:
+    return _connection(redis_url())
+
+
+def queue(conn: redis.Redis | None = None) -> Queue:
+    return Queue(QUEUE_NAME, connection=conn or connection())
+
+
+def enqueue_extract(run_id: int, conn: redis.Redis | None = None) -> str:
+    job = queue(conn).enqueue(
+        "jobs.tasks.extract_profile", run_id, job_timeout=900, retry=Retry(max=2, interval=[5, 30])
+    )
+    return job.id
+
+
+def enqueue_advance(run_id: int, conn: redis.Redis | None = None) -> str:
+    job = queue(conn).enqueue(
+        "jobs.tasks.advance_run", run_id, job_timeout=3600, retry=Retry(max=2, interval=[5, 30])
+    )
+    return job.id
+
+
+def enqueue_stage(stage: str, run_id: int) -> str:
+    return enqueue_extract(run_id) if stage == "extract" else enqueue_advance(run_id)

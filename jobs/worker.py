@@ -1,0 +1,37 @@
+"""`python -m jobs.worker`: one RQ worker on the tasteloop queue, plus the abandoned-run sweeper."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from rq import Worker
+
+from jobs.queue import QueueUnavailable, connection, queue
+from jobs.sweeper import Sweeper
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    parser.add_argument("--sweep-interval", type=float, default=15.0)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
+    try:
+        conn = connection()
+        conn.ping()
+    except (QueueUnavailable, Exception) as exc:  # noqa: BLE001
+        print(f"error: cannot reach Redis ({exc})", file=sys.stderr)
+        return 2
+    sweeper = Sweeper(args.sweep_interval)
+    sweeper.start()
+    try:
+        Worker([queue(conn)], connection=conn).work(burst=args.burst, with_scheduler=True)
+    finally:
+        sweeper.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

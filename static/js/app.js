@@ -1,0 +1,25 @@
+// Upload previews: show the chosen files before they are sent (no upload happens here).
+document.addEventListener("change", (event) => {
+  const input = event.target;
+  if (!(input instanceof HTMLInputElement) || !input.dataset.preview) return;
+  const box = document.querySelector(input.dataset.preview);
+  if (!box) return;
+  box.replaceChildren();
+  const files = Array.from(input.files || []);
+  for (const file of files) {
+    const figure = document.createElement("figure");
+    const img = document.createElement("img");
+    img.alt = file.name;
+    img.src = URL.createObjectURL(file);
+    img.onload = () => URL.revokeObjectURL(img.src);
+    const caption = document.createElement("figcaption");
+    caption.textContent = file.name;
+    figure.append(img, caption);
+    box.append(figure);
+  }
+  const note = document.createElement("p");
+  note.className = files.length >= 3 && files.length <= 5 ? "muted" : "error-text";
+  note.textContent = `${files.length} image${files.length === 1 ? "" : "s"} chosen` +
+    (files.length < 3 || files.length > 5 ? " — choose 3 to 5" : "");
+  box.append(note);
+});

@@ -1,0 +1,203 @@
+"""Database tables. Everything a run needs to survive a restart lives here."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Phase:
+    EXTRACTING = "extracting"
+    CONFIRM = "confirm"
+    GENERATING = "generating"
+    GATED = "gated"
+    DONE = "done"
+    FAILED = "failed"
+    RESTARTED = "restarted"
+
+    WORKING = (EXTRACTING, GENERATING)
+    TERMINAL = (DONE, RESTARTED)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    # Flask-Login protocol, kept here so the web layer needs no wrapper class.
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class Blob(Base):
+    """Image bytes, content-addressed by SHA-256 so every web and worker process can read them."""
+
+    __tablename__ = "blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mime_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer, default=0)
+    height: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Run(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    phase: Mapped[str] = mapped_column(String(20), index=True)
+    intent: Mapped[str] = mapped_column(Text, default="")
+    engine: Mapped[str] = mapped_column(String(20), default="offline")
+    models: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    max_iterations: Mapped[int] = mapped_column(Integer, default=5)
+    threshold: Mapped[float] = mapped_column(Float, default=8.0)
+    gate_low: Mapped[float] = mapped_column(Float, default=6.0)
+    candidates: Mapped[int] = mapped_column(Integer, default=1)
+    seed: Mapped[int] = mapped_column(Integer, default=0)
+    # resumable loop state
+    next_index: Mapped[int] = mapped_column(Integer, default=0)
+    current_prompt: Mapped[str] = mapped_column(Text, default="")
+    best_iteration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("iterations.id", use_alter=True, name="fk_runs_best_iteration"), nullable=True
+    )
+    final_iteration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("iterations.id", use_alter=True, name="fk_runs_final_iteration"), nullable=True
+    )
+    outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    status_note: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error_retryable: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_stage: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # one worker at a time: a lease with an expiry, renewed as iterations are committed
+    lease_owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    extract_usage: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    restarted_from_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    user: Mapped[User] = relationship()
+    references: Mapped[list[ReferenceImage]] = relationship(
+        back_populates="run", order_by="ReferenceImage.position", cascade="all, delete-orphan"
+    )
+    iterations: Mapped[list[Iteration]] = relationship(
+        back_populates="run",
+        order_by="Iteration.index",
+        cascade="all, delete-orphan",
+        foreign_keys="Iteration.run_id",
+    )
+    profiles: Mapped[list[ProfileVersion]] = relationship(
+        back_populates="run", order_by="ProfileVersion.version", cascade="all, delete-orphan"
+    )
+    gates: Mapped[list[Gate]] = relationship(
+        back_populates="run", order_by="Gate.id", cascade="all, delete-orphan"
+    )
+
+
+class ReferenceImage(Base):
+    __tablename__ = "reference_images"
+    __table_args__ = (UniqueConstraint("run_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    blob_sha: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    filename: Mapped[str] = mapped_column(String(255))
+
+    run: Mapped[Run] = relationship(back_populates="references")
+
+
+class ProfileVersion(Base):
+    """Version 1 is what was extracted; each confirm/edit adds a version, none is overwritten."""
+
+    __tablename__ = "profile_versions"
+    __table_args__ = (UniqueConstraint("run_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(20))  # extracted | confirmed
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    run: Mapped[Run] = relationship(back_populates="profiles")
+
+
+class Iteration(Base):
+    __tablename__ = "iterations"
+    __table_args__ = (UniqueConstraint("run_id", "index", name="uq_iteration_run_index"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    index: Mapped[int] = mapped_column(Integer)  # 0-based
+    prompt: Mapped[str] = mapped_column(Text)
+    image_sha: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    score: Mapped[float] = mapped_column(Float)
+    breakdown: Mapped[list[Any]] = mapped_column(JSON)  # [[dimension, score], ...] declared order
+    reasoning: Mapped[str] = mapped_column(Text)
+    revised_prompt: Mapped[str] = mapped_column(Text)
+    critic_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    candidates: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    chosen_candidate: Mapped[int] = mapped_column(Integer, default=0)
+    generate_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    critique_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    usage: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    run: Mapped[Run] = relationship(back_populates="iterations", foreign_keys=[run_id])
+
+
+class Gate(Base):
+    __tablename__ = "gates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    iteration_id: Mapped[int] = mapped_column(ForeignKey("iterations.id"), unique=True)
+    score: Mapped[float] = mapped_column(Float)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decision: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    run: Mapped[Run] = relationship(back_populates="gates")
+    iteration: Mapped[Iteration] = relationship()
+    decided_by: Mapped[User | None] = relationship()

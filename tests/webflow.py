@@ -1,0 +1,84 @@
+"""Helpers that walk a run through the web app like a user would."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from tests.conftest import work
+from tests.refsets import load_set
+
+
+def upload(browser, set_name: str = "van-gogh-swirling-landscapes", count: int = 3, files=None):
+    browser.get("/runs/new")
+    if files is None:
+        files = [
+            (io.BytesIO(data), f"ref{i}.jpg") for i, data in enumerate(load_set(set_name)[:count])
+        ]
+    return browser.post("/runs/new", {"images": files}, content_type="multipart/form-data")
+
+
+def run_id_from(response) -> int:
+    match = re.search(r"/runs/(\d+)", response.headers["Location"])
+    assert match, response.headers.get("Location")
+    return int(match.group(1))
+
+
+def confirm_fields(page: str) -> dict[str, str]:
+    fields = {}
+    for name in (
+        "principles",
+        "palette_tendency",
+        "compositional_style",
+        "emotional_register",
+        "texture_feel",
+    ):
+        match = re.search(rf'<textarea name="{name}"[^>]*>(.*?)</textarea>', page, re.S)
+        assert match, name
+        fields[name] = _unescape(match.group(1))
+    avoid = re.search(r'name="avoid_text" value="([^"]*)"', page)
+    assert avoid
+    fields["avoid_text"] = _unescape(avoid.group(1))
+    return fields
+
+
+def _unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
+
+
+def start_run(
+    browser,
+    redis_conn,
+    *,
+    intent="a harbour at dusk",
+    threshold="8.0",
+    gate_low="6.0",
+    max_iterations="5",
+    candidates="1",
+    edit=None,
+    set_name="van-gogh-swirling-landscapes",
+):
+    """Upload, extract (in the worker), confirm; returns (run_id, confirm response)."""
+    run_id = run_id_from(upload(browser, set_name))
+    work(redis_conn)
+    page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    fields = confirm_fields(page)
+    if edit:
+        fields.update(edit(fields))
+    fields.update(
+        intent=intent,
+        threshold=threshold,
+        gate_low=gate_low,
+        max_iterations=max_iterations,
+        candidates=candidates,
+    )
+    response = browser.post(f"/runs/{run_id}/confirm", fields)
+    return run_id, response
+
+
+def gate_id_on(page: str) -> int:
+    match = re.search(r'name="gate_id" value="(\d+)"', page)
+    assert match, "no open gate on the page"
+    return int(match.group(1))

@@ -1,0 +1,54 @@
+"""`flask --app webapp ...` commands: db upgrade, create-user, promote."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from store.models import User
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.group("db")
+    def db_group() -> None:
+        """Database migrations."""
+
+    @db_group.command("upgrade")
+    def db_upgrade() -> None:
+        """Apply all migrations (Alembic) to DATABASE_URL."""
+        from store.migrate import upgrade
+
+        upgrade(current_app.config["DATABASE_URL"])
+        click.echo("database is at the latest migration")
+
+    @app.cli.command("create-user")
+    @click.argument("email")
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    @click.option("--admin", is_flag=True, help="make this user an administrator")
+    def create_user_command(email: str, password: str, admin: bool) -> None:
+        """Create an account."""
+        from webapp import db_session
+        from webapp.auth import MIN_PASSWORD, create_user, normalise_email
+
+        if len(password) < MIN_PASSWORD:
+            raise click.ClickException(f"use a password of at least {MIN_PASSWORD} characters")
+        if db_session().scalar(select(User).where(User.email == normalise_email(email))):
+            raise click.ClickException(f"{email} already has an account")
+        user = create_user(email, password, is_admin=admin)
+        click.echo(f"created {user.email}{' (admin)' if user.is_admin else ''}")
+
+    @app.cli.command("promote")
+    @click.argument("email")
+    def promote(email: str) -> None:
+        """Make an existing user an administrator."""
+        from webapp import db_session
+        from webapp.auth import normalise_email
+
+        session = db_session()
+        user = session.scalar(select(User).where(User.email == normalise_email(email)))
+        if user is None:
+            raise click.ClickException(f"no account for {email}")
+        user.is_admin = True
+        session.commit()
+        click.echo(f"{user.email} is now an admin")

@@ -1,0 +1,61 @@
+"""The signed-in user's past runs, newest first."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from store.models import Iteration, ReferenceImage, Run
+from webapp import db_session
+
+bp = Blueprint("history", __name__)
+
+
+def run_rows(user_id: int | None = None) -> list[dict]:
+    """One query per table for the whole list (no per-run queries)."""
+    session = db_session()
+    query = select(Run).order_by(Run.created_at.desc(), Run.id.desc())
+    if user_id is not None:
+        query = query.where(Run.user_id == user_id)
+    runs = list(session.scalars(query))
+    ids = [r.id for r in runs]
+    stats = {
+        run_id: (count, best)
+        for run_id, count, best in session.execute(
+            select(Iteration.run_id, func.count(Iteration.id), func.max(Iteration.score))
+            .where(Iteration.run_id.in_(ids))
+            .group_by(Iteration.run_id)
+        )
+    }
+    thumbs: dict[int, str] = {}
+    finals = {
+        r.final_iteration_id or r.best_iteration_id: r.id
+        for r in runs
+        if r.final_iteration_id or r.best_iteration_id
+    }
+    for iteration_id, sha in session.execute(
+        select(Iteration.id, Iteration.image_sha).where(Iteration.id.in_(list(finals)))
+    ):
+        thumbs[finals[iteration_id]] = sha
+    for run_id, sha in session.execute(
+        select(ReferenceImage.run_id, ReferenceImage.blob_sha).where(
+            ReferenceImage.run_id.in_(ids), ReferenceImage.position == 0
+        )
+    ):
+        thumbs.setdefault(run_id, sha)
+    return [
+        {
+            "run": r,
+            "iterations": stats.get(r.id, (0, None))[0],
+            "best": stats.get(r.id, (0, None))[1],
+            "thumb": thumbs.get(r.id),
+        }
+        for r in runs
+    ]
+
+
+@bp.route("/history")
+@login_required
+def index():  # noqa: ANN201
+    return render_template("history.html", rows=run_rows(current_user.id))

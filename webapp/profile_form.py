@@ -1,0 +1,106 @@
+"""The confirm form: profile fields and loop settings as text, parsed back explicitly.
+
+The avoid-list text field is named `avoid_text`, not `avoid_list`, so it can never be mistaken
+for the model field it is parsed into (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from tasteloop.loop import MAX_CANDIDATES, LoopSettings
+from tasteloop.taste.profile import TasteProfile
+
+SENTENCE_FIELDS = ("palette_tendency", "compositional_style", "emotional_register", "texture_feel")
+MAX_TEXT = 2000
+
+
+@dataclass
+class ConfirmForm:
+    values: dict[str, str]
+    errors: list[str] = field(default_factory=list)
+    profile: TasteProfile | None = None
+    settings: LoopSettings | None = None
+
+    @property
+    def intent(self) -> str:
+        return self.values.get("intent", "").strip()
+
+
+def form_values(profile: TasteProfile | None, intent: str = "") -> dict[str, str]:
+    if profile is None:
+        return {"intent": intent}
+    return {
+        "principles": "\n".join(profile.principles),
+        **{name: getattr(profile, name) for name in SENTENCE_FIELDS},
+        # the field is comma-separated, so a comma inside an item would split it in two
+        "avoid_text": ", ".join(item.replace(",", "") for item in profile.avoid_list),
+        "intent": intent,
+        "max_iterations": "5",
+        "threshold": "8.0",
+        "gate_low": "6.0",
+        "candidates": "1",
+    }
+
+
+def split_avoid(text: str) -> list[str]:
+    separators = text.replace("\n", ",").replace(";", ",")
+    return [item.strip() for item in separators.split(",") if item.strip()]
+
+
+def parse_confirm(form: dict[str, str], measurements: dict | None) -> ConfirmForm:
+    values = {
+        k: (form.get(k) or "")[:MAX_TEXT]
+        for k in (
+            "principles",
+            *SENTENCE_FIELDS,
+            "avoid_text",
+            "intent",
+            "max_iterations",
+            "threshold",
+            "gate_low",
+            "candidates",
+        )
+    }
+    result = ConfirmForm(values=values)
+    if not values["intent"].strip():
+        result.errors.append("Say what to make (the intent), e.g. “a harbour at dusk”.")
+    principles = [line.strip(" -•\t") for line in values["principles"].splitlines() if line.strip()]
+    avoid = split_avoid(values["avoid_text"])
+    if not 1 <= len(principles) <= 8:
+        result.errors.append("Keep 1 to 8 principles, one per line.")
+    if len(avoid) > 8:
+        result.errors.append("Keep the avoid-list to 8 items or fewer, separated by commas.")
+    try:
+        result.profile = TasteProfile(
+            principles=principles,
+            avoid_list=avoid,
+            measurements=measurements,
+            **{name: values[name] for name in SENTENCE_FIELDS},
+        )
+    except ValidationError as exc:
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else "profile"
+            result.errors.append(f"{name.replace('_', ' ').capitalize()}: {err['msg']}.")
+    try:
+        max_iterations = int(values["max_iterations"] or 5)
+        threshold = float(values["threshold"] or 8.0)
+        gate_low = float(values["gate_low"] or 6.0)
+        candidates = int(values["candidates"] or 1)
+    except ValueError:
+        result.errors.append("Loop settings must be numbers.")
+    else:
+        if not 1 <= max_iterations <= 20:
+            result.errors.append("Max iterations must be between 1 and 20.")
+        elif not 1 <= candidates <= MAX_CANDIDATES:
+            result.errors.append(
+                f"Candidates per iteration must be between 1 and {MAX_CANDIDATES}."
+            )
+        else:
+            try:
+                result.settings = LoopSettings(max_iterations, threshold, gate_low, candidates)
+            except ValueError as exc:
+                result.errors.append(f"{str(exc)[0].upper()}{str(exc)[1:]}.")
+    return result

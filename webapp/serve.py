@@ -1,0 +1,148 @@
+"""`python -m webapp.serve` (what `make run` runs): everything needed to use tasteloop locally.
+
+Checks the configuration, applies migrations to the database (SQLite in ./data by default),
+starts Redis (REDIS_URL, or an embedded one), one RQ worker and the web server, prints the URL
+and the engine, and stops all of them on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import redis
+
+from jobs.embedded_redis import EmbeddedRedis, RedisUnavailable
+from store.db import database_url, default_data_dir, make_engine
+from store.migrate import upgrade
+from tasteloop.config import ConfigError, EngineSettings, load_env
+
+
+class StartupError(RuntimeError):
+    """Why the app cannot start, in one sentence."""
+
+
+def check_data_dir(data_dir: Path) -> None:
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=data_dir):
+            pass
+    except OSError as exc:
+        raise StartupError(
+            f"the data directory {data_dir} is not writable ({exc.strerror}); "
+            "set TASTELOOP_DATA_DIR to a folder you can write"
+        ) from None
+
+
+def check_engine() -> EngineSettings:
+    try:
+        return EngineSettings.from_env()
+    except ConfigError as exc:
+        raise StartupError(str(exc)) from None
+
+
+def migrate(url: str) -> None:
+    try:
+        upgrade(url)
+    except Exception as exc:  # noqa: BLE001 - any database failure stops start-up, with the reason
+        raise StartupError(f"could not prepare the database at {_redact(url)} ({exc})") from None
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://…@{rest.split('@', 1)[1]}"
+    return url
+
+
+def start_redis(data_dir: Path) -> tuple[str, EmbeddedRedis | None]:
+    url = os.environ.get("REDIS_URL", "").strip()
+    if url:
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+        except redis.RedisError as exc:
+            raise StartupError(f"Redis at REDIS_URL={url} is unreachable ({exc})") from None
+        return url, None
+    try:
+        embedded = EmbeddedRedis(data_dir / "redis").start()
+    except RedisUnavailable as exc:
+        raise StartupError(str(exc)) from None
+    return embedded.url, embedded
+
+
+def main() -> int:
+    load_env()
+    data_dir = default_data_dir()
+    embedded: EmbeddedRedis | None = None
+    worker: subprocess.Popen[bytes] | None = None
+    try:
+        check_data_dir(data_dir)
+        settings = check_engine()
+        url = database_url(data_dir)
+        migrate(url)
+        make_engine(url).dispose()
+        redis_url, embedded = start_redis(data_dir)
+        env = dict(os.environ, REDIS_URL=redis_url, TASTELOOP_DATA_DIR=str(data_dir))
+        os.environ.update(REDIS_URL=redis_url, TASTELOOP_DATA_DIR=str(data_dir))
+        worker = subprocess.Popen([sys.executable, "-m", "jobs.worker"], env=env)
+        port = int(os.environ.get("PORT", "5000"))
+        host = os.environ.get("HOST", "127.0.0.1")
+
+        from werkzeug.serving import make_server
+
+        from webapp import create_app
+
+        server = make_server(host, port, create_app(), threaded=True)
+    except StartupError as exc:
+        print(f"tasteloop cannot start: {exc}", file=sys.stderr)
+        _stop(worker, embedded)
+        return 1
+    except OSError as exc:
+        print(
+            f"tasteloop cannot start: the web server could not listen ({exc.strerror})",
+            file=sys.stderr,
+        )
+        _stop(worker, embedded)
+        return 1
+
+    def _terminate(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    engine_note = (
+        f"gateway {settings.base_url} (image {settings.image_model}, vision {settings.vision_model})"
+        if settings.engine == "gateway"
+        else "offline (no API key set: measured extractor, procedural renderer, measured critic)"
+    )
+    print(
+        f"\n  tasteloop is running at http://{host}:{port}\n  engine: {engine_note}\n"
+        f"  data: {data_dir}\n  press Ctrl-C to stop\n",
+        flush=True,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("\nstopping tasteloop…", flush=True)
+    finally:
+        server.server_close()
+        _stop(worker, embedded)
+    return 0
+
+
+def _stop(worker: subprocess.Popen[bytes] | None, embedded: EmbeddedRedis | None) -> None:
+    if worker and worker.poll() is None:
+        worker.send_signal(signal.SIGINT)  # RQ's warm shutdown: finish the current job step
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+    if embedded:
+        embedded.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

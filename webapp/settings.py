@@ -1,0 +1,59 @@
+"""Web app configuration from the environment (and `.env`)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from store.db import database_url, default_data_dir
+
+MAX_FILES = 5
+MAX_REQUEST_BYTES = 80 * 1024 * 1024
+
+
+def secret_key(data_dir: Path) -> str:
+    """TASTELOOP_SECRET_KEY, or one generated once and kept in the data directory."""
+    configured = os.environ.get("TASTELOOP_SECRET_KEY", "").strip()
+    if configured:
+        return configured
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def config_from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    overrides = dict(overrides or {})
+    data_dir = Path(overrides.pop("DATA_DIR", None) or default_data_dir())
+    https = os.environ.get("TASTELOOP_HTTPS", "").lower() in ("1", "true", "yes")
+    config: dict[str, Any] = {
+        "DATA_DIR": data_dir,
+        "DATABASE_URL": database_url(data_dir),
+        "SECRET_KEY": None,
+        "MAX_CONTENT_LENGTH": MAX_REQUEST_BYTES,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": https,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "ADMIN_EMAILS": {
+            e.strip().lower()
+            for e in os.environ.get("TASTELOOP_ADMIN_EMAILS", "").split(",")
+            if e.strip()
+        },
+        "LOGIN_ATTEMPTS": 10,
+        "LOGIN_WINDOW_SECONDS": 300,
+        "POLL_MS": 1500,
+    }
+    config.update(overrides)
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = secret_key(data_dir)
+    return config
