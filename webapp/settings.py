@@ -51,7 +51,7 @@ def config_from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         },
         "LOGIN_ATTEMPTS": 10,
         "LOGIN_WINDOW_SECONDS": 300,
-        "POLL_MS": 1500,
+        "POLL_MS": int(os.environ.get("TASTELOOP_POLL_MS", "1500")),
     }
     config.update(overrides)
     if not config["SECRET_KEY"]:

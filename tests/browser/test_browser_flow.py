@@ -1,0 +1,188 @@
+"""The whole product in a real headless Chromium against a live server started like `make run`."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from tests.browser.conftest import ROOT, screenshot
+from tests.refsets import set_dir
+
+PASSWORD = "a fine long passphrase"
+
+
+def register(page, base: str, email: str) -> None:
+    page.goto(f"{base}/register")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/runs/new$"))
+
+
+def login(page, base: str, email: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/runs/new$"))
+
+
+def logout(page) -> None:
+    page.click("nav button:has-text('Log out')")
+    page.wait_for_url(re.compile(r".*/login$"))
+
+
+def upload_refs(page, base: str, set_name: str, shots: bool = False) -> None:
+    page.goto(f"{base}/runs/new")
+    files = sorted(str(p) for p in set_dir(set_name).glob("*.jpg"))[:3]
+    page.set_input_files("input[name=images]", files)
+    page.wait_for_selector("#previews figure >> nth=2")
+    if shots:
+        screenshot(page, "01-upload")
+    page.click("button:has-text('Extract taste')")
+    page.wait_for_url(re.compile(r".*/runs/\d+$"))
+
+
+def confirm(
+    page,
+    *,
+    threshold: str,
+    gate_low: str,
+    max_iterations: str,
+    edit: bool = False,
+    intent: str = "a harbour at dusk",
+    shots: bool = False,
+) -> None:
+    principles = page.locator("textarea[name=principles]")
+    principles.wait_for()
+    if edit:
+        first = principles.input_value().splitlines()
+        principles.fill("\n".join(["Moonlight over everything", *first[1:]]))
+        page.fill("input[name=avoid_text]", "neon colour, crowded frames, text")
+    page.fill("input[name=intent]", intent)
+    page.click("summary:has-text('Loop settings')")
+    page.fill("input[name=max_iterations]", max_iterations)
+    page.fill("input[name=threshold]", threshold)
+    page.fill("input[name=gate_low]", gate_low)
+    if shots:
+        screenshot(page, "02-confirm")
+    page.click("button:has-text('Confirm & generate')")
+
+
+def test_the_whole_flow(live_server, page_factory):
+    base = live_server["url"]
+    page = page_factory()
+    register(page, base, "ada@example.com")
+    upload_refs(page, base, "van-gogh-swirling-landscapes", shots=True)
+    run_url = page.url
+
+    # the profile appears without a page reload: a marker set now must survive
+    page.evaluate("window.__stillHere = true")
+    page.locator("textarea[name=principles]").wait_for()
+    assert page.evaluate("window.__stillHere") is True
+    assert "palette" in page.locator("textarea[name=palette_tendency]").input_value().lower()
+
+    confirm(page, threshold="9.9", gate_low="0.1", max_iterations="4", edit=True, shots=True)
+    page.wait_for_url(run_url)
+    page.locator("li.card").first.wait_for()
+    screenshot(page, "03-generating")
+
+    # a gate opens (the score lands between 0.1 and 9.9): keep iterating once
+    page.locator("button:has-text('almost — keep iterating')").wait_for()
+    assert page.locator("button:has-text('yes — approve')").is_visible()
+    assert page.locator("button:has-text('no — restart')").is_visible()
+    screenshot(page, "04-gate")
+    page.click("button:has-text('almost — keep iterating')")
+    page.locator("li.card").nth(1).wait_for()
+    page.locator("button:has-text('yes — approve')").wait_for()
+    page.click("button:has-text('yes — approve')")
+    page.locator("h2:has-text('Approved by you')").wait_for()
+    final_src = page.locator(".final-image img").get_attribute("src")
+    assert final_src and "/images/" in final_src
+    assert page.locator("a:has-text('Download image')").is_visible()
+    screenshot(page, "05-done")
+
+    # history survives logging out and in again
+    logout(page)
+    login(page, base, "ada@example.com")
+    page.goto(f"{base}/history")
+    assert page.locator(f"a[href='{run_url.replace(base, '')}']").count() == 1
+    assert "a harbour at dusk" in page.content()
+    screenshot(page, "06-history")
+
+    # another user cannot open the run
+    other = page_factory()
+    register(other, base, "eve@example.com")
+    response = other.goto(run_url)
+    assert response.status == 404
+    assert "Not found" in other.content()
+
+
+def test_admin_decides_a_pending_gate_from_the_review_queue(live_server, page_factory):
+    base = live_server["url"]
+    env = live_server["env"]
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "webapp",
+            "create-user",
+            "admin@example.com",
+            "--password",
+            PASSWORD,
+            "--admin",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    user = page_factory()
+    register(user, base, "gus@example.com")
+    upload_refs(user, base, "geometric-abstraction")
+    confirm(user, threshold="9.9", gate_low="0.1", max_iterations="3", intent="a city at noon")
+    user.locator("button:has-text('yes — approve')").wait_for()
+    run_url = user.url
+
+    admin = page_factory()
+    login(admin, base, "admin@example.com")
+    admin.goto(f"{base}/admin/")
+    gate = admin.locator("section.gate", has_text="gus@example.com")
+    gate.wait_for()
+    screenshot(admin, "07-admin-queue")
+    gate.locator("button:has-text('yes — approve')").click()
+    admin.wait_for_url(re.compile(r".*/admin/$"))
+    admin.goto(f"{base}/admin/decisions")
+    assert "admin@example.com" in admin.content() and "approve" in admin.content()
+    user.goto(run_url)
+    user.locator("h2:has-text('Approved by you')").wait_for()
+
+
+def test_text_file_renamed_png_shows_error_next_to_form(live_server, page_factory, tmp_path):
+    base = live_server["url"]
+    page = page_factory()
+    register(page, base, "tom@example.com")
+    fake = tmp_path / "holiday.png"
+    fake.write_text("these are my holiday notes, not a picture")
+    good = sorted(str(p) for p in set_dir("geometric-abstraction").glob("*.jpg"))[:2]
+    page.goto(f"{base}/runs/new")
+    page.set_input_files("input[name=images]", [*good, str(fake)])
+    page.click("button:has-text('Extract taste')")
+    error = page.locator("#form-errors")
+    error.wait_for()
+    assert "holiday.png" in error.inner_text() and "not an image" in error.inner_text()
+    assert page.locator("input[name=images]").is_visible()
+
+
+def test_pages_fit_a_phone(live_server, page_factory):
+    base = live_server["url"]
+    page = page_factory(width=390, height=844)
+    register(page, base, "mo@example.com")
+    upload_refs(page, base, "monochrome-ink-and-etching")
+    page.locator("textarea[name=principles]").wait_for()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"horizontal scroll at 390 px: {width}"
+    screenshot(page, "08-confirm-phone")
