@@ -1,0 +1,67 @@
+"""Offline engine per-stage timings: median of several runs on this machine.
+
+Targets (issue: offline engine): extraction from 5 references at <= 1024 px <= 1.0 s;
+one 1024x1024 render <= 0.3 s; one critique <= 0.2 s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import time
+
+from bench.refsets import load_sets
+from tasteloop.offline.critic import MeasuredCritic
+from tasteloop.offline.extractor import MeasuredExtractor
+from tasteloop.offline.renderer import ProceduralRenderer
+from tasteloop.taste.profile import initial_prompt
+
+RUNS = 7
+
+
+def _median_seconds(fn, runs: int = RUNS) -> float:
+    fn()  # warm-up (imports, caches)
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def machine() -> str:
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def timings() -> dict[str, object]:
+    sets = load_sets()
+    five = sets["van-gogh-swirling-landscapes"] + sets["geometric-abstraction"][:1]
+    extractor, renderer, critic = (
+        MeasuredExtractor(),
+        ProceduralRenderer(size=1024),
+        MeasuredCritic(),
+    )
+    profile = extractor.extract(five).profile
+    prompt = initial_prompt("a harbour at dusk", profile)
+    image = renderer.generate(prompt).data
+    results = {
+        "extract_5_refs_s": _median_seconds(lambda: extractor.extract(five)),
+        "render_1024_s": _median_seconds(lambda: renderer.generate(prompt, seed=3)),
+        "critique_s": _median_seconds(
+            lambda: critic.critique(image, profile, prompt, "a harbour at dusk")
+        ),
+    }
+    targets = {"extract_5_refs_s": 1.0, "render_1024_s": 0.3, "critique_s": 0.2}
+    return {
+        "machine": machine(),
+        "runs": RUNS,
+        "results": {k: round(v, 4) for k, v in results.items()},
+        "targets": targets,
+        "met": {k: results[k] <= targets[k] for k in targets},
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(timings(), indent=2))

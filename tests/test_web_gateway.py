@@ -1,0 +1,104 @@
+"""The web app and worker driving the gateway engine against the local OpenAI-wire server."""
+
+import pytest
+from sqlalchemy import select
+
+from store.db import get_database
+from store.models import Iteration, Phase, Run
+from tests.conftest import work
+from tests.gateway_server import FakeGateway
+from tests.webflow import start_run
+
+
+@pytest.fixture
+def gateway(env, monkeypatch):
+    import jobs.tasks
+
+    server = FakeGateway(render_size=256).start()
+    monkeypatch.setenv("TASTELOOP_ENGINE", "gateway")
+    monkeypatch.setenv("BASE_URL", server.base_url)
+    monkeypatch.setenv("API_KEY", "test-key")
+    monkeypatch.setenv("TASTELOOP_MAX_RETRIES", "2")
+    monkeypatch.setenv("TASTELOOP_TIMEOUT", "5")
+    jobs.tasks.engine.cache_clear()
+    yield server
+    server.stop()
+    jobs.tasks.engine.cache_clear()
+
+
+def load(database_url, run_id):
+    with get_database(database_url).sessions() as session:
+        run = session.get(Run, run_id)
+        iterations = session.scalars(
+            select(Iteration).where(Iteration.run_id == run_id).order_by(Iteration.index)
+        ).all()
+        session.expunge_all()
+        return run, iterations
+
+
+def test_generator_failure_is_visible_and_retry_resumes(gateway, browser, redis_conn, database_url):
+    browser.register("ada@example.com")
+    run_id, _ = start_run(browser, redis_conn, threshold="9.9", gate_low="9.8", max_iterations="3")
+    # the first iteration succeeds, then the provider goes down for every retry of the second
+    gateway.latency = {}
+    original = gateway._next_fault
+    calls = {"n": 0}
+
+    def fail_after_first(role):
+        if role == "generate":
+            calls["n"] += 1
+            if calls["n"] >= 2:
+                return "500"
+        return original(role)
+
+    gateway._next_fault = fail_after_first
+    work(redis_conn)
+    run, iterations = load(database_url, run_id)
+    assert run.phase == Phase.FAILED and run.failed_stage == "generate"
+    assert run.error_retryable and "HTTP 500" in run.error and "after 2 attempts" in run.error
+    assert len(iterations) == 1
+    page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    assert "Generation stopped" in page and "Retry" in page and "1 kept" in page
+    assert "tokens" in page and "$" in page  # usage and cost so far
+
+    gateway._next_fault = original  # the provider is back
+    browser.post(f"/runs/{run_id}/retry")
+    work(redis_conn)
+    run, iterations = load(database_url, run_id)
+    assert run.phase == Phase.DONE and run.outcome == "max_iterations"
+    assert [it.index for it in iterations] == [0, 1, 2]  # resumed, nothing lost or repeated
+    assert iterations[1].prompt == iterations[0].revised_prompt
+
+
+def test_critic_failure_is_a_zero_iteration_with_its_reason(
+    gateway, browser, redis_conn, database_url
+):
+    browser.register("ada@example.com")
+    run_id, _ = start_run(browser, redis_conn, threshold="9.9", gate_low="9.8", max_iterations="2")
+    gateway.fail_next("malformed", role="critique", times=3)
+    work(redis_conn)
+    run, iterations = load(database_url, run_id)
+    assert run.phase == Phase.DONE
+    first, second = iterations
+    assert first.score == 0 and first.critic_error and first.reasoning.startswith("Critic failed:")
+    assert second.prompt == first.prompt and second.score > 0
+    page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    assert "Critic failed:" in page
+    assert run.best_iteration_id == second.id
+
+
+def test_extraction_failure_is_retryable(gateway, browser, redis_conn, database_url):
+    from tests.webflow import run_id_from, upload
+
+    browser.register("ada@example.com")
+    gateway.fail_next("500", role="extract", times=2)
+    run_id = run_id_from(upload(browser))
+    work(redis_conn)
+    run, _ = load(database_url, run_id)
+    assert run.phase == Phase.FAILED and run.failed_stage == "extract"
+    assert "Taste extraction stopped" in browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    browser.post(f"/runs/{run_id}/retry")
+    work(redis_conn)
+    run, _ = load(database_url, run_id)
+    assert run.phase == Phase.CONFIRM
+    assert run.extract_usage and run.extract_usage[0]["cost_usd"] > 0
