@@ -130,6 +130,25 @@ def call_with_retries(
     raise AssertionError("unreachable")
 
 
+STRUCTURED_RE_ASKS = 2
+
+
+def ask_structured(
+    clients: GatewayClients, model: str, response_model: type[T], parts: list[Any], what: str
+) -> tuple[T, Any]:
+    """One structured vision call: instructor re-asks on invalid output, we retry faults."""
+
+    def ask() -> tuple[T, Any]:
+        return clients.structured.chat.completions.create_with_completion(
+            model=model,
+            response_model=response_model,
+            messages=[{"role": "user", "content": parts}],
+            max_retries=STRUCTURED_RE_ASKS,
+        )
+
+    return call_with_retries(ask, attempts=clients.settings.max_retries, what=what)
+
+
 def usage_from_completion(role: str, model: str, latency: float, completion: Any) -> CallUsage:
     usage = getattr(completion, "usage", None)
     prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from tasteloop.client import GatewayClients, call_with_retries, usage_from_completion
+from tasteloop.client import GatewayClients, ask_structured, usage_from_completion
 from tasteloop.engine_types import Critique
 from tasteloop.images import CRITIQUE_SIDE, data_url_for_model, decode_image
 from tasteloop.offline.measure import measure
@@ -38,7 +38,6 @@ EVIDENCE_FEATURES = (
     "flat_fraction",
     "straightness",
 )
-RE_ASKS = 2
 
 
 def measurement_evidence(profile: TasteProfile, image: bytes) -> str:
@@ -81,16 +80,8 @@ class GatewayCritic:
             {"type": "image_url", "image_url": {"url": data_url_for_model(image, CRITIQUE_SIDE)}},
         ]
 
-        def ask() -> tuple[CritiqueResult, object]:
-            return self.clients.structured.chat.completions.create_with_completion(
-                model=self.model,
-                response_model=CritiqueResult,
-                messages=[{"role": "user", "content": parts}],
-                max_retries=RE_ASKS,
-            )
-
-        result, completion = call_with_retries(
-            ask, attempts=self.clients.settings.max_retries, what="critique"
+        result, completion = ask_structured(
+            self.clients, self.model, CritiqueResult, parts, what="critique"
         )
         usage = usage_from_completion(
             "critique", self.model, time.perf_counter() - started, completion

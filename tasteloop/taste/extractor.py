@@ -6,7 +6,7 @@ import time
 
 from pydantic import BaseModel, Field
 
-from tasteloop.client import GatewayClients, call_with_retries, usage_from_completion
+from tasteloop.client import GatewayClients, ask_structured, usage_from_completion
 from tasteloop.engine_types import Extraction
 from tasteloop.images import EXTRACTION_SIDE, data_url_for_model, decode_image
 from tasteloop.offline.measure import measure
@@ -22,8 +22,6 @@ as hex codes with rough proportions, light/dark key, contrast, where the mass si
 empty space, mark-making and edges, grain). Then an avoid_list of 3 to 5 concrete things these
 images never do, and 3 to 5 overarching principles. If the images disagree on a quality, say
 so rather than inventing a shared trait. No generic praise."""
-
-RE_ASKS = 2
 
 
 class ExtractedTaste(BaseModel):
@@ -53,16 +51,8 @@ class GatewayExtractor:
                 }
             )
 
-        def ask() -> tuple[ExtractedTaste, object]:
-            return self.clients.structured.chat.completions.create_with_completion(
-                model=self.model,
-                response_model=ExtractedTaste,
-                messages=[{"role": "user", "content": parts}],
-                max_retries=RE_ASKS,
-            )
-
-        taste, completion = call_with_retries(
-            ask, attempts=self.clients.settings.max_retries, what="taste extraction"
+        taste, completion = ask_structured(
+            self.clients, self.model, ExtractedTaste, parts, what="taste extraction"
         )
         # Offline measurements travel with the profile as evidence for the critic.
         measurements = summarise(
