@@ -53,3 +53,10 @@ def enqueue_advance(run_id: int, conn: redis.Redis | None = None) -> str:
 
 def enqueue_stage(stage: str, run_id: int) -> str:
     return enqueue_extract(run_id) if stage == "extract" else enqueue_advance(run_id)
+
+
+def enqueue_reextract(library_profile_id: int, conn: redis.Redis | None = None) -> str:
+    job = queue(conn).enqueue(
+        "jobs.tasks.reextract_library_profile", library_profile_id, job_timeout=900
+    )
+    return job.id

@@ -171,6 +171,35 @@ def advance_run(run_id: int) -> str:
     return "advanced"
 
 
+def reextract_library_profile(library_profile_id: int) -> str:
+    """The explicit "re-extract" action: a new version beside the old, never a replacement."""
+    from store.library import add_reextracted, reextract_pending
+    from store.models import Blob, LibraryProfile
+
+    db = get_database()
+    with db.session() as session:
+        entry = session.get(LibraryProfile, library_profile_id)
+        if entry is None or not reextract_pending(entry):
+            return "skipped: not requested"
+        images = [session.get(Blob, ref.blob_sha).data for ref in entry.references]  # type: ignore[union-attr]
+    try:
+        extraction = engine().extractor.extract(images)
+    except Exception as exc:  # noqa: BLE001 - shown on the library page, and can be asked again
+        log.exception("re-extraction failed for library profile %s", library_profile_id)
+        with db.session() as session:
+            entry = session.get(LibraryProfile, library_profile_id)
+            if entry is not None:
+                entry.reextract_requested_at = None
+                entry.reextract_error = _reason(exc)[:2000]
+        return "failed"
+    with db.session() as session:
+        entry = session.get(LibraryProfile, library_profile_id)
+        if entry is None or not reextract_pending(entry):
+            return "skipped: deleted or cancelled while extracting"
+        add_reextracted(session, entry, extraction.profile)
+    return "re-extracted"
+
+
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, ConfigError):
         return f"The engine is not configured: {exc}"

@@ -108,6 +108,12 @@ class Run(Base):
     )
     extract_usage: Mapped[list[Any]] = mapped_column(JSON, default=list)
     restarted_from_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
+    # the library profile version this run started from; the run keeps its own copy of it
+    library_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("library_versions.id", ondelete="SET NULL", name="fk_runs_library_version"),
+        nullable=True,
+        index=True,
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -131,6 +137,7 @@ class Run(Base):
     gates: Mapped[list[Gate]] = relationship(
         back_populates="run", order_by="Gate.id", cascade="all, delete-orphan"
     )
+    library_version: Mapped[LibraryVersion | None] = relationship()
 
 
 class ReferenceImage(Base):
@@ -201,3 +208,60 @@ class Gate(Base):
     run: Mapped[Run] = relationship(back_populates="gates")
     iteration: Mapped[Iteration] = relationship()
     decided_by: Mapped[User | None] = relationship()
+
+
+class LibraryProfile(Base):
+    """A named taste a user keeps. Its content lives in versions; none is ever overwritten."""
+
+    __tablename__ = "library_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # explicit re-extraction from the references: when it was asked for, and how it last failed
+    reextract_requested_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    reextract_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    user: Mapped[User] = relationship()
+    versions: Mapped[list[LibraryVersion]] = relationship(
+        back_populates="profile", order_by="LibraryVersion.version", cascade="all, delete-orphan"
+    )
+    references: Mapped[list[LibraryReference]] = relationship(
+        order_by="LibraryReference.position", cascade="all, delete-orphan"
+    )
+
+
+class LibraryVersion(Base):
+    __tablename__ = "library_versions"
+    __table_args__ = (UniqueConstraint("profile_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[int] = mapped_column(
+        ForeignKey("library_profiles.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(20))  # saved | edited | re-extracted | imported
+    note: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    profile: Mapped[LibraryProfile] = relationship(back_populates="versions")
+
+
+class LibraryReference(Base):
+    __tablename__ = "library_references"
+    __table_args__ = (UniqueConstraint("profile_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile_id: Mapped[int] = mapped_column(
+        ForeignKey("library_profiles.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    blob_sha: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    filename: Mapped[str] = mapped_column(String(255))

@@ -32,13 +32,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     register_filters(app)
 
-    from webapp import admin, auth, history, runs
+    from webapp import admin, auth, history, library, runs
     from webapp.cli import register_cli
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(runs.bp)
     app.register_blueprint(history.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(library.bp)
     register_cli(app)
 
     @app.teardown_appcontext

@@ -7,7 +7,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
-from store.models import Run
+from store.models import LibraryProfile, Run
 from webapp import db_session
 
 
@@ -27,3 +27,13 @@ def admin_required(view):  # noqa: ANN001, ANN201
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def owned_library_profile(profile_id: int, *, for_change: bool = False) -> LibraryProfile:
+    """Owners see and change their profiles; admins may look but not change someone else's."""
+    entry = db_session().get(LibraryProfile, profile_id)
+    if entry is None:
+        abort(404)
+    if entry.user_id != current_user.id and (for_change or not current_user.is_admin):
+        abort(404)
+    return entry

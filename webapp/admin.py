@@ -48,3 +48,11 @@ def decisions():  # noqa: ANN201
         .all()
     )
     return render_template("admin/decisions.html", gates=gates)
+
+
+@bp.route("/library")
+@admin_required
+def library():  # noqa: ANN201
+    from webapp.library import library_rows
+
+    return render_template("library/index.html", rows=library_rows(None), errors=[], all_users=True)

@@ -50,31 +50,26 @@ def split_avoid(text: str) -> list[str]:
     return [item.strip() for item in separators.split(",") if item.strip()]
 
 
-def parse_confirm(form: dict[str, str], measurements: dict | None) -> ConfirmForm:
-    values = {
-        k: (form.get(k) or "")[:MAX_TEXT]
-        for k in (
-            "principles",
-            *SENTENCE_FIELDS,
-            "avoid_text",
-            "intent",
-            "max_iterations",
-            "threshold",
-            "gate_low",
-            "candidates",
-        )
-    }
-    result = ConfirmForm(values=values)
-    if not values["intent"].strip():
-        result.errors.append("Say what to make (the intent), e.g. “a harbour at dusk”.")
+PROFILE_KEYS = ("principles", *SENTENCE_FIELDS, "avoid_text")
+SETTINGS_KEYS = ("max_iterations", "threshold", "gate_low", "candidates")
+
+
+def pick_values(form: dict[str, str], keys: tuple[str, ...]) -> dict[str, str]:
+    return {k: (form.get(k) or "")[:MAX_TEXT] for k in keys}
+
+
+def parse_profile(
+    values: dict[str, str], measurements: dict | None
+) -> tuple[TasteProfile | None, list[str]]:
+    errors: list[str] = []
     principles = [line.strip(" -•\t") for line in values["principles"].splitlines() if line.strip()]
     avoid = split_avoid(values["avoid_text"])
     if not 1 <= len(principles) <= 8:
-        result.errors.append("Keep 1 to 8 principles, one per line.")
+        errors.append("Keep 1 to 8 principles, one per line.")
     if len(avoid) > 8:
-        result.errors.append("Keep the avoid-list to 8 items or fewer, separated by commas.")
+        errors.append("Keep the avoid-list to 8 items or fewer, separated by commas.")
     try:
-        result.profile = TasteProfile(
+        profile = TasteProfile(
             principles=principles,
             avoid_list=avoid,
             measurements=measurements,
@@ -83,24 +78,41 @@ def parse_confirm(form: dict[str, str], measurements: dict | None) -> ConfirmFor
     except ValidationError as exc:
         for err in exc.errors():
             name = str(err["loc"][0]) if err["loc"] else "profile"
-            result.errors.append(f"{name.replace('_', ' ').capitalize()}: {err['msg']}.")
+            errors.append(f"{name.replace('_', ' ').capitalize()}: {err['msg']}.")
+        return None, errors
+    return (None if errors else profile), errors
+
+
+def parse_settings(values: dict[str, str]) -> tuple[LoopSettings | None, list[str]]:
     try:
         max_iterations = int(values["max_iterations"] or 5)
         threshold = float(values["threshold"] or 8.0)
         gate_low = float(values["gate_low"] or 6.0)
         candidates = int(values["candidates"] or 1)
     except ValueError:
-        result.errors.append("Loop settings must be numbers.")
-    else:
-        if not 1 <= max_iterations <= 20:
-            result.errors.append("Max iterations must be between 1 and 20.")
-        elif not 1 <= candidates <= MAX_CANDIDATES:
-            result.errors.append(
-                f"Candidates per iteration must be between 1 and {MAX_CANDIDATES}."
-            )
-        else:
-            try:
-                result.settings = LoopSettings(max_iterations, threshold, gate_low, candidates)
-            except ValueError as exc:
-                result.errors.append(f"{str(exc)[0].upper()}{str(exc)[1:]}.")
+        return None, ["Loop settings must be numbers."]
+    if not 1 <= max_iterations <= 20:
+        return None, ["Max iterations must be between 1 and 20."]
+    if not 1 <= candidates <= MAX_CANDIDATES:
+        return None, [f"Candidates per iteration must be between 1 and {MAX_CANDIDATES}."]
+    try:
+        return LoopSettings(max_iterations, threshold, gate_low, candidates), []
+    except ValueError as exc:
+        return None, [f"{str(exc)[0].upper()}{str(exc)[1:]}."]
+
+
+def intent_errors(intent: str) -> list[str]:
+    if intent.strip():
+        return []
+    return ["Say what to make (the intent), e.g. “a harbour at dusk”."]
+
+
+def parse_confirm(form: dict[str, str], measurements: dict | None) -> ConfirmForm:
+    values = pick_values(form, (*PROFILE_KEYS, "intent", *SETTINGS_KEYS))
+    result = ConfirmForm(values=values, errors=intent_errors(values["intent"]))
+    profile, profile_errors = parse_profile(values, measurements)
+    settings, settings_errors = parse_settings(values)
+    result.errors += profile_errors + settings_errors
+    if not result.errors:
+        result.profile, result.settings = profile, settings
     return result

@@ -186,3 +186,38 @@ def test_pages_fit_a_phone(live_server, page_factory):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"horizontal scroll at 390 px: {width}"
     screenshot(page, "08-confirm-phone")
+
+
+def test_library_save_reextract_and_reuse(live_server, page_factory):
+    base = live_server["url"]
+    page = page_factory()
+    register(page, base, "lin@example.com")
+    upload_refs(page, base, "monochrome-ink-and-etching")
+    confirm(page, threshold="1.0", gate_low="0.5", max_iterations="1", intent="a quiet pier")
+    page.locator("h2:has-text('Converged')").wait_for()
+
+    page.fill("form.save-library input[name=name]", "Ink and silence")
+    page.click("button:has-text('Save to library')")
+    page.wait_for_url(re.compile(r".*/library/\d+$"))
+    profile_url = page.url
+
+    # re-extraction is explicit; the new version appears without a reload
+    page.evaluate("window.__stillHere = true")
+    page.click("button:has-text('Re-extract from the references')")
+    page.locator("a:has-text('Compare it with version 1')").wait_for()
+    page.click("a:has-text('Compare it with version 1')")
+    assert page.locator("section.panel h2:has-text('Version 1')").is_visible()
+    assert page.locator("section.panel h2:has-text('Version 2')").is_visible()
+
+    page.goto(f"{base}/library/")
+    assert page.locator("a:has-text('Ink and silence')").is_visible()
+    assert "used by 1 run" in page.content()
+    screenshot(page, "09-library")
+
+    page.goto(profile_url)
+    screenshot(page, "10-library-profile")
+    page.fill("form.start-run input[name=intent]", "a lighthouse in fog")
+    page.click("form.start-run button:has-text('Generate')")
+    page.wait_for_url(re.compile(r".*/runs/\d+$"))
+    page.locator("li.card").first.wait_for()
+    assert page.locator("a:has-text('from library: Ink and silence v2')").is_visible()

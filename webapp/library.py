@@ -1,0 +1,308 @@
+"""The taste library pages: keep, version, reuse, export and import named profiles."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from jobs.queue import enqueue_reextract
+from store import library
+from store.models import Blob, LibraryProfile, LibraryReference, LibraryVersion, Run
+from tasteloop.config import ConfigError
+from tasteloop.taste.profile_file import MAX_FILE_BYTES, ProfileFileError
+from webapp import db_session
+from webapp.access import owned_library_profile, owned_run
+from webapp.profile_form import (
+    PROFILE_KEYS,
+    SETTINGS_KEYS,
+    form_values,
+    intent_errors,
+    parse_profile,
+    parse_settings,
+    pick_values,
+)
+
+bp = Blueprint("library", __name__, url_prefix="/library")
+log = logging.getLogger(__name__)
+POLL_STOP = 286
+
+
+def library_rows(user_id: int | None) -> list[dict]:
+    session = db_session()
+    query = select(LibraryProfile).order_by(LibraryProfile.updated_at.desc())
+    if user_id is not None:
+        query = query.where(LibraryProfile.user_id == user_id)
+    entries = list(session.scalars(query))
+    counts = library.run_counts(session, [e.id for e in entries])
+    return [
+        {
+            "entry": e,
+            "latest": library.latest_version(e),
+            "profile": library.profile_of(library.latest_version(e)),
+            "runs": counts.get(e.id, 0),
+        }
+        for e in entries
+    ]
+
+
+@bp.route("/")
+@login_required
+def index():  # noqa: ANN201
+    return render_template("library/index.html", rows=library_rows(current_user.id), errors=[])
+
+
+@bp.route("/import", methods=["POST"])
+@login_required
+def import_profile():  # noqa: ANN201
+    upload = request.files.get("profile_file")
+    data = upload.read(MAX_FILE_BYTES + 1) if upload else b""
+    filename = (upload.filename or "") if upload else ""
+    session = db_session()
+    try:
+        if not upload or not filename:
+            raise ProfileFileError("choose a profile JSON file to import")
+        entry = library.import_file(session, current_user, data, filename)
+        session.commit()
+    except (ProfileFileError, library.LibraryError) as exc:
+        session.rollback()
+        message = f"{filename or 'The file'}: {exc}."
+        return render_template(
+            "library/index.html", rows=library_rows(current_user.id), errors=[message]
+        ), 400
+    flash(f"Imported “{entry.name}” into your library.")
+    return redirect(url_for("library.show", profile_id=entry.id))
+
+
+@bp.route("/save-run/<int:run_id>", methods=["POST"])
+@login_required
+def save_run(run_id: int):  # noqa: ANN201
+    run = owned_run(run_id)
+    if run.user_id != current_user.id:
+        abort(404)
+    session = db_session()
+    try:
+        entry = library.save_from_run(session, run, current_user, request.form.get("name", ""))
+        session.commit()
+    except library.LibraryError as exc:
+        session.rollback()
+        flash(str(exc))
+        return redirect(url_for("runs.show", run_id=run.id))
+    flash(f"Saved to your library as “{entry.name}”.")
+    return redirect(url_for("library.show", profile_id=entry.id))
+
+
+def _version_or_404(entry: LibraryProfile, raw: str | None) -> LibraryVersion:
+    try:
+        number = int(raw) if raw else None
+    except ValueError:
+        abort(404)
+    version = library.version_of(entry, number)
+    if version is None:
+        abort(404)
+    return version
+
+
+def _detail_context(entry: LibraryProfile, version: LibraryVersion, **extra: object) -> dict:
+    profile = library.profile_of(version)
+    session = db_session()
+    runs = list(
+        session.scalars(
+            select(Run)
+            .join(LibraryVersion, Run.library_version_id == LibraryVersion.id)
+            .where(LibraryVersion.profile_id == entry.id)
+            .order_by(Run.created_at.desc())
+        )
+    )
+    context = {
+        "entry": entry,
+        "version": version,
+        "profile": profile,
+        "runs": runs,
+        "pending": library.reextract_pending(entry),
+        "edit_form": form_values(profile),
+        "edit_errors": [],
+        "start_form": {
+            "intent": "",
+            **{k: v for k, v in form_values(profile).items() if k in SETTINGS_KEYS},
+        },
+        "start_errors": [],
+        "owner": entry.user_id == current_user.id,
+    }
+    context.update(extra)
+    return context
+
+
+@bp.route("/<int:profile_id>")
+@login_required
+def show(profile_id: int):  # noqa: ANN201
+    entry = owned_library_profile(profile_id)
+    version = _version_or_404(entry, request.args.get("v"))
+    return render_template("library/show.html", **_detail_context(entry, version))
+
+
+@bp.route("/<int:profile_id>/rename", methods=["POST"])
+@login_required
+def rename(profile_id: int):  # noqa: ANN201
+    entry = owned_library_profile(profile_id, for_change=True)
+    try:
+        library.rename(entry, request.form.get("name", ""))
+    except library.LibraryError as exc:
+        flash(str(exc))
+        return redirect(url_for("library.show", profile_id=entry.id))
+    db_session().commit()
+    flash(f"Renamed to “{entry.name}”.")
+    return redirect(url_for("library.show", profile_id=entry.id))
+
+
+@bp.route("/<int:profile_id>/edit", methods=["POST"])
+@login_required
+def edit(profile_id: int):  # noqa: ANN201
+    entry = owned_library_profile(profile_id, for_change=True)
+    values = pick_values(request.form.to_dict(), PROFILE_KEYS)
+    profile, errors = parse_profile(values, None)
+    if errors or profile is None:
+        version = library.latest_version(entry)
+        context = _detail_context(entry, version, edit_form=values, edit_errors=errors)
+        return render_template("library/show.html", **context), 400
+    if profile.model_dump(exclude={"measurements"}) == library.profile_of(
+        library.latest_version(entry)
+    ).model_dump(exclude={"measurements"}):
+        flash("Nothing changed, so no new version was made.")
+        return redirect(url_for("library.show", profile_id=entry.id))
+    session = db_session()
+    version = library.edit(session, entry, profile)
+    session.commit()
+    flash(f"Saved as version {version.version}; earlier versions are kept.")
+    return redirect(url_for("library.show", profile_id=entry.id))
+
+
+@bp.route("/<int:profile_id>/delete", methods=["POST"])
+@login_required
+def delete(profile_id: int):  # noqa: ANN201
+    entry = owned_library_profile(profile_id, for_change=True)
+    name = entry.name
+    session = db_session()
+    library.delete(session, entry)
+    session.commit()
+    flash(f"Deleted “{name}”. Runs that used it keep their own copy of the profile.")
+    return redirect(url_for("library.index"))
+
+
+@bp.route("/<int:profile_id>/start", methods=["POST"])
+@login_required
+def start(profile_id: int):  # noqa: ANN201
+    from webapp.runs import _enqueue_or_fail, engine_label
+
+    entry = owned_library_profile(profile_id, for_change=True)
+    version = _version_or_404(entry, request.form.get("version"))
+    values = pick_values(request.form.to_dict(), ("intent", *SETTINGS_KEYS))
+    settings, errors = parse_settings(values)
+    errors = intent_errors(values["intent"]) + errors
+    if not errors:
+        try:
+            engine, models = engine_label()
+        except ConfigError as exc:
+            errors = [str(exc)]
+    if errors or settings is None:
+        context = _detail_context(entry, version, start_form=values, start_errors=errors)
+        return render_template("library/show.html", **context), 400
+    session = db_session()
+    run = library.start_run(
+        session, current_user, version, values["intent"].strip(), settings, engine, models
+    )
+    session.commit()
+    _enqueue_or_fail(run, "advance")
+    return redirect(url_for("runs.show", run_id=run.id))
+
+
+@bp.route("/<int:profile_id>/reextract", methods=["POST"])
+@login_required
+def reextract(profile_id: int):  # noqa: ANN201
+    entry = owned_library_profile(profile_id, for_change=True)
+    session = db_session()
+    try:
+        library.request_reextract(entry)
+        session.commit()
+    except library.LibraryError as exc:
+        flash(str(exc))
+        return redirect(url_for("library.show", profile_id=entry.id))
+    try:
+        enqueue_reextract(entry.id)
+    except Exception as exc:  # noqa: BLE001
+        log.exception("could not enqueue re-extraction of %s", entry.id)
+        entry.reextract_requested_at = None
+        entry.reextract_error = f"The job queue is unavailable ({exc}). Try again in a moment."
+        session.commit()
+    return redirect(url_for("library.show", profile_id=entry.id))
+
+
+@bp.route("/<int:profile_id>/reextract/status")
+@login_required
+def reextract_status(profile_id: int):  # noqa: ANN201
+    entry = owned_library_profile(profile_id)
+    pending = library.reextract_pending(entry)
+    body = render_template("library/_reextract.html", entry=entry, pending=pending, owner=True)
+    return Response(body, status=200 if pending else POLL_STOP)
+
+
+@bp.route("/<int:profile_id>/compare")
+@login_required
+def compare(profile_id: int):  # noqa: ANN201
+    entry = owned_library_profile(profile_id)
+    left = _version_or_404(entry, request.args.get("a") or str(entry.versions[0].version))
+    right = _version_or_404(entry, request.args.get("b"))
+    return render_template(
+        "library/compare.html",
+        entry=entry,
+        left=left,
+        right=right,
+        left_profile=library.profile_of(left),
+        right_profile=library.profile_of(right),
+    )
+
+
+@bp.route("/<int:profile_id>/export.json")
+@login_required
+def export(profile_id: int):  # noqa: ANN201
+    entry = owned_library_profile(profile_id)
+    version = _version_or_404(entry, request.args.get("v"))
+    with_references = request.args.get("references") == "1"
+    document = library.export_document(db_session(), entry, version, with_references)
+    slug = "".join(c if c.isalnum() else "-" for c in entry.name.lower()).strip("-")[:60]
+    response = Response(json.dumps(document, indent=2), mimetype="application/json")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="tasteloop-{slug or "profile"}-v{version.version}.json"'
+    )
+    return response
+
+
+@bp.route("/<int:profile_id>/images/<sha>")
+@login_required
+def image(profile_id: int, sha: str):  # noqa: ANN201
+    entry = owned_library_profile(profile_id)
+    session = db_session()
+    owned = session.scalar(
+        select(LibraryReference.id).where(
+            LibraryReference.profile_id == entry.id, LibraryReference.blob_sha == sha
+        )
+    )
+    blob = session.get(Blob, sha) if owned else None
+    if blob is None:
+        abort(404)
+    response = Response(blob.data, mimetype=blob.mime_type)
+    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
+    response.headers["ETag"] = f'"{blob.sha256}"'
+    return response
