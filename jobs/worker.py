@@ -10,6 +10,9 @@ from rq import Worker
 
 from jobs.queue import QueueUnavailable, connection, queue
 from jobs.sweeper import Sweeper
+from store.db import database_url
+from store.migrate import migration_problem
+from tasteloop.config import ConfigError, EngineSettings, load_env
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,13 +20,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     parser.add_argument("--sweep-interval", type=float, default=15.0)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
+    load_env()
+    try:
+        EngineSettings.from_env()
+    except ConfigError as exc:
+        print(f"tasteloop worker cannot start: {exc}", file=sys.stderr)
+        return 1
     try:
         conn = connection()
         conn.ping()
     except (QueueUnavailable, Exception) as exc:  # noqa: BLE001
-        print(f"error: cannot reach Redis ({exc})", file=sys.stderr)
+        print(f"tasteloop worker cannot start: cannot reach Redis ({exc})", file=sys.stderr)
         return 2
+    problem = migration_problem(database_url())
+    if problem:
+        print(f"tasteloop worker cannot start: {problem}", file=sys.stderr)
+        return 1
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
     sweeper = Sweeper(args.sweep_interval)
     sweeper.start()
     try:

@@ -35,3 +35,23 @@ def current_revision(engine: Engine) -> str | None:
 
 def is_current(engine: Engine, url: str) -> bool:
     return current_revision(engine) == head_revision(url)
+
+
+def migration_problem(url: str) -> str | None:
+    """One sentence if the database cannot serve this code's schema, else None."""
+    from store.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        current = current_revision(engine)
+    except Exception as exc:  # noqa: BLE001 - unreachable or unreadable: say so, do not raise
+        return f"the database cannot be read ({type(exc).__name__}: {str(exc).splitlines()[0]})"
+    finally:
+        engine.dispose()
+    head = head_revision(url)
+    if current == head:
+        return None
+    return (
+        f"the database is at migration {current or 'none (empty)'} but this code needs {head}; "
+        "run `flask --app webapp db upgrade` (or `make run`, which migrates) first"
+    )

@@ -56,6 +56,36 @@ def test_admin_emails_make_admins(browser, monkeypatch, app):
     assert browser.get("/admin/").status_code == 200
 
 
+def test_failed_logins_are_rate_limited(browser, other_browser, app, redis_conn):
+    app.config["LOGIN_ATTEMPTS"] = 3
+    app.config["LOGIN_WINDOW_SECONDS"] = 120
+    browser.register("ada@example.com")
+    browser.logout()
+    for _ in range(3):
+        assert browser.login("ada@example.com", "wrong password").status_code == 400
+    blocked = browser.login("ada@example.com")  # even the right password waits out the window
+    assert blocked.status_code == 429 and b"Too many login attempts" in blocked.data
+    assert browser.get("/runs/new").status_code == 302  # still logged out
+
+    key = next(iter(redis_conn.scan_iter("tasteloop:login:*ada@example.com")))
+    assert redis_conn.get(key) == b"3" and 0 < redis_conn.ttl(key) <= 120
+
+    other_browser.register("bob@example.com")  # another account is not affected
+    other_browser.logout()
+    assert other_browser.login("bob@example.com").status_code == 302
+
+    redis_conn.delete(key)  # the window expires
+    assert browser.login("ada@example.com").status_code == 302
+
+
+def test_successful_logins_are_not_counted(browser, app, redis_conn):
+    app.config["LOGIN_ATTEMPTS"] = 2
+    browser.register("ada@example.com")
+    for _ in range(4):
+        browser.logout()
+        assert browser.login("ada@example.com").status_code == 302
+
+
 # the whole flow ---------------------------------------------------------------------------
 def test_full_flow_to_done_with_edited_profile(browser, redis_conn, database_url):
     browser.register("ada@example.com")

@@ -33,22 +33,36 @@ def create_user(email: str, password: str, *, is_admin: bool = False) -> User:
     return user
 
 
+def _attempts_key(email: str) -> str:
+    return f"tasteloop:login:{request.remote_addr}:{email}"
+
+
 def _too_many_attempts(email: str) -> bool:
-    """A fixed window per client address and email, counted in Redis (fails open if down)."""
+    """Failed logins are counted per client address and email in Redis, in a fixed window.
+
+    Fails open (with a warning) if Redis is down: a login page that cannot log anyone in would be
+    worse than a briefly unlimited one.
+    """
     from jobs.queue import QueueUnavailable, connection
 
-    limit = current_app.config["LOGIN_ATTEMPTS"]
-    window = current_app.config["LOGIN_WINDOW_SECONDS"]
-    key = f"tasteloop:login:{request.remote_addr}:{email}"
     try:
-        conn = connection()
-        attempts = conn.incr(key)
-        if attempts == 1:
-            conn.expire(key, window)
-        return attempts > limit
+        failures = int(connection().get(_attempts_key(email)) or 0)
     except (QueueUnavailable, Exception):  # noqa: BLE001
         log.warning("login rate limiter unavailable; allowing the attempt")
         return False
+    return failures >= current_app.config["LOGIN_ATTEMPTS"]
+
+
+def _count_failure(email: str) -> None:
+    from jobs.queue import QueueUnavailable, connection
+
+    try:
+        conn = connection()
+        key = _attempts_key(email)
+        if conn.incr(key) == 1:
+            conn.expire(key, current_app.config["LOGIN_WINDOW_SECONDS"])
+    except (QueueUnavailable, Exception):  # noqa: BLE001
+        log.warning("login rate limiter unavailable; failure not counted")
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -101,6 +115,7 @@ def login():  # noqa: ANN201
                 if not target.startswith("/") or target.startswith("//"):
                     target = url_for("runs.new")
                 return redirect(target)
+            _count_failure(email)
             errors.append("That email and password do not match an account.")
             status = 400
     return render_template("auth/login.html", errors=errors, email=email), status

@@ -18,7 +18,7 @@ import redis
 
 from jobs.embedded_redis import EmbeddedRedis, RedisUnavailable
 from store.db import database_url, default_data_dir, make_engine
-from store.migrate import upgrade
+from store.migrate import migration_problem, upgrade
 from tasteloop.config import ConfigError, EngineSettings, load_env
 
 
@@ -46,6 +46,12 @@ def check_engine() -> EngineSettings:
 
 
 def migrate(url: str) -> None:
+    """Bring the database to the code's schema; with TASTELOOP_MIGRATE=0 only check that it is."""
+    if os.environ.get("TASTELOOP_MIGRATE", "1").strip() == "0":
+        problem = migration_problem(url)
+        if problem:
+            raise StartupError(problem)
+        return
     try:
         upgrade(url)
     except Exception as exc:  # noqa: BLE001 - any database failure stops start-up, with the reason
@@ -59,13 +65,19 @@ def _redact(url: str) -> str:
     return url
 
 
-def start_redis(data_dir: Path) -> tuple[str, EmbeddedRedis | None]:
+def check_external_redis() -> str | None:
     url = os.environ.get("REDIS_URL", "").strip()
     if url:
         try:
             redis.Redis.from_url(url, socket_connect_timeout=3).ping()
         except redis.RedisError as exc:
             raise StartupError(f"Redis at REDIS_URL={url} is unreachable ({exc})") from None
+    return url or None
+
+
+def start_redis(data_dir: Path) -> tuple[str, EmbeddedRedis | None]:
+    url = check_external_redis()
+    if url:
         return url, None
     try:
         embedded = EmbeddedRedis(data_dir / "redis").start()
@@ -82,6 +94,7 @@ def main() -> int:
     try:
         check_data_dir(data_dir)
         settings = check_engine()
+        check_external_redis()  # before touching the database: nothing half-initialised
         url = database_url(data_dir)
         migrate(url)
         make_engine(url).dispose()

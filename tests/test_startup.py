@@ -1,0 +1,122 @@
+"""Bad configuration: `make run` (webapp.serve) and the worker say what is wrong in one sentence,
+exit non-zero, and leave nothing half-initialised."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from alembic import command
+
+from store.migrate import alembic_config, head_revision
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def clean_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "BASE_URL", "API_KEY", "TASTELOOP_ENGINE"}
+    }
+    env.update(TASTELOOP_DATA_DIR=str(tmp_path / "data"), PORT=str(free_port()))
+    env.update(overrides)
+    return env
+
+
+def start(module: str, env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    # cwd is a scratch folder so no developer .env is picked up
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=cwd,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def one_sentence(stderr: str) -> str:
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+def test_gateway_engine_without_key(tmp_path):
+    env = clean_env(tmp_path, TASTELOOP_ENGINE="gateway", BASE_URL="http://127.0.0.1:9/v1")
+    result = start("webapp.serve", env, tmp_path)
+    assert result.returncode == 1
+    line = one_sentence(result.stderr)
+    assert line.startswith("tasteloop cannot start:") and "API_KEY" in line
+    assert not (tmp_path / "data" / "tasteloop.db").exists()
+
+
+def test_unreachable_redis(tmp_path):
+    env = clean_env(tmp_path, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    result = start("webapp.serve", env, tmp_path)
+    assert result.returncode == 1
+    line = one_sentence(result.stderr)
+    assert "unreachable" in line and "REDIS_URL" in line
+    assert not (tmp_path / "data" / "tasteloop.db").exists()  # checked before any migration
+
+
+def test_unwritable_data_directory(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    env = clean_env(tmp_path, TASTELOOP_DATA_DIR=str(blocker / "data"))
+    result = start("webapp.serve", env, tmp_path)
+    assert result.returncode == 1
+    line = one_sentence(result.stderr)
+    assert "data directory" in line and "not writable" in line and "TASTELOOP_DATA_DIR" in line
+
+
+@pytest.fixture
+def behind_database(tmp_path) -> str:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), "0001")
+    return url
+
+
+def test_serve_refuses_a_database_behind_migrations_when_not_migrating(tmp_path, behind_database):
+    env = clean_env(tmp_path, DATABASE_URL=behind_database, TASTELOOP_MIGRATE="0")
+    result = start("webapp.serve", env, tmp_path)
+    assert result.returncode == 1
+    line = one_sentence(result.stderr)
+    assert f"needs {head_revision(behind_database)}" in line and "at migration 0001" in line
+
+
+def test_worker_refuses_a_database_behind_migrations(tmp_path, behind_database, redis_url):
+    env = clean_env(tmp_path, DATABASE_URL=behind_database, REDIS_URL=redis_url)
+    result = start("jobs.worker", env, tmp_path, "--burst")
+    assert result.returncode == 1
+    line = one_sentence(result.stderr)
+    assert line.startswith("tasteloop worker cannot start:") and "at migration 0001" in line
+
+
+def test_worker_refuses_gateway_without_key_and_missing_redis(tmp_path, redis_url):
+    env = clean_env(tmp_path, TASTELOOP_ENGINE="gateway", BASE_URL="http://127.0.0.1:9/v1", REDIS_URL=redis_url)
+    result = start("jobs.worker", env, tmp_path, "--burst")
+    assert result.returncode == 1 and "API_KEY" in one_sentence(result.stderr)
+
+    env = clean_env(tmp_path)  # no REDIS_URL at all
+    result = start("jobs.worker", env, tmp_path, "--burst")
+    assert result.returncode == 2 and "REDIS_URL" in one_sentence(result.stderr)
+
+
+def test_migration_problem_clears_after_upgrade(behind_database):
+    from store.migrate import migration_problem, upgrade
+
+    assert migration_problem(behind_database) is not None
+    upgrade(behind_database)
+    assert migration_problem(behind_database) is None
