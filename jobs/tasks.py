@@ -18,11 +18,11 @@ from sqlalchemy import update
 from store.db import get_database
 from store.models import Phase, Run, utcnow
 from store.runs import (
-    LEASE_SECONDS,
     acquire_lease,
     commit_iteration,
     finish_run,
     latest_profile,
+    lease_seconds,
     loop_settings,
     loop_state,
     record_extraction,
@@ -55,8 +55,9 @@ def worker_identity() -> str:
 class LeaseKeeper:
     """Renews the run's lease while a long model call is in flight."""
 
-    def __init__(self, run_id: int, owner: str, interval: float = LEASE_SECONDS / 4) -> None:
-        self.run_id, self.owner, self.interval = run_id, owner, interval
+    def __init__(self, run_id: int, owner: str, interval: float | None = None) -> None:
+        self.run_id, self.owner = run_id, owner
+        self.interval = interval or lease_seconds() / 4
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._renew, daemon=True)
 
@@ -68,7 +69,7 @@ class LeaseKeeper:
                 session.execute(
                     update(Run)
                     .where(Run.id == self.run_id, Run.lease_owner == self.owner)
-                    .values(lease_expires_at=utcnow() + timedelta(seconds=LEASE_SECONDS))
+                    .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds()))
                     .execution_options(synchronize_session=False)
                 )
 

@@ -7,6 +7,7 @@ it was enqueued for.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -32,7 +33,15 @@ from tasteloop.taste.profile import CRITIQUE_DIMENSIONS, TasteProfile, initial_p
 
 MIN_REFERENCES = 3
 MAX_REFERENCES = 5
-LEASE_SECONDS = 60
+DEFAULT_LEASE_SECONDS = 60
+
+
+def lease_seconds() -> float:
+    """How long a worker's claim on a run lasts without renewal (TASTELOOP_LEASE_SECONDS).
+
+    Shorter leases recover a killed worker's run sooner; the fault-injection script uses 3 s.
+    """
+    return float(os.environ.get("TASTELOOP_LEASE_SECONDS") or DEFAULT_LEASE_SECONDS)
 
 
 class UploadError(ValueError):
@@ -241,7 +250,7 @@ def commit_iteration(session: Session, run: Run, record: IterationRecord) -> str
         run.best_iteration_id = iteration.id
     run.next_index = record.index + 1
     run.current_prompt = record.critique.revised_prompt
-    run.lease_expires_at = utcnow() + timedelta(seconds=LEASE_SECONDS)
+    run.lease_expires_at = utcnow() + timedelta(seconds=lease_seconds())
     judged = verdict(record.score, loop_settings(run))
     if judged is Verdict.CONVERGED:
         finish_run(run, "converged", iteration.id)
@@ -282,7 +291,7 @@ def acquire_lease(session: Session, run_id: int, owner: str, phases: tuple[str, 
         update(Run)
         .where(Run.id == run_id, Run.phase.in_(phases))
         .where(or_(Run.lease_owner.is_(None), Run.lease_expires_at < now, Run.lease_owner == owner))
-        .values(lease_owner=owner, lease_expires_at=now + timedelta(seconds=LEASE_SECONDS))
+        .values(lease_owner=owner, lease_expires_at=now + timedelta(seconds=lease_seconds()))
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1

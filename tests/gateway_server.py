@@ -36,6 +36,7 @@ class Recorded:
     role: str
     body: dict[str, Any]
     headers: dict[str, str]
+    fault: str | None = None
 
     @property
     def text(self) -> str:
@@ -182,12 +183,13 @@ class FakeGateway:
 
     def _handle(self, path: str, body: dict[str, Any], headers: dict[str, str]):
         role = self._role(path, body)
+        record = Recorded(path, role, body, headers)
         with self._lock:
-            self.requests.append(Recorded(path, role, body, headers))
+            self.requests.append(record)
         delay = self.latency.get(role, 0.0)
         if delay:
             time.sleep(delay)
-        fault = self._next_fault(role)
+        fault = record.fault = self._next_fault(role)
         if fault == "500":
             return 500, {"error": {"message": "upstream exploded", "type": "server_error"}}, {}
         if fault == "429":

@@ -105,7 +105,9 @@ def test_worker_refuses_a_database_behind_migrations(tmp_path, behind_database, 
 
 
 def test_worker_refuses_gateway_without_key_and_missing_redis(tmp_path, redis_url):
-    env = clean_env(tmp_path, TASTELOOP_ENGINE="gateway", BASE_URL="http://127.0.0.1:9/v1", REDIS_URL=redis_url)
+    env = clean_env(
+        tmp_path, TASTELOOP_ENGINE="gateway", BASE_URL="http://127.0.0.1:9/v1", REDIS_URL=redis_url
+    )
     result = start("jobs.worker", env, tmp_path, "--burst")
     assert result.returncode == 1 and "API_KEY" in one_sentence(result.stderr)
 
