@@ -13,6 +13,8 @@ from datetime import timedelta
 from enum import StrEnum
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from store.models import (
@@ -53,19 +55,24 @@ class UploadError(ValueError):
 
 
 def save_blob(session: Session, data: bytes, width: int = 0, height: int = 0) -> str:
+    """Store bytes once by SHA-256. Two workers may store the same image at the same moment
+    (same prompt and seed in two runs), so the insert must tolerate the other one winning."""
     sha = hashlib.sha256(data).hexdigest()
     if session.get(Blob, sha) is None:
-        session.add(
-            Blob(
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(
+            insert(Blob)
+            .values(
                 sha256=sha,
                 mime_type=sniff_mime(data),
                 size=len(data),
                 width=width,
                 height=height,
                 data=data,
+                created_at=utcnow(),
             )
+            .on_conflict_do_nothing(index_elements=["sha256"])
         )
-        session.flush()
     return sha
 
 
