@@ -207,6 +207,7 @@ def _iteration_json(record: IterationRecord, names: list[str]) -> dict[str, obje
         "critic_error": record.critic_error,
         "image": names[record.chosen],
         "candidates": names,
+        "candidate_scores": [c.critique.score for c in record.candidates],
         "generate_seconds": round(chosen.generate_seconds, 4),
         "critique_seconds": round(chosen.critique_seconds, 4),
         "usage": [u.to_dict() for u in record.usage],

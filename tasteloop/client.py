@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -103,6 +105,12 @@ def describe_error(exc: BaseException) -> str:
     return f"{type(cause).__name__}: {cause}"[:500]
 
 
+@functools.cache
+def call_slots(limit: int) -> threading.BoundedSemaphore:
+    """The process-wide budget of model calls in flight (one per configured limit)."""
+    return threading.BoundedSemaphore(limit)
+
+
 def call_with_retries(
     fn: Callable[[], T],
     *,
@@ -111,11 +119,18 @@ def call_with_retries(
     base_delay: float = 0.5,
     max_delay: float = 20.0,
     sleep: Callable[[float], None] = time.sleep,
+    slots: threading.BoundedSemaphore | None = None,
 ) -> T:
-    """Retry 429 (honouring Retry-After), 408, 5xx, connection errors and timeouts."""
+    """Retry 429 (honouring Retry-After), 408, 5xx, connection errors and timeouts.
+
+    Each attempt holds one of `slots` while it is in flight; back-off sleeps hold none.
+    """
     for attempt in range(1, attempts + 1):
         try:
-            return fn()
+            if slots is None:
+                return fn()
+            with slots:
+                return fn()
         except Exception as exc:  # noqa: BLE001 - classified below
             retryable = is_retryable(exc)
             if not retryable or attempt == attempts:
@@ -146,7 +161,12 @@ def ask_structured(
             max_retries=STRUCTURED_RE_ASKS,
         )
 
-    return call_with_retries(ask, attempts=clients.settings.max_retries, what=what)
+    return call_with_retries(
+        ask,
+        attempts=clients.settings.max_retries,
+        what=what,
+        slots=call_slots(clients.settings.max_concurrent_calls),
+    )
 
 
 def usage_from_completion(role: str, model: str, latency: float, completion: Any) -> CallUsage:

@@ -39,6 +39,8 @@ class EngineSettings:
     timeout_s: float = 120.0
     max_retries: int = 3
     images_api: bool = False  # use the images.generate endpoint instead of chat completions
+    # model calls in flight at once in one process (a worker's best-of-N shares this budget)
+    max_concurrent_calls: int = 4
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> EngineSettings:
@@ -59,10 +61,14 @@ class EngineSettings:
         try:
             timeout_s = float(_clean(env.get("TASTELOOP_TIMEOUT")) or 120)
             max_retries = int(_clean(env.get("TASTELOOP_MAX_RETRIES")) or 3)
+            max_concurrent = int(_clean(env.get("TASTELOOP_MAX_CONCURRENT_CALLS")) or 4)
         except ValueError as exc:
             raise ConfigError(
-                f"TASTELOOP_TIMEOUT / TASTELOOP_MAX_RETRIES must be numbers ({exc})."
+                "TASTELOOP_TIMEOUT / TASTELOOP_MAX_RETRIES / TASTELOOP_MAX_CONCURRENT_CALLS must "
+                f"be numbers ({exc})."
             ) from None
+        if max_concurrent < 1:
+            raise ConfigError("TASTELOOP_MAX_CONCURRENT_CALLS must be at least 1.")
         return cls(
             engine=engine,
             base_url=base_url,
@@ -71,5 +77,6 @@ class EngineSettings:
             vision_model=vision_model,
             timeout_s=timeout_s,
             max_retries=max_retries,
+            max_concurrent_calls=max_concurrent,
             images_api=_clean(env.get("TASTELOOP_IMAGES_API")).lower() in ("1", "true", "yes"),
         )

@@ -63,7 +63,9 @@ class Recorded:
 class FakeGateway:
     image_shape: str = "images"
     render_size: int = 512
-    latency: dict[str, float] = field(default_factory=dict)  # role -> seconds
+    # role -> seconds: each such call takes at least this long in total (render time included),
+    # so a benchmark's floor is exactly the sum of the latencies
+    latency: dict[str, float] = field(default_factory=dict)
     hang_seconds: float = 5.0
     fault_rate: float = 0.0
     random_faults: tuple[str, ...] = FAULTS
@@ -79,6 +81,8 @@ class FakeGateway:
         self._extractor = MeasuredExtractor()
         self._critic = MeasuredCritic()
         self._server: ThreadingHTTPServer | None = None
+        self.in_flight = 0
+        self.max_in_flight = 0
 
     # control ------------------------------------------------------------------------------
     def fail_next(self, kind: str, role: str | None = None, times: int = 1) -> None:
@@ -108,8 +112,15 @@ class FakeGateway:
                 length = int(self.headers.get("content-length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
                 headers_in = {k.lower(): v for k, v in self.headers.items()}
-                status, payload, headers = gateway._handle(self.path, body, headers_in)
-                self._send(status, payload, headers)
+                with gateway._lock:
+                    gateway.in_flight += 1
+                    gateway.max_in_flight = max(gateway.max_in_flight, gateway.in_flight)
+                try:
+                    status, payload, headers = gateway._handle(self.path, body, headers_in)
+                    self._send(status, payload, headers)
+                finally:
+                    with gateway._lock:
+                        gateway.in_flight -= 1
 
             def _send(
                 self, status: int, payload: Any, headers: dict[str, str] | None = None
@@ -186,9 +197,14 @@ class FakeGateway:
         record = Recorded(path, role, body, headers)
         with self._lock:
             self.requests.append(record)
-        delay = self.latency.get(role, 0.0)
-        if delay:
-            time.sleep(delay)
+        started = time.monotonic()
+        result = self._respond(path, role, body, record)
+        remaining = self.latency.get(role, 0.0) - (time.monotonic() - started)
+        if remaining > 0:
+            time.sleep(remaining)
+        return result
+
+    def _respond(self, path: str, role: str, body: dict[str, Any], record: Recorded):
         fault = record.fault = self._next_fault(role)
         if fault == "500":
             return 500, {"error": {"message": "upstream exploded", "type": "server_error"}}, {}

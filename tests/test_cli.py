@@ -65,6 +65,31 @@ def test_run_writes_every_iteration_and_run_json(runner, tmp_path):
     assert (out / "final.png").exists()
 
 
+def test_run_best_of_three_keeps_every_candidate(runner, tmp_path):
+    out = tmp_path / "run"
+    args = ["run", "--refs", str(set_dir("geometric-abstraction")), "--intent", "a lighthouse"]
+    args += ["--out", str(out), "--max-iterations", "2", "--threshold", "9.9"]
+    args += ["--gate-low", "9.8", "--candidates", "3"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    run = json.loads((out / "run.json").read_text())
+    for number, iteration in enumerate(run["iterations"], start=1):
+        names = iteration["candidates"]
+        assert names == [f"iteration-{number:02d}-c{k}.png" for k in (1, 2, 3)]
+        assert all((out / name).exists() for name in names)
+        scores = iteration["candidate_scores"]
+        assert len(set(scores)) > 1  # different seeds, different images
+        assert iteration["score"] == max(scores)
+        assert iteration["image"] == names[scores.index(max(scores))]
+    assert run["iterations"][1]["prompt"] == run["iterations"][0]["revised_prompt"]
+
+
+def test_run_rejects_five_candidates(runner, tmp_path):
+    args = ["run", "--refs", str(set_dir("geometric-abstraction")), "--intent", "x"]
+    result = runner.invoke(main, [*args, "--out", str(tmp_path), "--candidates", "5"])
+    assert result.exit_code != 0 and "candidates" in result.output.lower()
+
+
 def test_run_with_profile_file_and_gate_stop(runner, tmp_path):
     profile = tmp_path / "p.json"
     runner.invoke(

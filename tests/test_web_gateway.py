@@ -102,3 +102,46 @@ def test_extraction_failure_is_retryable(gateway, browser, redis_conn, database_
     run, _ = load(database_url, run_id)
     assert run.phase == Phase.CONFIRM
     assert run.extract_usage and run.extract_usage[0]["cost_usd"] > 0
+
+
+def test_best_of_four_runs_concurrently_and_marks_the_chosen(
+    gateway, browser, redis_conn, database_url
+):
+    gateway.latency = {"generate": 0.3, "critique": 0.2}
+    browser.register("ada@example.com")
+    run_id, _ = start_run(
+        browser, redis_conn, threshold="9.9", gate_low="9.8", max_iterations="2", candidates="4"
+    )
+    work(redis_conn)
+    run, iterations = load(database_url, run_id)
+    assert run.phase == Phase.DONE and len(iterations) == 2
+    assert gateway.max_in_flight == 4  # the four candidates were in flight together
+    for iteration in iterations:
+        assert len(iteration.candidates) == 4
+        scores = [c["score"] for c in iteration.candidates]
+        assert iteration.score == max(scores)
+        chosen = [c for c in iteration.candidates if c["chosen"]]
+        assert len(chosen) == 1 and chosen[0]["image_sha"] == iteration.image_sha
+    assert iterations[1].prompt == iterations[0].revised_prompt
+    page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    assert page.count("✓ chosen") == 2 and page.count('alt="candidate ') == 8
+    for candidate in iterations[0].candidates:  # every candidate image is served to its owner
+        assert browser.get(f"/runs/{run_id}/images/{candidate['image_sha']}").status_code == 200
+
+
+def test_gateway_calls_per_worker_respect_the_global_limit(
+    gateway, browser, redis_conn, database_url, monkeypatch
+):
+    import jobs.tasks
+
+    monkeypatch.setenv("TASTELOOP_MAX_CONCURRENT_CALLS", "2")
+    jobs.tasks.engine.cache_clear()
+    gateway.latency = {"generate": 0.3, "critique": 0.2}
+    browser.register("ada@example.com")
+    run_id, _ = start_run(
+        browser, redis_conn, threshold="9.9", gate_low="9.8", max_iterations="1", candidates="4"
+    )
+    work(redis_conn)
+    run, iterations = load(database_url, run_id)
+    assert run.phase == Phase.DONE and len(iterations[0].candidates) == 4
+    assert gateway.max_in_flight == 2

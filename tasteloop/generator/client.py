@@ -23,6 +23,7 @@ import httpx
 from tasteloop.client import (
     GatewayClients,
     TransientError,
+    call_slots,
     call_with_retries,
     make_clients,
     usage_from_completion,
@@ -239,6 +240,7 @@ class GatewayGenerator:
             attempt_or_retry_empty,
             attempts=self.clients.settings.max_retries,
             what="image generation",
+            slots=call_slots(self.clients.settings.max_concurrent_calls),
         )
         usage = usage_from_completion(
             "generate", self.model, time.perf_counter() - started, response
