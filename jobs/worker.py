@@ -37,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tasteloop worker cannot start: {problem}", file=sys.stderr)
         return 1
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
+    # Build the engine once here: RQ forks a work-horse per job, and each fork inherits the
+    # imports and clients instead of paying ~0.7 s to build them again (bench/orchestration.py).
+    from jobs.tasks import engine
+
+    engine()
     sweeper = Sweeper(args.sweep_interval)
     sweeper.start()
     try:
