@@ -1,22 +1,49 @@
-"""`make bench`: run every benchmark and print its figures (copied into BENCHMARKS.md)."""
+"""`make bench`: run every benchmark and print its figures (copied into BENCHMARKS.md).
+
+`make bench` takes about 15 minutes on the 2-core machine; `python -m bench.<name>` runs one.
+"""
 
 from __future__ import annotations
 
 import json
 
-from bench import critic_ranking, offline_convergence, offline_timings
+from bench import (
+    critic_ranking,
+    extract_memory,
+    gateway_faults,
+    offline_convergence,
+    offline_timings,
+    orchestration,
+    poll_load,
+    worker_kill,
+)
+
+
+def show(title: str, figures: object) -> None:
+    print(f"== {title}", flush=True)
+    print(json.dumps(figures, indent=2, ensure_ascii=False), flush=True)
 
 
 def main() -> None:
-    print("== offline per-stage timings (median of 7)")
-    print(json.dumps(offline_timings.timings(), indent=2))
-    print("== critic leave-one-out ranking")
-    print(json.dumps(critic_ranking.ranking_accuracy(), indent=2))
-    print("== offline convergence (5 sets x 3 intents, max 5 iterations, threshold 8.0)")
+    show("offline per-stage timings (median of 7)", offline_timings.timings())
+    show("critic leave-one-out ranking", critic_ranking.ranking_accuracy())
     result = offline_convergence.convergence()
-    print(json.dumps({k: v for k, v in result.items() if k != "rows"}))
+    show(
+        "offline convergence (5 sets x 3 intents, max 5 iterations, threshold 8.0)",
+        {k: v for k, v in result.items() if k != "rows"},
+    )
     for row in result["rows"]:
         print(f"  {row['set']:32} {row['intent']:34} {row['iterations']} it. {row['scores']}")
+    show(
+        "orchestration overhead and best-of-4 vs best-of-1 (2.0 s + 1.0 s per iteration)",
+        orchestration.measure(runs=5, iterations=3),
+    )
+    show("100 pollers against gunicorn (median of 5 servers)", poll_load.repeated(5, seconds=20))
+    show("peak RSS extracting 5 x 12 MP references", extract_memory.measure(5))
+    kill = worker_kill.trials(20)
+    kill.pop("rows")
+    show("worker SIGKILLed mid-call, 20 trials", kill)
+    show("gateway failing 30% of calls, 20 runs", gateway_faults.fault_runs(20, 0.3))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,292 @@
+"""Benchmark 3: the htmx progress endpoint under 100 concurrent pollers, against gunicorn.
+
+100 users, each logged in with their own session and a run in progress (two iterations already
+committed, so the partial renders the chart, the cards and the profile). Each poller requests
+`/runs/<id>/status` at the app's poll interval, like htmx does, for the measured window. This
+process is the load generator; gunicorn runs as a separate process on loopback.
+
+`python -m bench.poll_load [--pollers 100] [--seconds 30] [--interval 1.5]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from werkzeug.security import generate_password_hash
+
+from bench.refsets import ROOT, load_sets
+from jobs.embedded_redis import EmbeddedRedis
+from store.db import get_database
+from store.migrate import upgrade
+from store.models import Iteration, Phase, ProfileVersion, ReferenceImage, Run, User
+from store.runs import save_blob
+from tasteloop.offline.engine import offline_engine
+from tasteloop.taste.profile import CRITIQUE_DIMENSIONS, initial_prompt
+
+PASSWORD = "load test passphrase"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def seed_database(url: str, users: int) -> list[tuple[str, int]]:
+    """Users, each with a run in `generating` and two committed iterations."""
+    engine = offline_engine()
+    references = load_sets()["van-gogh-swirling-landscapes"][:3]
+    profile = engine.extractor.extract(references).profile
+    prompt = initial_prompt("a harbour at dusk", profile)
+    image = engine.generator.generate(prompt, seed=0).data
+    critique = engine.critic.critique(image, profile, prompt, "a harbour at dusk").result
+    password_hash = generate_password_hash(PASSWORD)
+    accounts = []
+    with get_database(url).session() as session:
+        ref_shas = [save_blob(session, data) for data in references]
+        image_sha = save_blob(session, image)
+        for number in range(users):
+            email = f"poller{number}@example.com"
+            user = User(email=email, password_hash=password_hash)
+            session.add(user)
+            session.flush()
+            run = Run(
+                user_id=user.id,
+                phase=Phase.GENERATING,
+                intent="a harbour at dusk",
+                current_prompt=critique.revised_prompt,
+                next_index=2,
+                max_iterations=5,
+                status_note="Iteration 2 scored 7.1; generating iteration 3 of 5",
+            )
+            session.add(run)
+            session.flush()
+            for position, sha in enumerate(ref_shas):
+                session.add(
+                    ReferenceImage(
+                        run_id=run.id, position=position, blob_sha=sha, filename=f"r{position}.jpg"
+                    )
+                )
+            session.add(
+                ProfileVersion(
+                    run_id=run.id,
+                    version=1,
+                    source="extracted",
+                    data=profile.model_dump(mode="json"),
+                )
+            )
+            for index in range(2):
+                session.add(
+                    Iteration(
+                        run_id=run.id,
+                        index=index,
+                        prompt=prompt,
+                        image_sha=image_sha,
+                        score=critique.score,
+                        breakdown=[[d, critique.breakdown[d]] for d in CRITIQUE_DIMENSIONS],
+                        reasoning=critique.reasoning,
+                        revised_prompt=critique.revised_prompt,
+                        candidates=[
+                            {"image_sha": image_sha, "score": critique.score, "chosen": True}
+                        ],
+                        generate_seconds=0.2,
+                        critique_seconds=0.07,
+                        usage=[],
+                    )
+                )
+            session.flush()
+            accounts.append((email, run.id))
+    return accounts
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+async def login(client: httpx.AsyncClient, email: str) -> None:
+    page = await client.get("/login")
+    token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
+    response = await client.post(
+        "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}
+    )
+    if response.status_code != 302:
+        raise RuntimeError(f"login failed for {email}: {response.status_code}")
+
+
+async def poller(
+    client: httpx.AsyncClient, run_id: int, interval: float, until: float, start_at: float
+) -> tuple[list[float], list[str]]:
+    latencies: list[float] = []
+    errors: list[str] = []
+    await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+    while time.monotonic() < until:
+        started = time.perf_counter()
+        try:
+            response = await client.get(f"/runs/{run_id}/status", headers={"HX-Request": "true"})
+            elapsed = time.perf_counter() - started
+            if response.status_code != 200 or "iteration" not in response.text:
+                errors.append(f"HTTP {response.status_code}")
+            else:
+                latencies.append(elapsed)
+        except httpx.HTTPError as exc:
+            errors.append(type(exc).__name__)
+        await asyncio.sleep(max(0.0, interval - (time.perf_counter() - started)))
+    return latencies, errors
+
+
+async def load(base: str, accounts: list[tuple[str, int]], seconds: float, interval: float):
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    clients = [httpx.AsyncClient(base_url=base, limits=limits, timeout=10) for _ in accounts]
+    try:
+        # log everyone in first (password hashing is deliberately slow), then measure polling
+        for batch in range(0, len(clients), 10):
+            await asyncio.gather(
+                *(
+                    login(client, email)
+                    for client, (email, _) in list(zip(clients, accounts, strict=True))[
+                        batch : batch + 10
+                    ]
+                )
+            )
+        # stagger the pollers over one interval, as real page loads would be
+        start_at = time.monotonic() + 1.0
+        until = start_at + interval + seconds
+        return await asyncio.gather(
+            *(
+                poller(client, run_id, interval, until, start_at + interval * k / len(accounts))
+                for k, (client, (_, run_id)) in enumerate(zip(clients, accounts, strict=True))
+            )
+        )
+    finally:
+        await asyncio.gather(*(client.aclose() for client in clients))
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def measure(pollers: int, seconds: float, interval: float, workers: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="tasteloop-load-") as tmp:
+        folder = Path(tmp)
+        url = f"sqlite:///{folder / 'load.db'}"
+        upgrade(url)
+        accounts = seed_database(url, pollers)
+        redis_server = EmbeddedRedis(folder / "redis", persist=False).start()
+        port = free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "REDIS_URL": redis_server.url,
+            "TASTELOOP_DATA_DIR": str(folder),
+            "TASTELOOP_SECRET_KEY": "load-test-secret",
+            "TASTELOOP_LOGIN_ATTEMPTS": "1000",
+        }
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(workers),
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "4",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                "webapp:create_app()",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_for(f"{base}/login")
+            results = asyncio.run(load(base, accounts, seconds, interval))
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+            redis_server.stop()
+    latencies = [x for lat, _ in results for x in lat]
+    errors = [e for _, errs in results for e in errs]
+    return {
+        "pollers": pollers,
+        "seconds": seconds,
+        "interval_s": interval,
+        "gunicorn": f"{workers} workers x 4 threads (gthread)",
+        "requests": len(latencies) + len(errors),
+        "requests_per_s": round((len(latencies) + len(errors)) / seconds, 1),
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors)),
+        "p50_ms": round(1000 * statistics.median(latencies), 2),
+        "p95_ms": round(1000 * percentile(latencies, 0.95), 2),
+        "p99_ms": round(1000 * percentile(latencies, 0.99), 2),
+        "max_ms": round(1000 * max(latencies), 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pollers", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--interval", type=float, default=1.5)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    print(
+        json.dumps(
+            repeated(args.repeats, args.pollers, args.seconds, args.interval, args.workers),
+            indent=2,
+        )
+    )
+
+
+def repeated(
+    repeats: int,
+    pollers: int = 100,
+    seconds: float = 30,
+    interval: float = 1.5,
+    workers: int = 2 * (os.cpu_count() or 1) + 1,
+) -> dict:
+    """The median of each figure over `repeats` fresh servers."""
+    runs = [measure(pollers, seconds, interval, workers) for _ in range(repeats)]
+    summary = {
+        k: v
+        for k, v in runs[0].items()
+        if not k.endswith("_ms")
+        and k not in ("requests", "requests_per_s", "errors", "error_kinds")
+    }
+    summary["repeats"] = repeats
+    summary["errors_total"] = sum(r["errors"] for r in runs)
+    for key in ("requests_per_s", "p50_ms", "p95_ms", "p99_ms", "max_ms"):
+        summary[key] = statistics.median(r[key] for r in runs)
+        summary[f"{key}_all"] = [r[key] for r in runs]
+    return summary
+
+
+if __name__ == "__main__":
+    main()
