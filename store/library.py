@@ -21,12 +21,11 @@ from store.models import (
     LibraryReference,
     LibraryVersion,
     Phase,
-    ReferenceImage,
     Run,
     User,
     utcnow,
 )
-from store.runs import MAX_REFERENCES, confirm_run, save_blob
+from store.runs import MAX_REFERENCES, confirm_run, copy_references, save_blob
 from tasteloop.images import ImageError, data_url_for_model, reencode_upload
 from tasteloop.loop import LoopSettings
 from tasteloop.taste.profile import TasteProfile
@@ -185,12 +184,7 @@ def start_run(
     )
     session.add(run)
     session.flush()
-    for ref in entry.references:
-        session.add(
-            ReferenceImage(
-                run_id=run.id, position=ref.position, blob_sha=ref.blob_sha, filename=ref.filename
-            )
-        )
+    copy_references(session, entry.references, run.id)
     session.flush()
     session.refresh(run)
     confirm_run(session, run, profile_of(version), intent, settings)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -21,6 +22,7 @@ from store.models import (
     Blob,
     Gate,
     Iteration,
+    LibraryReference,
     Phase,
     ProfileVersion,
     ReferenceImage,
@@ -126,6 +128,18 @@ def create_run(
 def _safe_name(name: str) -> str:
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     return "".join(c for c in base if c.isprintable())[:200] or "image"
+
+
+def copy_references(
+    session: Session, references: Iterable[ReferenceImage | LibraryReference], run_id: int
+) -> None:
+    """Give a run the same reference images (the blobs are shared, not copied)."""
+    for ref in references:
+        session.add(
+            ReferenceImage(
+                run_id=run_id, position=ref.position, blob_sha=ref.blob_sha, filename=ref.filename
+            )
+        )
 
 
 def reference_bytes(session: Session, run: Run) -> list[bytes]:
@@ -393,12 +407,7 @@ def restart_run(session: Session, run: Run) -> Run:
     )
     session.add(fresh)
     session.flush()
-    for ref in run.references:
-        session.add(
-            ReferenceImage(
-                run_id=fresh.id, position=ref.position, blob_sha=ref.blob_sha, filename=ref.filename
-            )
-        )
+    copy_references(session, run.references, fresh.id)
     if run.profiles:
         session.add(
             ProfileVersion(

@@ -20,11 +20,12 @@ from sqlalchemy import select
 
 from jobs.queue import enqueue_reextract
 from store import library
-from store.models import Blob, LibraryProfile, LibraryReference, LibraryVersion, Run
+from store.models import LibraryProfile, LibraryReference, LibraryVersion, Run
 from tasteloop.config import ConfigError
 from tasteloop.taste.profile_file import MAX_FILE_BYTES, ProfileFileError
 from webapp import db_session
 from webapp.access import owned_library_profile, owned_run
+from webapp.blobs import POLL_STOP, serve_blob
 from webapp.profile_form import (
     PROFILE_KEYS,
     SETTINGS_KEYS,
@@ -37,7 +38,6 @@ from webapp.profile_form import (
 
 bp = Blueprint("library", __name__, url_prefix="/library")
 log = logging.getLogger(__name__)
-POLL_STOP = 286
 
 
 def library_rows(user_id: int | None) -> list[dict]:
@@ -117,6 +117,7 @@ def _version_or_404(entry: LibraryProfile, raw: str | None) -> LibraryVersion:
 
 def _detail_context(entry: LibraryProfile, version: LibraryVersion, **extra: object) -> dict:
     profile = library.profile_of(version)
+    fields = form_values(profile)
     session = db_session()
     runs = list(
         session.scalars(
@@ -132,11 +133,11 @@ def _detail_context(entry: LibraryProfile, version: LibraryVersion, **extra: obj
         "profile": profile,
         "runs": runs,
         "pending": library.reextract_pending(entry),
-        "edit_form": form_values(profile),
+        "edit_form": fields,
         "edit_errors": [],
         "start_form": {
             "intent": "",
-            **{k: v for k, v in form_values(profile).items() if k in SETTINGS_KEYS},
+            **{k: v for k, v in fields.items() if k in SETTINGS_KEYS},
         },
         "start_errors": [],
         "owner": entry.user_id == current_user.id,
@@ -293,16 +294,11 @@ def export(profile_id: int):  # noqa: ANN201
 @login_required
 def image(profile_id: int, sha: str):  # noqa: ANN201
     entry = owned_library_profile(profile_id)
-    session = db_session()
-    owned = session.scalar(
+    owned = db_session().scalar(
         select(LibraryReference.id).where(
             LibraryReference.profile_id == entry.id, LibraryReference.blob_sha == sha
         )
     )
-    blob = session.get(Blob, sha) if owned else None
-    if blob is None:
+    if not owned:
         abort(404)
-    response = Response(blob.data, mimetype=blob.mime_type)
-    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
-    response.headers["ETag"] = f'"{blob.sha256}"'
-    return response
+    return serve_blob(sha)

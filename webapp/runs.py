@@ -36,13 +36,13 @@ from tasteloop.config import ConfigError, EngineSettings
 from tasteloop.taste.profile_file import profile_document
 from webapp import db_session
 from webapp.access import owned_run
+from webapp.blobs import POLL_STOP, blob_response, serve_blob
 from webapp.profile_form import form_values, parse_confirm
 from webapp.settings import MAX_FILES
 from webapp.trajectory import trajectory_svg
 
 bp = Blueprint("runs", __name__)
 log = logging.getLogger(__name__)
-POLL_STOP = 286  # htmx stops polling on this status and still swaps the body
 
 
 def engine_label() -> tuple[str, dict[str, str]]:
@@ -246,27 +246,13 @@ def _blob_belongs_to_run(run: Run, sha: str) -> bool:
     return any(c.get("image_sha") == sha for cands in candidate_lists for c in cands or [])
 
 
-def _image_response(blob: Blob, download_name: str | None = None) -> Response:
-    response = Response(blob.data, mimetype=blob.mime_type)
-    response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
-    response.headers["ETag"] = f'"{blob.sha256}"'
-    if download_name:
-        response.headers["Content-Disposition"] = f'attachment; filename="{download_name}"'
-    return response
-
-
 @bp.route("/runs/<int:run_id>/images/<sha>")
 @login_required
 def image(run_id: int, sha: str):  # noqa: ANN201
     run = owned_run(run_id)
     if len(sha) != 64 or not _blob_belongs_to_run(run, sha):
         abort(404)
-    if request.headers.get("If-None-Match") == f'"{sha}"':
-        return Response(status=304)
-    blob = db_session().get(Blob, sha)
-    if blob is None:
-        abort(404)
-    return _image_response(blob)
+    return serve_blob(sha)
 
 
 @bp.route("/runs/<int:run_id>/download/image")
@@ -280,7 +266,7 @@ def download_image(run_id: int):  # noqa: ANN201
     iteration = session.get(Iteration, chosen)
     blob = session.get(Blob, iteration.image_sha)  # type: ignore[union-attr]
     extension = "png" if blob.mime_type == "image/png" else "jpg"  # type: ignore[union-attr]
-    return _image_response(blob, f"tasteloop-run-{run.id}.{extension}")  # type: ignore[arg-type]
+    return blob_response(blob, f"tasteloop-run-{run.id}.{extension}")  # type: ignore[arg-type]
 
 
 @bp.route("/runs/<int:run_id>/download/profile.json")
