@@ -76,6 +76,12 @@ CONTROLS = (
 )
 # how big one step is relative to a noticeable difference, to compare gaps across features
 CONTROL_SCALE = {name: abs(step) / FEATURE_FLOORS[feature] for name, feature, step, _ in CONTROLS}
+# which adjustment moves the feature an avoid rule watches, and by how much per step
+AVOID_CONTROLS = {
+    **{feature: (name, step) for name, feature, step, _ in CONTROLS},
+    "negative_space": ("detail", -0.03),
+    "chroma_p90": ("saturation", 5.0),
+}
 GAIN = 0.6
 MAX_STEP = 3
 MAX_ADJUSTMENT = 8
@@ -97,7 +103,7 @@ class Judgement:
     overall: float
     nearest: Measurement
     image: Measurement
-    details: dict[str, str]
+    violations: list[Violation]
 
 
 def _z_distance(a: Measurement, b: Measurement, names: tuple[str, ...]) -> float:
@@ -142,12 +148,24 @@ def dimension_distances(image: Measurement, ref: Measurement) -> dict[str, float
     }
 
 
-def _avoid_score(
+@dataclass(frozen=True)
+class Violation:
+    item: str
+    feature: str
+    value: float
+    limit: float
+    target: float  # one noticeable margin back on the safe side of the limit
+
+    def __str__(self) -> str:
+        return f"{self.item} ({self.feature} {self.value:.3g} vs limit {self.limit:.3g})"
+
+
+def _violations(
     image: Measurement, profile: TasteProfile, summary: dict[str, object]
-) -> tuple[float, list[str]]:
+) -> list[Violation]:
     stats = summary.get("stats", {})  # type: ignore[union-attr]
     limits = {str(a["key"]): float(a["limit"]) for a in summary.get("avoid", [])}  # type: ignore[union-attr]
-    violations: list[str] = []
+    found: list[Violation] = []
     for item in profile.avoid_list:
         for rule in rules_for_text(item):
             if rule.key in limits:
@@ -157,12 +175,16 @@ def _avoid_score(
                 limit = rule.limit(feature_stats["min"], feature_stats["max"])
             else:
                 continue
-            if rule.violated(image.features[rule.feature], limit):
-                violations.append(
-                    f"{item} ({rule.feature} {image.features[rule.feature]:.3g} vs limit {limit:.3g})"
-                )
+            value = image.features[rule.feature]
+            if rule.violated(value, limit):
+                back = -rule.margin if rule.direction == "above" else rule.margin
+                found.append(Violation(item, rule.feature, value, limit, limit + back))
                 break
-    return max(0.0, 10.0 - 3.5 * len(violations)), violations
+    return found
+
+
+def _avoid_score(violations: list[Violation]) -> float:
+    return max(0.0, 10.0 - 3.5 * len(violations))
 
 
 def _score_from_distance(distance: float, scale: float) -> float:
@@ -214,11 +236,11 @@ class MeasuredCritic:
                 (1 - COVERAGE_SHARE) * scores["palette_tendency"] + COVERAGE_SHARE * 10 * coverage,
                 2,
             )
-        scores["avoid_list"], violations = _avoid_score(image, profile, summary)
+        violations = _violations(image, profile, summary)
+        scores["avoid_list"] = _avoid_score(violations)
         ordered = {d: scores[d] for d in CRITIQUE_DIMENSIONS}
         overall = round(sum(WEIGHTS[d] * ordered[d] for d in CRITIQUE_DIMENSIONS), 2)
-        details = {"violations": "; ".join(violations)}
-        return Judgement(ordered, overall, nearest, image, details)
+        return Judgement(ordered, overall, nearest, image, violations)
 
     def critique(self, image: bytes, profile: TasteProfile, prompt: str, intent: str) -> Critique:
         started = time.perf_counter()
@@ -236,9 +258,21 @@ class MeasuredCritic:
 
 
 def _gaps(judgement: Judgement) -> list[tuple[str, float, float, float, str]]:
-    """(adjustment, steps, image value, target value, dimension) for every noticeable gap."""
+    """(adjustment, steps, image value, target value, dimension) for every noticeable gap.
+
+    An avoid-list violation overrides the nearest reference: getting back inside the limit
+    comes first."""
     found = []
+    forced: set[str] = set()
+    for violation in judgement.violations:
+        if violation.feature in AVOID_CONTROLS:
+            name, per_step = AVOID_CONTROLS[violation.feature]
+            steps = (violation.target - violation.value) / per_step
+            found.append((name, steps, violation.value, violation.target, "avoid_list"))
+            forced.add(name)
     for name, feature, per_step, dimension in CONTROLS:
+        if name in forced:
+            continue
         image_value = judgement.image.features[feature]
         target = judgement.nearest.features[feature]
         gap = target - image_value
@@ -252,10 +286,14 @@ def _reasoning(judgement: Judgement) -> str:
     weakest = min(CRITIQUE_DIMENSIONS, key=lambda d: judgement.scores[d])
     label = DIMENSION_LABELS[weakest].lower()
     score = judgement.scores[weakest]
-    if weakest == "avoid_list" and judgement.details["violations"]:
+    if weakest == "avoid_list" and judgement.violations:
+        shown = "; ".join(str(v) for v in judgement.violations)
+        fixes = [g for g in _gaps(judgement) if g[4] == "avoid_list"]
+        remedy = (
+            f", so it needs {ADVICE[fixes[0][0]][0 if fixes[0][1] > 0 else 1]}" if fixes else ""
+        )
         return (
-            f"The biggest gap is the avoid-list ({score:.1f}/10): the image shows "
-            f"{judgement.details['violations']}."
+            f"The biggest gap is the avoid-list ({score:.1f}/10): the image shows {shown}{remedy}."
         )
     gaps = sorted(
         _gaps(judgement), key=lambda g: (g[4] != weakest, -abs(g[1] * CONTROL_SCALE[g[0]]))

@@ -17,6 +17,26 @@ from tasteloop.offline.vocabulary import RenderSpec, parse_prompt
 RGB = tuple[int, int, int]
 
 
+LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+# "Monochrome" keeps the palette's own paper/ink tone (sepia, blue-black), capped so it
+# stays a tint: at most this far (0-255 RGB units) from grey.
+MAX_TINT = 22.0
+
+
+def _ink_tint(colours: list[tuple[RGB, float]]) -> np.ndarray:
+    rgb = np.array([c for c, _ in colours], dtype=np.float32)
+    weights = np.array([max(w, 1e-3) for _, w in colours], dtype=np.float32)
+    offsets = rgb - (rgb @ LUMA)[:, None]
+    tint = (offsets * weights[:, None]).sum(axis=0) / weights.sum()
+    norm = float(np.linalg.norm(tint))
+    return tint * (MAX_TINT / norm) if norm > MAX_TINT else tint
+
+
+def _toned(rgb: RGB, tint: np.ndarray) -> RGB:
+    luma = float(np.array(rgb, dtype=np.float32) @ LUMA)
+    return tuple(int(np.clip(luma + t, 0, 255)) for t in tint)  # type: ignore[return-value]
+
+
 def _rng(prompt: str, seed: int) -> np.random.Generator:
     # The layout ignores the Adjustments clause, so a critic's adjustment changes the
     # qualities it names and not the whole picture.
@@ -73,10 +93,10 @@ class ProceduralRenderer:
         spec = parse_prompt(prompt)
         rng = _rng(prompt, seed)
         size = self.size
-        colours = spec.colours
-        if spec.monochrome:
-            colours = [((int(sum(c) / 3),) * 3, w) for c, w in colours]  # type: ignore[misc]
-        colours = sorted(colours, key=lambda cw: -cw[1])
+        colours = sorted(spec.colours, key=lambda cw: -cw[1])
+        tint = _ink_tint(colours) if spec.monochrome else None
+        if tint is not None:
+            colours = [(_toned(c, tint), w) for c, w in colours]
         image = self._background(spec, colours, rng)
         draw = ImageDraw.Draw(image)
         for motif in spec.motifs:
@@ -85,7 +105,9 @@ class ProceduralRenderer:
             image = self._brushwork(image, spec, rng)
         if spec.softness > 0.02:
             image = image.filter(ImageFilter.GaussianBlur(radius=spec.softness * size / 150))
-        return Image.fromarray(self._finish(np.asarray(image, dtype=np.float32), spec, rng))
+        return Image.fromarray(
+            self._finish(np.asarray(image, dtype=np.float32), spec, rng, tint)
+        )
 
     # background ---------------------------------------------------------------------------
     def _background(
@@ -124,13 +146,13 @@ class ProceduralRenderer:
     def _motif_circles(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
         n = self._count(spec, 2, 14)
         for x, y in self._positions(spec, rng, n):
-            r = self.size * rng.uniform(0.03, 0.16) * (1.2 - spec.density * 0.5)
+            r = self.size * rng.uniform(0.03, 0.16) * (1.2 - min(spec.density, 1.0) * 0.5)
             draw.ellipse([x - r, y - r, x + r, y + r], fill=_pick(rng, colours, True))
 
     def _motif_planes(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
         n = self._count(spec, 6, 40)
         for x, y in self._positions(spec, rng, n):
-            r = self.size * rng.uniform(0.05, 0.2) * (1.2 - spec.density * 0.6)
+            r = self.size * rng.uniform(0.05, 0.2) * (1.2 - min(spec.density, 1.0) * 0.6)
             fill = _pick(rng, colours, True)
             if spec.straightness > 0.3:  # ruler-straight: axis-aligned slabs
                 w, h = r * rng.uniform(0.4, 1.6), r * rng.uniform(0.4, 1.6)
@@ -208,7 +230,7 @@ class ProceduralRenderer:
     def _motif_blobs(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
         n = self._count(spec, 2, 12)
         for x, y in self._positions(spec, rng, n):
-            r = self.size * rng.uniform(0.05, 0.18) * (1.2 - spec.density * 0.5)
+            r = self.size * rng.uniform(0.05, 0.18) * (1.2 - min(spec.density, 1.0) * 0.5)
             angles = np.linspace(0, 2 * math.pi, 24, endpoint=False)
             wobble = 1 + 0.25 * np.sin(angles * rng.integers(2, 5) + rng.uniform(0, 6))
             pts = [
@@ -292,12 +314,19 @@ class ProceduralRenderer:
             )
         return image
 
-    def _finish(self, canvas: np.ndarray, spec: RenderSpec, rng: np.random.Generator) -> np.ndarray:
+    def _finish(
+        self,
+        canvas: np.ndarray,
+        spec: RenderSpec,
+        rng: np.random.Generator,
+        tint: np.ndarray | None,
+    ) -> np.ndarray:
         canvas /= 255.0
-        luma = canvas @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-        if spec.saturation or spec.monochrome:
-            amount = -1.0 if spec.monochrome else spec.saturation
-            canvas = luma[..., None] + (canvas - luma[..., None]) * (1 + amount)
+        luma = canvas @ LUMA
+        if tint is not None:  # one ink tone: every hue the marks picked up is replaced
+            canvas = luma[..., None] + tint / 255.0
+        if spec.saturation:
+            canvas = luma[..., None] + (canvas - luma[..., None]) * (1 + spec.saturation)
         if spec.contrast:
             mean = float(luma.mean())
             canvas = (canvas - mean) * (1 + spec.contrast) + mean

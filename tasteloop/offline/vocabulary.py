@@ -257,7 +257,8 @@ def parse_prompt(prompt: str) -> RenderSpec:
     adjustments = parse_adjustments(prompt)
     spec.adjustments = adjustments
     step = 0.12
-    spec.density = _clip(spec.density + step * adjustments.get("detail", 0), 0.05, 1.0)
+    # Past "dense" only the critic's adjustments go: more marks spread wider, not smaller ones.
+    spec.density = _clip(spec.density + step * adjustments.get("detail", 0), 0.05, 2.0)
     spec.grain = _clip(spec.grain + step * adjustments.get("grain", 0), 0.0, 1.0)
     spec.softness = _clip(spec.softness + step * adjustments.get("softness", 0), 0.0, 1.0)
     spec.brushwork = _clip(spec.brushwork + step * adjustments.get("brushwork", 0), 0.0, 1.0)
