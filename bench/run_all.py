@@ -27,13 +27,15 @@ def show(title: str, figures: object) -> None:
 def main() -> None:
     show("offline per-stage timings (median of 7)", offline_timings.timings())
     show("critic leave-one-out ranking", critic_ranking.ranking_accuracy())
-    result = offline_convergence.convergence()
+    result = offline_convergence.convergence(seeds=5)
     show(
-        "offline convergence (5 sets x 3 intents, max 5 iterations, threshold 8.0)",
+        "offline convergence (5 sets x 3 intents x seeds 0-4, max 5 iterations, threshold 8.0)",
         {k: v for k, v in result.items() if k != "rows"},
     )
     for row in result["rows"]:
-        print(f"  {row['set']:32} {row['intent']:34} {row['iterations']} it. {row['scores']}")
+        print(
+            f"  {row['set']:30} {row['intent']:32} seed {row['seed']}: {row['iterations']} it. {row['scores']}"
+        )
     show(
         "orchestration overhead and best-of-4 vs best-of-1 (2.0 s + 1.0 s per iteration)",
         orchestration.measure(runs=5, iterations=3),

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from tasteloop.offline.critic import MeasuredCritic
+from tasteloop.offline.critic import MeasuredCritic, gaps_to_close
 from tasteloop.offline.extractor import MeasuredExtractor
 from tasteloop.offline.measure import measure
 from tasteloop.offline.renderer import ProceduralRenderer
@@ -188,3 +188,73 @@ def test_revised_prompt_moves_towards_the_references():
     assert adjustments.get("detail", 0) > 0  # van Gogh is dense; the image is sparse
     assert revised.revised_prompt.startswith("a quiet harbour")
     assert not math.isnan(revised.score)
+
+
+# what lets the loop converge on every shared set ------------------------------------------
+def test_monochrome_keeps_the_palettes_ink_tone():
+    renderer = ProceduralRenderer(size=256)
+    sepia = measure(renderer.render("monochrome etching, hatching, #704214 (40%) #f4ecd8 (60%)"))
+    assert 1.0 < sepia.features["chroma"] < 12  # a tint, not colour and not pure grey
+    assert sepia.features["warmth"] > 0.3
+    grey = measure(renderer.render("monochrome etching, hatching, #404040 (40%) #f0f0f0 (60%)"))
+    assert grey.features["chroma"] < 1.0
+
+
+def test_planes_fragment_the_whole_frame():
+    renderer = ProceduralRenderer(size=512)
+    planes = measure(renderer.render("fragmented interlocking planes, #c04020 #203040 #e0d0b0"))
+    circle = measure(renderer.render("one circle, sparse, #c04020 #203040 #e0d0b0"))
+    assert planes.features["negative_space"] < circle.features["negative_space"] - 0.2
+    assert planes.features["edge_density"] > circle.features["edge_density"]
+
+
+def test_detail_keeps_adding_marks_past_dense():
+    renderer = ProceduralRenderer(size=512)
+    prompt = "a harbour at dusk, swirling, dense, #203060 #e0c040 #f0f0e0"
+    assert parse_prompt(f"{prompt} Adjustments: detail +8.").density > 1.0
+    dense = measure(renderer.render(prompt))
+    denser = measure(renderer.render(f"{prompt} Adjustments: detail +8."))
+    assert denser.features["edge_density"] > dense.features["edge_density"]
+    assert denser.features["negative_space"] < dense.features["negative_space"]
+
+
+def test_extractor_names_the_shared_structure():
+    extractor = MeasuredExtractor()
+    geometric = extractor.extract(load_set("geometric-abstraction")).profile
+    cubist = extractor.extract(load_set("cubist-dynamism-1913")).profile
+    swirling = extractor.extract(load_set("van-gogh-swirling-landscapes")).profile
+    assert "grid of rectangles" in geometric.compositional_style
+    assert "grid" in parse_prompt(geometric.compositional_style).motifs
+    assert "interlocking planes" in cubist.compositional_style
+    assert "planes" in parse_prompt(cubist.compositional_style).motifs
+    assert "grid" not in swirling.compositional_style
+    assert "planes" not in swirling.compositional_style
+
+
+def test_an_avoid_list_violation_steers_the_revision():
+    profile = MeasuredExtractor().extract(load_set("van-gogh-swirling-landscapes")).profile
+    assert any("empty" in item for item in profile.avoid_list)
+    prompt = "one small circle, sparse, #b9c5bd (50%) #2a3130 (50%)"
+    image = ProceduralRenderer(size=512).generate(prompt).data
+    critic = MeasuredCritic()
+    judgement = critic.judge(image, profile)
+    empty = next(v for v in judgement.violations if v.feature == "negative_space")
+    fixes = [gap for gap in gaps_to_close(judgement) if gap.feature == "negative_space"]
+    assert [(gap.control, gap.steps > 0, gap.dimension) for gap in fixes] == [
+        ("detail", True, "avoid_list")
+    ]
+    assert fixes[0].target < empty.limit  # back inside the limit, with a margin
+    result = critic.critique(image, profile, prompt, "i").result
+    assert result.breakdown["avoid_list"] < 10
+    assert parse_adjustments(result.revised_prompt)["detail"] > 0
+
+
+def test_reasoning_advice_matches_the_direction_of_the_change():
+    profile = MeasuredExtractor().extract(load_set("monochrome-ink-and-etching")).profile
+    prompt = "a harbour, monochrome, hatching, #fefefe #040404, blurred"
+    image = ProceduralRenderer(size=512).generate(prompt).data
+    result = MeasuredCritic().critique(image, profile, prompt, "a harbour").result
+    softness = parse_adjustments(result.revised_prompt).get("softness", 0)
+    assert softness < 0  # blurred against crisp etchings: sharpen
+    if "hf energy" in result.reasoning:
+        assert "crisper edges" in result.reasoning

@@ -88,7 +88,7 @@ MAX_ADJUSTMENT = 8
 ADVICE = {
     "detail": ("more detail and denser marks", "more negative space and fewer marks"),
     "grain": ("finer film grain", "a cleaner surface with less grain"),
-    "softness": ("crisper edges", "softer, more blended edges"),
+    "softness": ("softer, more blended edges", "crisper edges"),
     "brushwork": ("more visible brushwork", "flatter colour areas"),
     "lightness": ("lighter values", "darker values"),
     "contrast": ("stronger contrast", "gentler contrast"),
@@ -257,28 +257,64 @@ class MeasuredCritic:
         return Critique(result=result, usage=(usage,))
 
 
-def _gaps(judgement: Judgement) -> list[tuple[str, float, float, float, str]]:
-    """(adjustment, steps, image value, target value, dimension) for every noticeable gap.
+@dataclass(frozen=True)
+class Gap:
+    control: str  # the adjustment that closes it
+    steps: float  # how many adjustment steps, signed
+    feature: str
+    value: float
+    target: float
+    dimension: str
+    against: str  # what the target is: the closest reference or an avoid-list limit
+
+    @property
+    def advice(self) -> str:
+        return ADVICE[self.control][0 if self.steps > 0 else 1]
+
+    @property
+    def size(self) -> float:
+        return abs(self.steps * CONTROL_SCALE[self.control])
+
+    def describe(self) -> str:
+        return (
+            f"{self.feature.replace('_', ' ')} measures {self.value:.3g} against "
+            f"{self.target:.3g} {self.against}, so it needs {self.advice}"
+        )
+
+
+def gaps_to_close(judgement: Judgement) -> list[Gap]:
+    """Every noticeable gap a prompt adjustment can close.
 
     An avoid-list violation overrides the nearest reference: getting back inside the limit
     comes first."""
-    found = []
-    forced: set[str] = set()
-    for violation in judgement.violations:
-        if violation.feature in AVOID_CONTROLS:
-            name, per_step = AVOID_CONTROLS[violation.feature]
-            steps = (violation.target - violation.value) / per_step
-            found.append((name, steps, violation.value, violation.target, "avoid_list"))
-            forced.add(name)
-    for name, feature, per_step, dimension in CONTROLS:
-        if name in forced:
+    found: list[Gap] = []
+    for v in judgement.violations:
+        if v.feature in AVOID_CONTROLS:
+            control, per_step = AVOID_CONTROLS[v.feature]
+            steps = (v.target - v.value) / per_step
+            found.append(
+                Gap(
+                    control,
+                    steps,
+                    v.feature,
+                    v.value,
+                    v.target,
+                    "avoid_list",
+                    "to respect the avoid-list",
+                )
+            )
+    forced = {gap.control for gap in found}
+    for control, feature, per_step, dimension in CONTROLS:
+        if control in forced:
             continue
-        image_value = judgement.image.features[feature]
+        value = judgement.image.features[feature]
         target = judgement.nearest.features[feature]
-        gap = target - image_value
-        if abs(gap) < FEATURE_FLOORS[feature] * 0.5:
+        if abs(target - value) < FEATURE_FLOORS[feature] * 0.5:
             continue
-        found.append((name, gap / per_step, image_value, target, dimension))
+        steps = (target - value) / per_step
+        found.append(
+            Gap(control, steps, feature, value, target, dimension, "in the closest reference")
+        )
     return found
 
 
@@ -286,36 +322,30 @@ def _reasoning(judgement: Judgement) -> str:
     weakest = min(CRITIQUE_DIMENSIONS, key=lambda d: judgement.scores[d])
     label = DIMENSION_LABELS[weakest].lower()
     score = judgement.scores[weakest]
+    gaps = gaps_to_close(judgement)
     if weakest == "avoid_list" and judgement.violations:
         shown = "; ".join(str(v) for v in judgement.violations)
-        fixes = [g for g in _gaps(judgement) if g[4] == "avoid_list"]
-        remedy = (
-            f", so it needs {ADVICE[fixes[0][0]][0 if fixes[0][1] > 0 else 1]}" if fixes else ""
-        )
+        fixes = [g for g in gaps if g.dimension == "avoid_list"]
+        remedy = f", so it needs {fixes[0].advice}" if fixes else ""
         return (
             f"The biggest gap is the avoid-list ({score:.1f}/10): the image shows {shown}{remedy}."
         )
-    gaps = sorted(
-        _gaps(judgement), key=lambda g: (g[4] != weakest, -abs(g[1] * CONTROL_SCALE[g[0]]))
-    )
+    gaps.sort(key=lambda g: (g.dimension != weakest, -g.size))
     if gaps:
-        name, steps, value, target, dimension = gaps[0]
-        advice = ADVICE[name][0 if steps > 0 else 1]
-        link = ":" if dimension == weakest else "; the largest measurable difference is that"
-        return (
-            f"The biggest gap is {label} ({score:.1f}/10){link} {name} measures {value:.3g} "
-            f"against {target:.3g} in the closest reference, so it needs {advice}."
+        link = (
+            ":" if gaps[0].dimension == weakest else "; the largest measurable difference is that"
         )
+        return f"The biggest gap is {label} ({score:.1f}/10){link} {gaps[0].describe()}."
     return f"The biggest gap is {label} ({score:.1f}/10), though every measured quality is close."
 
 
 def revise_prompt(prompt: str, judgement: Judgement, profile: TasteProfile) -> str:
     adjustments = parse_adjustments(prompt)
-    for name, steps, _, _, _ in _gaps(judgement):
-        change = float(np.clip(round(steps * GAIN), -MAX_STEP, MAX_STEP))
+    for gap in gaps_to_close(judgement):
+        change = float(np.clip(round(gap.steps * GAIN), -MAX_STEP, MAX_STEP))
         if change:
-            total = adjustments.get(name, 0) + change
-            adjustments[name] = float(np.clip(total, -MAX_ADJUSTMENT, MAX_ADJUSTMENT))
+            total = adjustments.get(gap.control, 0) + change
+            adjustments[gap.control] = float(np.clip(total, -MAX_ADJUSTMENT, MAX_ADJUSTMENT))
     revised = prompt
     named = _HEX.findall(profile.palette_tendency)
     if named and not _HEX.search(prompt):

@@ -7,6 +7,7 @@ import io
 import math
 import re
 import time
+import zlib
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -21,6 +22,7 @@ LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 # "Monochrome" keeps the palette's own paper/ink tone (sepia, blue-black), capped so it
 # stays a tint: at most this far (0-255 RGB units) from grey.
 MAX_TINT = 22.0
+SATURATION_GAIN = 1.5
 
 
 def _ink_tint(colours: list[tuple[RGB, float]]) -> np.ndarray:
@@ -70,6 +72,41 @@ def _focus(spec: RenderSpec, size: int) -> tuple[float, float, float]:
     return fx * size, fy * size, spread * size
 
 
+def _area(polygon: np.ndarray) -> float:
+    x, y = polygon[:, 0], polygon[:, 1]
+    return float(abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))) / 2) + 1e-6
+
+
+def _split(polygon: np.ndarray, through: np.ndarray, angle: float) -> list[np.ndarray]:
+    """Cut a convex polygon by the line through `through` at `angle`: both halves."""
+    normal = np.array([-math.sin(angle), math.cos(angle)])
+    side = (polygon - through) @ normal
+    halves: list[list[np.ndarray]] = [[], []]
+    for i in range(len(polygon)):
+        a, b = polygon[i], polygon[(i + 1) % len(polygon)]
+        sa, sb = side[i], side[(i + 1) % len(polygon)]
+        halves[0 if sa >= 0 else 1].append(a)
+        if (sa >= 0) != (sb >= 0):
+            crossing = a + (b - a) * (sa / (sa - sb))
+            halves[0].append(crossing)
+            halves[1].append(crossing)
+    return [np.array(half) for half in halves]
+
+
+def _rectangle_outline(
+    x0: float, y0: float, x1: float, y1: float, size: int, bend: float, phases: np.ndarray
+) -> list[tuple[float, float]]:
+    """A rectangle's outline, bent by a smooth warp of the whole canvas when bend > 0."""
+    if bend <= 0:
+        return [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    t = np.linspace(0, 1, 9)[:-1]
+    xs = np.concatenate([x0 + (x1 - x0) * t, np.full(8, x1), x1 - (x1 - x0) * t, np.full(8, x0)])
+    ys = np.concatenate([np.full(8, y0), y0 + (y1 - y0) * t, np.full(8, y1), y1 - (y1 - y0) * t])
+    wx = xs + bend * np.sin(ys / size * 2 * math.pi * 1.5 + phases[0])
+    wy = ys + bend * np.sin(xs / size * 2 * math.pi * 1.5 + phases[1])
+    return list(zip(wx.tolist(), wy.tolist(), strict=True))
+
+
 class ProceduralRenderer:
     """Paints abstract pictures from prompts; same prompt and seed, same image."""
 
@@ -91,22 +128,28 @@ class ProceduralRenderer:
 
     def render(self, prompt: str, *, seed: int = 0) -> Image.Image:
         spec = parse_prompt(prompt)
-        rng = _rng(prompt, seed)
+        root = int(_rng(prompt, seed).integers(2**62))
+
+        def stream(name: str) -> np.random.Generator:
+            # One random stream per layer: more marks in one layer (a detail adjustment)
+            # adds to it without reshuffling every other layer.
+            return np.random.default_rng([root, zlib.crc32(name.encode())])
+
         size = self.size
         colours = sorted(spec.colours, key=lambda cw: -cw[1])
         tint = _ink_tint(colours) if spec.monochrome else None
         if tint is not None:
             colours = [(_toned(c, tint), w) for c, w in colours]
-        image = self._background(spec, colours, rng)
+        image = self._background(spec, colours, stream("background"))
         draw = ImageDraw.Draw(image)
         for motif in spec.motifs:
-            getattr(self, f"_motif_{motif}")(draw, spec, colours, rng)
+            getattr(self, f"_motif_{motif}")(draw, spec, colours, stream(motif))
         if spec.brushwork > 0.02:
-            image = self._brushwork(image, spec, rng)
+            image = self._brushwork(image, spec, stream("brushwork"))
         if spec.softness > 0.02:
             image = image.filter(ImageFilter.GaussianBlur(radius=spec.softness * size / 150))
         return Image.fromarray(
-            self._finish(np.asarray(image, dtype=np.float32), spec, rng, tint)
+            self._finish(np.asarray(image, dtype=np.float32), spec, stream("grain"), tint)
         )
 
     # background ---------------------------------------------------------------------------
@@ -134,13 +177,13 @@ class ProceduralRenderer:
         return max(1, int(base + spec.density * scale))
 
     def _positions(self, spec: RenderSpec, rng: np.random.Generator, n: int) -> np.ndarray:
+        """n points around the focus; the first k are the same whatever n is."""
         fx, fy, spread = _focus(spec, self.size)
-        points = np.column_stack([rng.normal(fx, spread, n), rng.normal(fy, spread, n)])
-        if spec.placement == "symmetric":
-            half = points[: (n + 1) // 2]
-            mirrored = half.copy()
-            mirrored[:, 0] = self.size - mirrored[:, 0]
-            points = np.vstack([half, mirrored])[:n]
+        own = np.random.default_rng(rng.integers(2**62))  # the caller's draws stay in step
+        points = own.standard_normal((n, 2)) * spread + np.array([fx, fy])
+        if spec.placement == "symmetric":  # every second point mirrors the one before it
+            points[1::2] = points[0 : n - 1 : 2]
+            points[1::2, 0] = self.size - points[1::2, 0]
         return np.clip(points, -0.05 * self.size, 1.05 * self.size)
 
     def _motif_circles(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
@@ -150,25 +193,38 @@ class ProceduralRenderer:
             draw.ellipse([x - r, y - r, x + r, y + r], fill=_pick(rng, colours, True))
 
     def _motif_planes(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
-        n = self._count(spec, 6, 40)
-        for x, y in self._positions(spec, rng, n):
-            r = self.size * rng.uniform(0.05, 0.2) * (1.2 - min(spec.density, 1.0) * 0.6)
-            fill = _pick(rng, colours, True)
-            if spec.straightness > 0.3:  # ruler-straight: axis-aligned slabs
-                w, h = r * rng.uniform(0.4, 1.6), r * rng.uniform(0.4, 1.6)
-                draw.rectangle([x - w, y - h, x + w, y + h], fill=fill, outline=(20, 20, 20))
-                continue
-            if spec.straightness < -0.2:  # curved facets: a segment of an ellipse
+        """Cut the frame into interlocking facets, finest where the composition gathers."""
+        size = self.size
+        fx, fy, spread = _focus(spec, size)
+        cells = [np.array([(0.0, 0.0), (size, 0.0), (size, size), (0.0, size)])]
+        for _ in range(self._count(spec, 6, 30)):
+            centres = np.array([cell.mean(axis=0) for cell in cells])
+            near = np.exp(
+                -((centres[:, 0] - fx) ** 2 + (centres[:, 1] - fy) ** 2) / (2 * spread**2)
+            )
+            weights = np.array([_area(cell) for cell in cells]) * (0.2 + near)
+            cell = cells.pop(int(rng.choice(len(cells), p=weights / weights.sum())))
+            if spec.straightness > 0.3:  # ruler-straight: near-axis cuts
+                angle = rng.choice([0.0, math.pi / 2]) + rng.normal(0, 0.04)
+            else:
+                angle = rng.uniform(0, math.pi)
+            through = cell.mean(axis=0) + rng.normal(0, 0.15, 2) * np.sqrt(_area(cell))
+            cells += [part for part in _split(cell, through, angle) if len(part) >= 3]
+        filled = 0.45 + 0.5 * min(spec.density, 1.0)
+        line = max(1, int(size * 0.003))
+        for cell in cells:
+            points = [tuple(p) for p in cell]
+            if rng.uniform() < filled:
+                draw.polygon(points, fill=_jitter(_pick(rng, colours, False), rng, 14))
+            draw.line([*points, points[0]], fill=(20, 20, 20), width=line)
+        if spec.straightness < -0.2:  # curved facets over the cut planes
+            for x, y in self._positions(spec, rng, self._count(spec, 2, 10)):
+                r = size * rng.uniform(0.05, 0.2)
                 start = rng.uniform(0, 2 * math.pi)
-                sweep = rng.uniform(1.5, 4.5)
-                angles = np.linspace(start, start + sweep, 16)
+                angles = np.linspace(start, start + rng.uniform(1.5, 4.5), 16)
                 squash = rng.uniform(0.4, 1.0)
                 pts = [(x + r * math.cos(a), y + r * squash * math.sin(a)) for a in angles]
-            else:
-                k = int(rng.integers(3, 6))
-                angles = np.sort(rng.uniform(0, 2 * math.pi, k))
-                pts = [(x + r * math.cos(a), y + r * math.sin(a)) for a in angles]
-            draw.polygon(pts, fill=fill, outline=(20, 20, 20))
+                draw.polygon(pts, fill=_pick(rng, colours, True), outline=(20, 20, 20))
 
     def _motif_grid(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
         size = self.size
@@ -184,10 +240,15 @@ class ProceduralRenderer:
                 cut = rng.uniform(y0 + (y1 - y0) * 0.25, y1 - (y1 - y0) * 0.25)
                 cells += [(x0, y0, x1, cut), (x0, cut, x1, y1)]
         line = max(3, int(size * 0.012))
+        # Curving asked for: bend the whole grid by one smooth warp, so neighbouring cells
+        # still meet; straight or neutral prompts keep ruler-straight rectangles.
+        bend = 0.05 * size * min(1.0, max(0.0, -spec.straightness))
+        phases = rng.uniform(0, 2 * math.pi, 2)
         for x0, y0, x1, y1 in cells:
+            outline = _rectangle_outline(x0, y0, x1, y1, size, bend, phases)
             if rng.uniform() < 0.45:
-                draw.rectangle([x0, y0, x1, y1], fill=_pick(rng, colours, True))
-            draw.rectangle([x0, y0, x1, y1], outline=(15, 15, 15), width=line)
+                draw.polygon(outline, fill=_pick(rng, colours, True))
+            draw.line([*outline, outline[0]], fill=(15, 15, 15), width=line, joint="curve")
 
     def _motif_stripes(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
         n = self._count(spec, 3, 12)
@@ -286,24 +347,27 @@ class ProceduralRenderer:
         size = self.size
         pixels = np.asarray(image)
         n = int(400 + 5000 * spec.brushwork * (0.4 + spec.density))
-        xs = rng.uniform(0, size, n)
-        ys = rng.uniform(0, size, n)
+        phase_x, phase_y = rng.uniform(0, 6, 2)
+        # per-stroke draws as rows, so n + k strokes are the same n strokes and k more
+        uniform = np.random.default_rng(rng.integers(2**62)).random((n, 3))
+        normal = np.random.default_rng(rng.integers(2**62)).standard_normal((n, 5))
+        xs, ys = uniform[:, 0] * size, uniform[:, 1] * size
         curl = 1 - (spec.straightness + 1) / 2  # 0 straight … 1 curly
-        field = (
-            (np.sin(xs / size * 6 + rng.uniform(0, 6)) + np.cos(ys / size * 5 + rng.uniform(0, 6)))
-            * math.pi
-            * curl
-        )
+        field = (np.sin(xs / size * 6 + phase_x) + np.cos(ys / size * 5 + phase_y)) * math.pi * curl
         if spec.straightness > 0.3:
             field = np.round(field / (math.pi / 2)) * (math.pi / 2)
-        angle = field + rng.normal(0, 0.2 + 0.6 * spec.energy, n) * curl
-        length = size * (0.008 + 0.02 * spec.brushwork) * rng.uniform(0.6, 1.4, n)
+        angle = field + normal[:, 0] * (0.2 + 0.6 * spec.energy) * curl
+        length = size * (0.008 + 0.02 * spec.brushwork) * (0.6 + 0.8 * uniform[:, 2])
         width = max(2, int(size * (0.003 + 0.006 * spec.brushwork)))
         draw = ImageDraw.Draw(image)
         ix = np.clip(xs.astype(int), 0, size - 1)
         iy = np.clip(ys.astype(int), 0, size - 1)
         base = pixels[iy, ix].astype(np.float32)
-        colours = np.clip(base + rng.normal(0, 18 * spec.brushwork, (n, 3)), 0, 255).astype(int)
+        # Mostly tonal variation (one offset for all channels) with a little hue drift, so
+        # strokes read as worked paint rather than rainbow confetti.
+        tone = normal[:, 1:2] * 18 * spec.brushwork
+        drift = normal[:, 2:5] * 5 * spec.brushwork
+        colours = np.clip(base + tone + drift, 0, 255).astype(int)
         dx = np.cos(angle) * length / 2
         dy = np.sin(angle) * length / 2
         for i in range(n):
@@ -326,7 +390,9 @@ class ProceduralRenderer:
         if tint is not None:  # one ink tone: every hue the marks picked up is replaced
             canvas = luma[..., None] + tint / 255.0
         if spec.saturation:
-            canvas = luma[..., None] + (canvas - luma[..., None]) * (1 + spec.saturation)
+            # exponential, so a near-grey palette can still be pushed to real colour
+            gain = math.exp(SATURATION_GAIN * spec.saturation)
+            canvas = luma[..., None] + (canvas - luma[..., None]) * gain
         if spec.contrast:
             mean = float(luma.mean())
             canvas = (canvas - mean) * (1 + spec.contrast) + mean

@@ -153,12 +153,35 @@ def composition_sentence(stats: dict[str, dict[str, float]]) -> str:
         parts.append("curved, swirling rhythms rather than straight lines")
     elif straight > 0.3:
         parts.append("a mix of straight structure and curved movement")
+    structure = _structure_phrase(stats)
+    if structure:
+        parts.append(structure)
     if not consistent(stats, "edge_density"):
         parts.append(
             f"the set disagrees on density ({stats['edge_density']['min'] * 100:.0f}% to "
             f"{stats['edge_density']['max'] * 100:.0f}% detail)"
         )
     return "; ".join(parts).capitalize() + "."
+
+
+# Below this, every reference's edges keep to a few directions (mostly horizontal/vertical).
+AXIS_ALIGNED_ENTROPY = 0.97
+
+
+def _structure_phrase(stats: dict[str, dict[str, float]]) -> str:
+    """The shared building block, named in the renderer's motif words (grid, planes)."""
+    entropy = stats["orientation_entropy"]["max"]
+    if entropy < AXIS_ALIGNED_ENTROPY:
+        return (
+            f"organised as a grid of rectangles and bars (edge directions keep to a few "
+            f"axes: orientation entropy at most {entropy:.2f})"
+        )
+    if stats["negative_space"]["max"] < 0.15 and stats["flat_fraction"]["max"] >= 0.15:
+        return (
+            "the frame is fragmented into interlocking planes that fill it edge to edge "
+            f"(at most {stats['negative_space']['max'] * 100:.0f}% quiet area)"
+        )
+    return ""
 
 
 def emotion_sentence(stats: dict[str, dict[str, float]]) -> str:
@@ -220,7 +243,7 @@ def principles(stats: dict[str, dict[str, float]], palette: list[dict[str, objec
     elif stats["straightness"]["max"] < 0.3:
         found.append("Movement comes from curving, rhythmic strokes")
     if stats["edge_density"]["min"] > 0.4:
-        found.append("Fill the frame edge to edge with interlocking activity")
+        found.append("Fill the frame edge to edge with overlapping marks")
     arousal = stats["arousal"]["mean"]
     mood = (
         "energetic and restless"
