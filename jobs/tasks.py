@@ -97,10 +97,7 @@ def extract_profile(run_id: int) -> str:
             extraction = engine().extractor.extract(images)
     except Exception as exc:  # noqa: BLE001 - every failure ends as a visible, retryable state
         log.exception("extraction failed for run %s", run_id)
-        with db.session() as session:
-            run = session.get(Run, run_id)
-            if run is not None and run.lease_owner == owner:
-                record_failure(session, run, "extract", _reason(exc), _retryable(exc))
+        _fail_if_still_ours(run_id, owner, "extract", exc)
         return "failed"
     with db.session() as session:
         run = session.get(Run, run_id)
@@ -162,10 +159,7 @@ def advance_run(run_id: int) -> str:
         return "stopped: lease lost"
     except Exception as exc:  # noqa: BLE001 - a generator failure stops the run, visibly
         log.exception("generation failed for run %s", run_id)
-        with db.session() as session:
-            run = session.get(Run, run_id)
-            if run is not None and run.lease_owner == owner:
-                record_failure(session, run, "generate", _reason(exc), _retryable(exc))
+        _fail_if_still_ours(run_id, owner, "generate", exc)
         return "failed"
     with db.session() as session:
         release_lease(session, run_id, owner)
@@ -199,6 +193,14 @@ def reextract_library_profile(library_profile_id: int) -> str:
             return "skipped: deleted or cancelled while extracting"
         add_reextracted(session, entry, extraction.profile)
     return "re-extracted"
+
+
+def _fail_if_still_ours(run_id: int, owner: str, stage: str, exc: BaseException) -> None:
+    """Records the failure unless another worker has taken the run over meanwhile."""
+    with get_database().session() as session:
+        run = session.get(Run, run_id)
+        if run is not None and run.lease_owner == owner:
+            record_failure(session, run, stage, _reason(exc), _retryable(exc))
 
 
 def _reason(exc: BaseException) -> str:
