@@ -3,35 +3,67 @@
 For each set and each held-out reference, build the profile from the remaining references;
 the held-out image should score higher against that profile than every image of another set.
 Prints the fraction of (held-out, foreign) pairs ranked correctly. Target: >= 0.85.
+
+`--weights-grid` also checks that the figure is not a knife-edge of the overall weighting:
+it re-ranks every pair under a grid of dimension weights and reports how many reach 0.85.
 """
 
 from __future__ import annotations
 
+import argparse
+import itertools
 import json
 import sys
+from dataclasses import dataclass
 
 from bench.refsets import load_sets
-from tasteloop.offline.critic import MeasuredCritic
+from tasteloop.offline.critic import WEIGHTS, MeasuredCritic, measure_for_critique
 from tasteloop.offline.extractor import MeasuredExtractor
+from tasteloop.offline.measure import Measurement
+from tasteloop.taste.profile import TasteProfile
+
+TARGET = 0.85
 
 
-def ranking_accuracy() -> dict[str, object]:
-    sets = load_sets()
-    extractor, critic = MeasuredExtractor(), MeasuredCritic()
+@dataclass
+class LeaveOneOut:
+    """Everything measured once: each image, and each set's profile without one member."""
+
+    images: dict[str, list[Measurement]]
+    profiles: dict[tuple[str, int], TasteProfile]
+
+    @classmethod
+    def build(cls) -> LeaveOneOut:
+        sets = load_sets()
+        extractor = MeasuredExtractor()
+        profiles = {
+            (name, i): extractor.extract(images[:i] + images[i + 1 :]).profile
+            for name, images in sets.items()
+            for i in range(len(images))
+        }
+        measured = {name: [measure_for_critique(b) for b in imgs] for name, imgs in sets.items()}
+        return cls(measured, profiles)
+
+
+def ranking_accuracy(
+    data: LeaveOneOut | None = None, weights: dict[str, float] | None = None
+) -> dict[str, object]:
+    data = data or LeaveOneOut.build()
+    critic = MeasuredCritic(weights)
     wins = total = 0
     per_set: dict[str, float] = {}
     own_scores, foreign_scores = [], []
-    for name, images in sets.items():
+    for name, images in data.images.items():
         set_wins = set_total = 0
         for i, held_out in enumerate(images):
-            profile = extractor.extract(images[:i] + images[i + 1 :]).profile
-            own = critic.judge(held_out, profile).overall
+            profile = data.profiles[(name, i)]
+            own = critic.judge_measured(held_out, profile).overall
             own_scores.append(own)
-            for other, other_images in sets.items():
+            for other, other_images in data.images.items():
                 if other == name:
                     continue
                 for foreign in other_images:
-                    score = critic.judge(foreign, profile).overall
+                    score = critic.judge_measured(foreign, profile).overall
                     foreign_scores.append(score)
                     set_total += 1
                     set_wins += own > score
@@ -49,7 +81,48 @@ def ranking_accuracy() -> dict[str, object]:
     }
 
 
+def weight_grid() -> list[dict[str, float]]:
+    """Palette, composition, emotion and avoid weights on a grid; texture takes the rest."""
+    grid = []
+    for palette, composition, emotion, avoid in itertools.product(
+        (0.15, 0.2, 0.25, 0.3, 0.35), (0.05, 0.1, 0.15, 0.2), (0.0, 0.05, 0.1), (0.05, 0.1, 0.15)
+    ):
+        texture = round(1 - palette - composition - emotion - avoid, 2)
+        if texture >= 0.2:
+            grid.append(
+                {
+                    "palette_tendency": palette,
+                    "compositional_style": composition,
+                    "emotional_register": emotion,
+                    "texture_feel": texture,
+                    "avoid_list": avoid,
+                }
+            )
+    return grid
+
+
+def weight_sensitivity(data: LeaveOneOut) -> dict[str, object]:
+    results = [(ranking_accuracy(data, w)["accuracy"], w) for w in weight_grid()]
+    accuracies = sorted(float(a) for a, _ in results)  # type: ignore[arg-type]
+    best_accuracy, best_weights = max(results, key=lambda r: r[0])  # type: ignore[arg-type,return-value]
+    return {
+        "settings": len(results),
+        "reaching_target": sum(a >= TARGET for a in accuracies),
+        "median_accuracy": accuracies[len(accuracies) // 2],
+        "worst_accuracy": accuracies[0],
+        "best_accuracy": best_accuracy,
+        "best_weights": best_weights,
+        "shipped_weights": WEIGHTS,
+    }
+
+
 if __name__ == "__main__":
-    result = ranking_accuracy()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--weights-grid", action="store_true", help="also test other weightings")
+    args = parser.parse_args()
+    data = LeaveOneOut.build()
+    result = ranking_accuracy(data)
     print(json.dumps(result, indent=2))
-    sys.exit(0 if result["accuracy"] >= 0.85 else 1)
+    if args.weights_grid:
+        print(json.dumps(weight_sensitivity(data), indent=2))
+    sys.exit(0 if result["accuracy"] >= TARGET else 1)

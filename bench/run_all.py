@@ -26,7 +26,9 @@ def show(title: str, figures: object) -> None:
 
 def main() -> None:
     show("offline per-stage timings (median of 7)", offline_timings.timings())
-    show("critic leave-one-out ranking", critic_ranking.ranking_accuracy())
+    ranking_data = critic_ranking.LeaveOneOut.build()
+    show("critic leave-one-out ranking", critic_ranking.ranking_accuracy(ranking_data))
+    show("ranking under other weightings", critic_ranking.weight_sensitivity(ranking_data))
     result = offline_convergence.convergence(seeds=5)
     show(
         "offline convergence (5 sets x 3 intents x seeds 0-4, max 5 iterations, threshold 8.0)",

@@ -167,6 +167,19 @@ def test_critic_penalises_an_avoided_trait():
     assert result.breakdown["avoid_list"] < 10
 
 
+def test_overall_is_the_weighted_sum_of_the_dimensions():
+    etchings = load_set("monochrome-ink-and-etching")
+    profile = MeasuredExtractor().extract(etchings[:3]).profile
+    image = load_set("expressionist-vivid-color")[0]
+    shipped = MeasuredCritic().judge(image, profile)
+    expected = sum(shipped.scores[d] * w for d, w in MeasuredCritic().weights.items())
+    assert shipped.overall == pytest.approx(expected, abs=0.01)
+    only_texture = {d: 0.0 for d in CRITIQUE_DIMENSIONS} | {"texture_feel": 1.0}
+    judged = MeasuredCritic(only_texture).judge(image, profile)
+    assert judged.overall == pytest.approx(judged.scores["texture_feel"], abs=0.01)
+    assert judged.overall != pytest.approx(shipped.overall, abs=0.01)
+
+
 def test_critic_works_for_an_edited_profile_without_measurements():
     profile = MeasuredExtractor().extract(load_set("van-gogh-swirling-landscapes")).profile
     edited = profile.model_copy(update={"measurements": None, "palette_tendency": "#ff0000 (100%)"})

@@ -187,6 +187,10 @@ def _avoid_score(violations: list[Violation]) -> float:
     return max(0.0, 10.0 - 3.5 * len(violations))
 
 
+def measure_for_critique(image_bytes: bytes) -> Measurement:
+    return measure(decode_image(image_bytes, max_side=CRITIQUE_SIDE))
+
+
 def _score_from_distance(distance: float, scale: float) -> float:
     return round(10.0 * max(0.0, 1.0 - distance / scale) ** CURVE, 2)
 
@@ -194,7 +198,8 @@ def _score_from_distance(distance: float, scale: float) -> float:
 class MeasuredCritic:
     model = "offline-measured-critic"
 
-    def __init__(self) -> None:
+    def __init__(self, weights: dict[str, float] | None = None) -> None:
+        self.weights = dict(weights or WEIGHTS)
         self._fallback_cache: dict[str, dict[str, object]] = {}
 
     def reference_summary(self, profile: TasteProfile) -> dict[str, object]:
@@ -218,13 +223,15 @@ class MeasuredCritic:
         return self._fallback_cache[key]
 
     def judge(self, image_bytes: bytes, profile: TasteProfile) -> Judgement:
+        return self.judge_measured(measure_for_critique(image_bytes), profile)
+
+    def judge_measured(self, image: Measurement, profile: TasteProfile) -> Judgement:
         summary = self.reference_summary(profile)
         refs = [Measurement.from_dict(r) for r in summary["references"]]  # type: ignore[union-attr]
-        image = measure(decode_image(image_bytes, max_side=CRITIQUE_SIDE))
         best: tuple[float, Measurement, dict[str, float]] | None = None
         for ref in refs:
             distances = dimension_distances(image, ref)
-            total = sum(WEIGHTS[d] * distances[d] / SCALES[d] for d in distances)
+            total = sum(self.weights[d] * distances[d] / SCALES[d] for d in distances)
             if best is None or total < best[0]:
                 best = (total, ref, distances)
         assert best is not None
@@ -239,7 +246,7 @@ class MeasuredCritic:
         violations = _violations(image, profile, summary)
         scores["avoid_list"] = _avoid_score(violations)
         ordered = {d: scores[d] for d in CRITIQUE_DIMENSIONS}
-        overall = round(sum(WEIGHTS[d] * ordered[d] for d in CRITIQUE_DIMENSIONS), 2)
+        overall = round(sum(self.weights[d] * ordered[d] for d in CRITIQUE_DIMENSIONS), 2)
         return Judgement(ordered, overall, nearest, image, violations)
 
     def critique(self, image: bytes, profile: TasteProfile, prompt: str, intent: str) -> Critique:
