@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark and print its figures (copied into BENCHMARKS.md).
 
-`make bench` takes about 15 minutes on the 2-core machine; `python -m bench.<name>` runs one.
+`make bench` takes about 10 minutes on the 2-core machine; `python -m bench.<name>` runs one.
 """
 
 from __future__ import annotations
