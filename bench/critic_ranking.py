@@ -6,6 +6,7 @@ Prints the fraction of (held-out, foreign) pairs ranked correctly. Target: >= 0.
 
 `--weights-grid` also checks that the figure is not a knife-edge of the overall weighting:
 it re-ranks every pair under a grid of dimension weights and reports how many reach 0.85.
+`--as-uploaded` measures the references re-encoded the way an upload stores them.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ class LeaveOneOut:
     profiles: dict[tuple[str, int], TasteProfile]
 
     @classmethod
-    def build(cls) -> LeaveOneOut:
-        sets = load_sets()
+    def build(cls, as_uploaded: bool = False) -> LeaveOneOut:
+        sets = load_sets(as_uploaded)
         extractor = MeasuredExtractor()
         profiles = {
             (name, i): extractor.extract(images[:i] + images[i + 1 :]).profile
@@ -119,8 +120,9 @@ def weight_sensitivity(data: LeaveOneOut) -> dict[str, object]:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weights-grid", action="store_true", help="also test other weightings")
+    parser.add_argument("--as-uploaded", action="store_true", help="re-encode like an upload")
     args = parser.parse_args()
-    data = LeaveOneOut.build()
+    data = LeaveOneOut.build(args.as_uploaded)
     result = ranking_accuracy(data)
     print(json.dumps(result, indent=2))
     if args.weights_grid:

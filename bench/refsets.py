@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from tasteloop.images import reencode_upload
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -13,10 +15,15 @@ def refsets_dir() -> Path:
     return Path(configured) if configured else ROOT.parent / "shared" / "refsets"
 
 
-def load_sets() -> dict[str, list[bytes]]:
+def load_sets(as_uploaded: bool = False) -> dict[str, list[bytes]]:
+    """Every shared set's image bytes: the files as they are, or, with `as_uploaded`, re-encoded
+    the way the web upload and the CLI store them (what a user's profile is extracted from)."""
     base = refsets_dir()
     sets = {}
     for folder in sorted(p for p in base.iterdir() if p.is_dir()):
         files = sorted(f for f in folder.iterdir() if f.suffix.lower() in {".jpg", ".jpeg", ".png"})
-        sets[folder.name] = [f.read_bytes() for f in files]
+        sets[folder.name] = [
+            reencode_upload(f.read_bytes(), name=f.name)[0] if as_uploaded else f.read_bytes()
+            for f in files
+        ]
     return sets
