@@ -135,6 +135,32 @@ def test_renderer_follows_palette_and_grain_words():
     assert grainy.features["grain"] > clean.features["grain"] + 0.005
 
 
+PLAIN = "circles, sparse, flat colour, smooth, crisp, #f0ece0 (80%) #202020 (20%)"
+
+
+def _rendered(prompt: str, seeds: range = range(4)) -> list[dict[str, float]]:
+    renderer = ProceduralRenderer(size=256)
+    return [measure(renderer.render(prompt, seed=seed)).features for seed in seeds]
+
+
+def test_placement_words_move_the_visual_mass():
+    left = [f["mass_x"] for f in _rendered(f"{PLAIN}, off-centre left")]
+    right = [f["mass_x"] for f in _rendered(f"{PLAIN}, off-centre right")]
+    assert max(left) < 0.47 < 0.55 < min(right)
+    symmetrical = np.mean([f["symmetry"] for f in _rendered(f"{PLAIN}, symmetrical")])
+    off_centre = np.mean([f["symmetry"] for f in _rendered(f"{PLAIN}, off-centre left")])
+    assert symmetrical > off_centre + 0.15
+
+
+def test_mood_and_softness_words_change_what_is_measured():
+    dark = _rendered("waves, dark, #3060a0 #e0d0a0", range(2))
+    bright = _rendered("waves, bright, #3060a0 #e0d0a0", range(2))
+    assert max(f["lightness"] for f in dark) + 10 < min(f["lightness"] for f in bright)
+    blurred = _rendered("blobs, soft, blurred, #3060a0 #e0d0a0", range(2))
+    crisp = _rendered("blobs, crisp, sharp, #3060a0 #e0d0a0", range(2))
+    assert max(f["hf_energy"] for f in blurred) < min(f["hf_energy"] for f in crisp)
+
+
 # extractor and critic on real sets --------------------------------------------------------
 def test_extractor_profile_is_specific_and_measured():
     profile = MeasuredExtractor().extract(load_set("monochrome-ink-and-etching")).profile
