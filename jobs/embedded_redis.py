@@ -70,7 +70,11 @@ class EmbeddedRedis:
             str(self.data_dir / "redis.log"),
         ]
         args += ["--appendonly", "yes" if self.persist else "no"]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Its own session: a Ctrl-C meant for the program that owns it must not stop Redis
+        # before that program's other children (the worker) have shut down through it.
+        self.process = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         client = redis.Redis.from_url(self.url)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

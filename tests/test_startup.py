@@ -4,9 +4,11 @@ exit non-zero, and leave nothing half-initialised."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -122,3 +124,54 @@ def test_migration_problem_clears_after_upgrade(behind_database):
     assert migration_problem(behind_database) is not None
     upgrade(behind_database)
     assert migration_problem(behind_database) is None
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    """Processes whose command line or environment names `text` (Redis: --dir; worker: env)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                seen = (entry / "cmdline").read_bytes() + (entry / "environ").read_bytes()
+            except OSError:
+                continue
+            if text.encode() in seen:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux /proc")
+def test_ctrl_c_stops_everything_quietly(tmp_path):
+    """A terminal's Ctrl-C signals the whole foreground process group at once: the web server,
+    the worker and the embedded Redis. The worker must get one warm shutdown (not two, which RQ
+    takes as a cold one) and Redis must outlive it, so nothing prints a traceback."""
+    env = {**clean_env(tmp_path), "PYTHONPATH": str(ROOT)}
+    port = int(env["PORT"])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webapp.serve"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own group, standing in for the terminal's
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert process.poll() is None, process.communicate()[0]
+                time.sleep(0.2)
+        time.sleep(1.5)  # the worker has connected to Redis and is listening
+        os.killpg(process.pid, signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 0, output
+    assert "stopping tasteloop" in output
+    assert "Traceback" not in output and "Cold shut down" not in output, output
+    assert _processes_mentioning(str(tmp_path / "data")) == []  # no Redis or worker left behind

@@ -101,7 +101,11 @@ def main() -> int:
         redis_url, embedded = start_redis(data_dir)
         env = dict(os.environ, REDIS_URL=redis_url, TASTELOOP_DATA_DIR=str(data_dir))
         os.environ.update(REDIS_URL=redis_url, TASTELOOP_DATA_DIR=str(data_dir))
-        worker = subprocess.Popen([sys.executable, "-m", "jobs.worker"], env=env)
+        # Its own session, like the embedded Redis: a terminal's Ctrl-C reaches only this
+        # process, which stops the worker (one warm shutdown) and then Redis, in that order.
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "jobs.worker"], env=env, start_new_session=True
+        )
         port = int(os.environ.get("PORT", "5000"))
         host = os.environ.get("HOST", "127.0.0.1")
 
@@ -126,6 +130,7 @@ def main() -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGHUP, _terminate)  # the terminal closed: the children would not hear it
     engine_note = (
         f"gateway {settings.base_url} (image {settings.image_model}, vision {settings.vision_model})"
         if settings.engine == "gateway"
@@ -137,10 +142,11 @@ def main() -> int:
         flush=True,
     )
     try:
-        server.serve_forever()
+        server.serve_forever()  # Werkzeug's returns quietly on KeyboardInterrupt
     except KeyboardInterrupt:
-        print("\nstopping tasteloop…", flush=True)
+        pass
     finally:
+        print("\nstopping tasteloop…", flush=True)
         server.server_close()
         _stop(worker, embedded)
     return 0
