@@ -144,12 +144,11 @@ def _rendered(prompt: str, seeds: range = range(4)) -> list[dict[str, float]]:
 
 
 def test_placement_words_move_the_visual_mass():
-    left = [f["mass_x"] for f in _rendered(f"{PLAIN}, off-centre left")]
-    right = [f["mass_x"] for f in _rendered(f"{PLAIN}, off-centre right")]
-    assert max(left) < 0.47 < 0.55 < min(right)
+    left = _rendered(f"{PLAIN}, off-centre left")
+    right = _rendered(f"{PLAIN}, off-centre right")
+    assert max(f["mass_x"] for f in left) < 0.47 < 0.55 < min(f["mass_x"] for f in right)
     symmetrical = np.mean([f["symmetry"] for f in _rendered(f"{PLAIN}, symmetrical")])
-    off_centre = np.mean([f["symmetry"] for f in _rendered(f"{PLAIN}, off-centre left")])
-    assert symmetrical > off_centre + 0.15
+    assert symmetrical > np.mean([f["symmetry"] for f in left]) + 0.15
 
 
 def test_mood_and_softness_words_change_what_is_measured():

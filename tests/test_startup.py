@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,14 +14,9 @@ import pytest
 from alembic import command
 
 from store.migrate import alembic_config, head_revision
+from tests.serve_process import free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def clean_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
@@ -146,7 +140,6 @@ def test_ctrl_c_stops_everything_quietly(tmp_path):
     the worker and the embedded Redis. The worker must get one warm shutdown (not two, which RQ
     takes as a cold one) and Redis must outlive it, so nothing prints a traceback."""
     env = {**clean_env(tmp_path), "PYTHONPATH": str(ROOT)}
-    port = int(env["PORT"])
     process = subprocess.Popen(
         [sys.executable, "-m", "webapp.serve"],
         cwd=tmp_path,
@@ -157,14 +150,8 @@ def test_ctrl_c_stops_everything_quietly(tmp_path):
         start_new_session=True,  # its own group, standing in for the terminal's
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert process.poll() is None, process.communicate()[0]
-                time.sleep(0.2)
+        url = f"http://127.0.0.1:{env['PORT']}/login"
+        wait_until_serving(process, url, lambda: process.communicate()[0])
         time.sleep(1.5)  # the worker has connected to Redis and is listening
         os.killpg(process.pid, signal.SIGINT)
         output, _ = process.communicate(timeout=30)
