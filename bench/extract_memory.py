@@ -61,7 +61,7 @@ def peak_rss_mb(args: list[str], env: dict[str, str]) -> float:
 UPLOAD = """
 import sys
 from pathlib import Path
-from store.runs import validate_uploads
+from store.uploads import validate_uploads
 files = [(p.name, p.read_bytes()) for p in sorted(Path(sys.argv[1]).glob('*.jpg'))]
 validate_uploads(files)
 """
@@ -71,8 +71,8 @@ import sys
 from pathlib import Path
 from store.db import get_database
 from store.models import User
-from store.runs import create_run
-from jobs.queue import enqueue_extract
+from store.uploads import create_run
+from jobs.queue import enqueue_for
 files = [(p.name, p.read_bytes()) for p in sorted(Path(sys.argv[1]).glob('*.jpg'))]
 with get_database().session() as session:
     user = User(email='mem@example.com', password_hash='x')
@@ -81,7 +81,7 @@ with get_database().session() as session:
     run = create_run(session, user, files, 'offline', {})
     session.flush()
     run_id = run.id
-enqueue_extract(run_id)
+enqueue_for(run_id, "extracting")
 """
 
 

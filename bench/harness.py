@@ -21,11 +21,12 @@ from sqlalchemy import select
 
 from bench.refsets import ROOT
 from jobs.embedded_redis import EmbeddedRedis
-from jobs.queue import enqueue_advance
+from jobs.queue import enqueue_for
 from store.db import get_database
 from store.migrate import upgrade
 from store.models import Gate, Iteration, Phase, Run, User
-from store.runs import confirm_run, create_run, record_extraction
+from store.runs import confirm_run, record_extraction
+from store.uploads import create_run
 from tasteloop.loop import LoopSettings
 from tasteloop.offline.engine import offline_engine
 from tasteloop.taste.profile import TasteProfile
@@ -88,7 +89,7 @@ class Stack:
         conn = redis.Redis.from_url(self.redis_url)
         for _ in range(copies):
             for run_id in run_ids:
-                enqueue_advance(run_id, conn)
+                enqueue_for(run_id, Phase.GENERATING, conn)
 
     # workers ------------------------------------------------------------------------------
     def start_worker(self, burst: bool = False) -> subprocess.Popen[bytes]:
@@ -215,7 +216,7 @@ def consistency_problems(run: Run, iterations: list[Iteration], gates: list[Gate
             problems.append("converged below the threshold")
     if run.phase == Phase.FAILED and not (run.error or "").strip():
         problems.append("failed without a reason")
-    if run.phase in Phase.WORKING:
+    if run.phase.working:
         problems.append(f"still {run.phase}")
     if run.best_iteration_id is not None and run.best_iteration_id not in ids:
         problems.append("best iteration belongs to another run")
@@ -224,7 +225,7 @@ def consistency_problems(run: Run, iterations: list[Iteration], gates: list[Gate
         chosen = next(it for it in iterations if it.id == run.best_iteration_id)
         if chosen.score < best.score:
             problems.append("best iteration is not the best-scoring one")
-    if run.lease_owner is not None and run.phase not in Phase.WORKING:
+    if run.lease_owner is not None and not run.phase.working:
         problems.append(f"lease still held while {run.phase}")
     return problems
 

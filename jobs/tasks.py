@@ -1,4 +1,4 @@
-"""Worker jobs. Each takes a run id, reads the saved state, and continues from there.
+"""Worker jobs. Each takes an id, reads the saved state, and continues from there.
 
 Running a job twice never duplicates work: a per-run lease admits one worker at a time and
 the loop resumes from the last committed iteration.
@@ -11,30 +11,34 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 
-from sqlalchemy import update
+from sqlalchemy.orm import Session
 
+from store.blobs import references_bytes
 from store.db import get_database
-from store.models import Phase, Run, utcnow
+from store.leases import acquire_lease, holds_lease, lease_seconds, release_lease, renew_lease
+from store.library import add_reextracted, record_reextract_failure, reextract_pending
+from store.models import LibraryProfile, Run
 from store.runs import (
-    acquire_lease,
     commit_iteration,
+    current_profile,
     finish_run,
-    latest_profile,
-    lease_seconds,
     loop_settings,
     loop_state,
     record_extraction,
     record_failure,
-    reference_bytes,
-    release_lease,
 )
+from store.states import Outcome, Phase, Stage
 from tasteloop.config import ConfigError, EngineSettings
 from tasteloop.engine_types import Engine
 from tasteloop.loop import GateDecision, IterationRecord, LoopState, run_loop
 
 log = logging.getLogger(__name__)
+SKIPPED = "skipped: not in that phase, or another worker has it"
 
 
 class LeaseLost(RuntimeError):
@@ -62,16 +66,9 @@ class LeaseKeeper:
         self._thread = threading.Thread(target=self._renew, daemon=True)
 
     def _renew(self) -> None:
-        from datetime import timedelta
-
         while not self._stop.wait(self.interval):
             with get_database().session() as session:
-                session.execute(
-                    update(Run)
-                    .where(Run.id == self.run_id, Run.lease_owner == self.owner)
-                    .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds()))
-                    .execution_options(synchronize_session=False)
-                )
+                renew_lease(session, self.run_id, self.owner)
 
     def __enter__(self) -> LeaseKeeper:
         self._thread.start()
@@ -82,27 +79,56 @@ class LeaseKeeper:
         self._thread.join(timeout=5)
 
 
-def extract_profile(run_id: int) -> str:
-    db = get_database()
-    owner = worker_identity()
-    with db.session() as session:
-        if not acquire_lease(session, run_id, owner, (Phase.EXTRACTING,)):
-            return "skipped: not extracting or another worker has it"
-        run = session.get(Run, run_id)
-        assert run is not None
-        images = reference_bytes(session, run)
-        run.status_note = f"Measuring and describing what your {len(images)} references share"
+def claim(session: Session, run_id: int, owner: str, phase: Phase) -> Run | None:
+    """The run, leased to this worker; None when it is not in `phase` or another has it."""
+    if not acquire_lease(session, run_id, owner, phase):
+        return None
+    return session.get(Run, run_id)
+
+
+@dataclass
+class Work:
+    """How the slow part of a job ended: `failed` is recorded on the run, `lost` is not ours."""
+
+    failed: bool = False
+    lost: bool = False
+
+
+@contextmanager
+def model_calls(run_id: int, owner: str, stage: Stage) -> Iterator[Work]:
+    """Keep the lease alive around model calls; any failure ends as a visible run state."""
+    work = Work()
     try:
         with LeaseKeeper(run_id, owner):
-            extraction = engine().extractor.extract(images)
+            yield work
+    except LeaseLost:
+        work.lost = True
     except Exception as exc:  # noqa: BLE001 - every failure ends as a visible, retryable state
-        log.exception("extraction failed for run %s", run_id)
-        _fail_if_still_ours(run_id, owner, "extract", exc)
+        log.exception("%s failed for run %s", stage, run_id)
+        work.failed = True
+        with get_database().session() as session:
+            run = session.get(Run, run_id)
+            if run is not None and run.lease_owner == owner:
+                record_failure(run, stage, _reason(exc), _retryable(exc))
+
+
+def extract_profile(run_id: int) -> str:
+    owner = worker_identity()
+    with get_database().session() as session:
+        run = claim(session, run_id, owner, Phase.EXTRACTING)
+        if run is None:
+            return SKIPPED
+        images = references_bytes(session, run.references)
+        run.status_note = f"Measuring and describing what your {len(images)} references share"
+    with model_calls(run_id, owner, Stage.EXTRACT) as work:
+        extraction = engine().extractor.extract(images)
+    if work.failed:
         return "failed"
-    with db.session() as session:
+    with get_database().session() as session:
         run = session.get(Run, run_id)
-        if run is None or run.lease_owner != owner or run.phase != Phase.EXTRACTING:
+        if not holds_lease(run, owner, Phase.EXTRACTING):
             return "skipped: run changed while extracting"
+        assert run is not None
         record_extraction(session, run, extraction.profile, extraction.usage)
         release_lease(session, run_id, owner)
     return "extracted"
@@ -112,54 +138,42 @@ def advance_run(run_id: int) -> str:
     db = get_database()
     owner = worker_identity()
     with db.session() as session:
-        if not acquire_lease(session, run_id, owner, (Phase.GENERATING,)):
-            return "skipped: not generating or another worker has it"
-        run = session.get(Run, run_id)
-        assert run is not None
-        profile = latest_profile(run)
+        run = claim(session, run_id, owner, Phase.GENERATING)
+        if run is None:
+            return SKIPPED
+        profile = current_profile(run)
         settings = loop_settings(run)
         state = loop_state(session, run)
-        intent, seed, max_iterations = run.intent, run.seed, run.max_iterations
-        run.status_note = f"Generating iteration {state.next_index + 1} of {max_iterations}"
+        intent, seed = run.intent, run.seed
+        if state.next_index >= settings.max_iterations:
+            finish_run(run, Outcome.MAX_ITERATIONS, run.best_iteration_id)
+            return "done"
+        run.status_note = f"Generating iteration {state.next_index + 1} of {run.max_iterations}"
     assert profile is not None
 
     def on_iteration(record: IterationRecord, _state: LoopState) -> None:
         with db.session() as session:
             run = session.get(Run, run_id)
-            if run is None or run.lease_owner != owner or run.phase != Phase.GENERATING:
+            if not holds_lease(run, owner, Phase.GENERATING):
                 raise LeaseLost(f"run {run_id} is no longer ours")
-            phase = commit_iteration(session, run, record)
-            if phase == Phase.GENERATING:
-                run.status_note = (
-                    f"Iteration {record.index + 1} scored {record.score:.1f}; generating "
-                    f"iteration {record.index + 2} of {max_iterations}"
-                )
-
-    if state.next_index >= settings.max_iterations:
-        with db.session() as session:
-            run = session.get(Run, run_id)
             assert run is not None
+            commit_iteration(session, run, record)
 
-            finish_run(run, "max_iterations", run.best_iteration_id)
-        return "done"
-    try:
-        with LeaseKeeper(run_id, owner):
-            run_loop(
-                intent,
-                profile,
-                engine().generator,
-                engine().critic,
-                settings,
-                state=state,
-                gate=lambda _record: GateDecision.PAUSE,
-                on_iteration=on_iteration,
-                seed=seed,
-            )
-    except LeaseLost:
+    with model_calls(run_id, owner, Stage.GENERATE) as work:
+        run_loop(
+            intent,
+            profile,
+            engine().generator,
+            engine().critic,
+            settings,
+            state=state,
+            gate=lambda _record: GateDecision.PAUSE,
+            on_iteration=on_iteration,
+            seed=seed,
+        )
+    if work.lost:
         return "stopped: lease lost"
-    except Exception as exc:  # noqa: BLE001 - a generator failure stops the run, visibly
-        log.exception("generation failed for run %s", run_id)
-        _fail_if_still_ours(run_id, owner, "generate", exc)
+    if work.failed:
         return "failed"
     with db.session() as session:
         release_lease(session, run_id, owner)
@@ -168,15 +182,12 @@ def advance_run(run_id: int) -> str:
 
 def reextract_library_profile(library_profile_id: int) -> str:
     """The explicit "re-extract" action: a new version beside the old, never a replacement."""
-    from store.library import add_reextracted, reextract_pending
-    from store.models import Blob, LibraryProfile
-
     db = get_database()
     with db.session() as session:
         entry = session.get(LibraryProfile, library_profile_id)
         if entry is None or not reextract_pending(entry):
             return "skipped: not requested"
-        images = [session.get(Blob, ref.blob_sha).data for ref in entry.references]  # type: ignore[union-attr]
+        images = references_bytes(session, entry.references)
     try:
         extraction = engine().extractor.extract(images)
     except Exception as exc:  # noqa: BLE001 - shown on the library page, and can be asked again
@@ -184,8 +195,7 @@ def reextract_library_profile(library_profile_id: int) -> str:
         with db.session() as session:
             entry = session.get(LibraryProfile, library_profile_id)
             if entry is not None:
-                entry.reextract_requested_at = None
-                entry.reextract_error = _reason(exc)[:2000]
+                record_reextract_failure(entry, _reason(exc))
         return "failed"
     with db.session() as session:
         entry = session.get(LibraryProfile, library_profile_id)
@@ -193,14 +203,6 @@ def reextract_library_profile(library_profile_id: int) -> str:
             return "skipped: deleted or cancelled while extracting"
         add_reextracted(session, entry, extraction.profile)
     return "re-extracted"
-
-
-def _fail_if_still_ours(run_id: int, owner: str, stage: str, exc: BaseException) -> None:
-    """Records the failure unless another worker has taken the run over meanwhile."""
-    with get_database().session() as session:
-        run = session.get(Run, run_id)
-        if run is not None and run.lease_owner == owner:
-            record_failure(session, run, stage, _reason(exc), _retryable(exc))
 
 
 def _reason(exc: BaseException) -> str:

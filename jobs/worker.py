@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 
+import redis
 from rq import Worker
 
 from jobs.queue import QueueUnavailable, connection, queue
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         conn = connection()
         conn.ping()
-    except (QueueUnavailable, Exception) as exc:  # noqa: BLE001
+    except (QueueUnavailable, redis.RedisError) as exc:
         print(f"tasteloop worker cannot start: cannot reach Redis ({exc})", file=sys.stderr)
         return 2
     problem = migration_problem(database_url())

@@ -15,17 +15,11 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from store.models import (
-    Blob,
-    LibraryProfile,
-    LibraryReference,
-    LibraryVersion,
-    Phase,
-    Run,
-    User,
-    utcnow,
-)
-from store.runs import MAX_REFERENCES, confirm_run, copy_references, save_blob
+from store.blobs import blob_bytes, save_blob
+from store.models import LibraryProfile, LibraryReference, LibraryVersion, Run, User, utcnow
+from store.runs import confirm_run, current_profile
+from store.states import Phase
+from store.uploads import MAX_REFERENCES, copy_references
 from tasteloop.images import ImageError, data_url_for_model, reencode_upload
 from tasteloop.loop import LoopSettings
 from tasteloop.taste.profile import TasteProfile
@@ -81,9 +75,7 @@ def _add_version(
 
 def confirmed_profile(run: Run) -> TasteProfile | None:
     """The profile the run was confirmed with; None while it is still being extracted/edited."""
-    if run.phase in (Phase.EXTRACTING, Phase.CONFIRM) or not run.profiles:
-        return None
-    return TasteProfile.model_validate(run.profiles[-1].data)
+    return current_profile(run) if run.phase.past_confirm else None
 
 
 def save_from_run(session: Session, run: Run, user: User, name: str) -> LibraryProfile:
@@ -121,6 +113,12 @@ def add_reextracted(
     entry.reextract_requested_at = None
     entry.reextract_error = None
     return _add_version(session, entry, profile, "re-extracted", "re-extracted from the references")
+
+
+def record_reextract_failure(entry: LibraryProfile, message: str) -> None:
+    """Shown on the library page; the button works again so it can be asked once more."""
+    entry.reextract_requested_at = None
+    entry.reextract_error = message[:2000]
 
 
 def request_reextract(entry: LibraryProfile) -> None:
@@ -197,8 +195,7 @@ def export_document(
     references = None
     if with_references and entry.references:
         references = [
-            _thumbnail_data_url(session.get(Blob, ref.blob_sha).data)  # type: ignore[union-attr]
-            for ref in entry.references
+            _thumbnail_data_url(blob_bytes(session, ref.blob_sha)) for ref in entry.references
         ]
     document = profile_document(profile_of(version), entry.name, references)
     document["version"] = version.version

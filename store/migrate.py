@@ -33,10 +33,6 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def is_current(engine: Engine, url: str) -> bool:
-    return current_revision(engine) == head_revision(url)
-
-
 def migration_problem(url: str) -> str | None:
     """One sentence if the database cannot serve this code's schema, else None."""
     from store.db import make_engine

@@ -17,7 +17,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from store.states import Outcome, Phase, Stage
 
 
 def utcnow() -> datetime:
@@ -28,17 +32,21 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
-class Phase:
-    EXTRACTING = "extracting"
-    CONFIRM = "confirm"
-    GENERATING = "generating"
-    GATED = "gated"
-    DONE = "done"
-    FAILED = "failed"
-    RESTARTED = "restarted"
+class StrEnumColumn(TypeDecorator[Any]):
+    """A plain VARCHAR in the database that reads back as the vocabulary's StrEnum member."""
 
-    WORKING = (EXTRACTING, GENERATING)
-    TERMINAL = (DONE, RESTARTED)
+    impl = String(20)
+    cache_ok = True
+
+    def __init__(self, enum: type[Phase | Stage | Outcome]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return None if value is None else self.enum(value)
 
 
 class User(Base):
@@ -78,7 +86,7 @@ class Run(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    phase: Mapped[str] = mapped_column(String(20), index=True)
+    phase: Mapped[Phase] = mapped_column(StrEnumColumn(Phase), index=True)
     intent: Mapped[str] = mapped_column(Text, default="")
     engine: Mapped[str] = mapped_column(String(20), default="offline")
     models: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -96,11 +104,11 @@ class Run(Base):
     final_iteration_id: Mapped[int | None] = mapped_column(
         ForeignKey("iterations.id", use_alter=True, name="fk_runs_final_iteration"), nullable=True
     )
-    outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    outcome: Mapped[Outcome | None] = mapped_column(StrEnumColumn(Outcome), nullable=True)
     status_note: Mapped[str] = mapped_column(Text, default="")
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     error_retryable: Mapped[bool] = mapped_column(Boolean, default=False)
-    failed_stage: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    failed_stage: Mapped[Stage | None] = mapped_column(StrEnumColumn(Stage), nullable=True)
     # one worker at a time: a lease with an expiry, renewed as iterations are committed
     lease_owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
     lease_expires_at: Mapped[datetime | None] = mapped_column(
@@ -138,6 +146,16 @@ class Run(Base):
         back_populates="run", order_by="Gate.id", cascade="all, delete-orphan"
     )
     library_version: Mapped[LibraryVersion | None] = relationship()
+
+    @property
+    def extracted_profile(self) -> ProfileVersion | None:
+        """Version 1: what the extractor saw in the references, before any edit."""
+        return self.profiles[0] if self.profiles else None
+
+    @property
+    def current_profile(self) -> ProfileVersion | None:
+        """The newest version: the confirmed profile once the run is past confirm."""
+        return self.profiles[-1] if self.profiles else None
 
 
 class ReferenceImage(Base):
@@ -237,14 +255,19 @@ class LibraryProfile(Base):
     )
 
 
-class LibraryVersion(Base):
-    __tablename__ = "library_versions"
-    __table_args__ = (UniqueConstraint("profile_id", "version"),)
+class _PartOfLibraryProfile:
+    """Versions and references belong to one library profile and go when it goes."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     profile_id: Mapped[int] = mapped_column(
         ForeignKey("library_profiles.id", ondelete="CASCADE"), index=True
     )
+
+
+class LibraryVersion(_PartOfLibraryProfile, Base):
+    __tablename__ = "library_versions"
+    __table_args__ = (UniqueConstraint("profile_id", "version"),)
+
     version: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(20))  # saved | edited | re-extracted | imported
     note: Mapped[str] = mapped_column(Text, default="")
@@ -254,14 +277,10 @@ class LibraryVersion(Base):
     profile: Mapped[LibraryProfile] = relationship(back_populates="versions")
 
 
-class LibraryReference(Base):
+class LibraryReference(_PartOfLibraryProfile, Base):
     __tablename__ = "library_references"
     __table_args__ = (UniqueConstraint("profile_id", "position"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    profile_id: Mapped[int] = mapped_column(
-        ForeignKey("library_profiles.id", ondelete="CASCADE"), index=True
-    )
     position: Mapped[int] = mapped_column(Integer)
     blob_sha: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
     filename: Mapped[str] = mapped_column(String(255))

@@ -4,6 +4,18 @@ from __future__ import annotations
 
 from tasteloop.config import EngineSettings
 from tasteloop.engine_types import Engine
+from tasteloop.offline import OFFLINE_MODELS
+
+
+def engine_models(settings: EngineSettings) -> dict[str, str]:
+    """Which model does each role, known without building the engine (the web app records it)."""
+    if settings.engine == "gateway":
+        return {
+            "extract": settings.vision_model,
+            "generate": settings.image_model,
+            "critique": settings.vision_model,
+        }
+    return dict(OFFLINE_MODELS)
 
 
 def build_engine(settings: EngineSettings | None = None) -> Engine:

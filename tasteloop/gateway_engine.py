@@ -5,6 +5,7 @@ from __future__ import annotations
 from tasteloop.client import make_clients
 from tasteloop.config import EngineSettings
 from tasteloop.engine_types import Engine
+from tasteloop.engines import engine_models
 from tasteloop.generator.client import GatewayGenerator
 from tasteloop.taste.critic import GatewayCritic
 from tasteloop.taste.extractor import GatewayExtractor
@@ -17,9 +18,5 @@ def gateway_engine(settings: EngineSettings) -> Engine:
         extractor=GatewayExtractor(clients),
         generator=GatewayGenerator(clients),
         critic=GatewayCritic(clients),
-        models={
-            "extract": settings.vision_model,
-            "generate": settings.image_model,
-            "critique": settings.vision_model,
-        },
+        models=engine_models(settings),
     )

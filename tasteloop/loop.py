@@ -19,6 +19,8 @@ from tasteloop.taste.profile import CritiqueResult, TasteProfile, failed_critiqu
 DEFAULT_THRESHOLD = 8.0
 DEFAULT_GATE_LOW = 6.0
 DEFAULT_MAX_ITERATIONS = 5
+# The bounds every layer checks against (the form, the CLI, the templates' input limits).
+MAX_ITERATIONS = 20
 MAX_CANDIDATES = 4
 
 
@@ -37,9 +39,9 @@ class Verdict(StrEnum):
 
 
 def verdict(score: float, settings: LoopSettings) -> Verdict:
-    if score >= settings.convergence_threshold:
+    if score >= settings.threshold:
         return Verdict.CONVERGED
-    if score >= settings.human_gate_low:
+    if score >= settings.gate_low:
         return Verdict.GATE
     return Verdict.REVISE
 
@@ -54,22 +56,22 @@ class Outcome(StrEnum):
 @dataclass(frozen=True)
 class LoopSettings:
     max_iterations: int = DEFAULT_MAX_ITERATIONS
-    convergence_threshold: float = DEFAULT_THRESHOLD
-    human_gate_low: float = DEFAULT_GATE_LOW
-    candidates_per_iteration: int = 1
+    threshold: float = DEFAULT_THRESHOLD
+    gate_low: float = DEFAULT_GATE_LOW
+    candidates: int = 1
 
     def __post_init__(self) -> None:
-        if self.human_gate_low >= self.convergence_threshold:
+        if self.gate_low >= self.threshold:
             raise ValueError(
-                f"human_gate_low ({self.human_gate_low}) must be lower than the convergence "
-                f"threshold ({self.convergence_threshold})"
+                f"the gate low ({self.gate_low}) must be lower than the convergence "
+                f"threshold ({self.threshold})"
             )
-        if not 0 <= self.human_gate_low <= 10 or not 0 < self.convergence_threshold <= 10:
+        if not 0 <= self.gate_low <= 10 or not 0 < self.threshold <= 10:
             raise ValueError("the threshold and gate low must lie within 0-10")
-        if not 1 <= self.max_iterations <= 50:
-            raise ValueError("max_iterations must be between 1 and 50")
-        if not 1 <= self.candidates_per_iteration <= MAX_CANDIDATES:
-            raise ValueError(f"candidates_per_iteration must be between 1 and {MAX_CANDIDATES}")
+        if not 1 <= self.max_iterations <= MAX_ITERATIONS:
+            raise ValueError(f"max iterations must be between 1 and {MAX_ITERATIONS}")
+        if not 1 <= self.candidates <= MAX_CANDIDATES:
+            raise ValueError(f"candidates per iteration must be between 1 and {MAX_CANDIDATES}")
 
 
 @dataclass(frozen=True)
@@ -240,7 +242,7 @@ def run_loop(
             profile=profile,
             generator=generator,
             critic=critic,
-            candidates=settings.candidates_per_iteration,
+            candidates=settings.candidates,
             seed=seed,
         )
         iterations.append(record)

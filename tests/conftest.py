@@ -99,7 +99,9 @@ def app(env, database_url, tmp_path):
 
 
 def work(redis_conn) -> int:
-    """Run every queued job in this process (RQ SimpleWorker, burst mode); returns jobs run."""
+    """Run every queued job in this process (RQ SimpleWorker, burst mode).
+
+    Returns how many jobs were waiting when it started (jobs those jobs enqueue run too)."""
     q = queue(redis_conn)
     before = q.count
     worker = SimpleWorker([q], connection=redis_conn)

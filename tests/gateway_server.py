@@ -100,7 +100,7 @@ class FakeGateway:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 name = self.path.rsplit("/", 1)[-1]
                 data = gateway._files.get(name)
                 if data is None:
@@ -108,7 +108,7 @@ class FakeGateway:
                     return
                 self._send_bytes(200, data, "image/png")
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
                 headers_in = {k.lower(): v for k, v in self.headers.items()}

@@ -229,7 +229,7 @@ def test_out_of_range_score_fails_the_critic_and_the_loop_records_zero(gateway):
         profile,
         engine.generator,
         engine.critic,
-        LoopSettings(max_iterations=2, convergence_threshold=9.9, human_gate_low=9.8),
+        LoopSettings(max_iterations=2, threshold=9.9, gate_low=9.8),
         state=LoopState(0, "hatching, a pier"),
     )
     first, second = result.iterations

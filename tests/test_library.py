@@ -475,3 +475,39 @@ def test_profile_versions_table_untouched_by_library_edits(browser, redis_conn, 
             select(ProfileVersion.data).where(ProfileVersion.run_id == run_id)
         ).all()
         assert all(v["principles"] != ["New"] for v in run_versions)
+
+
+def _profile_with(**fields) -> bytes:
+    body = json.loads(document(with_refs=False))
+    body["profile"].update(fields)
+    return json.dumps(body).encode()
+
+
+HOSTILE_IMPORTS = {
+    # a long run of whitespace once held the offline engine's regex for minutes per call
+    "whitespace": (_profile_with(texture_feel="grain" + " " * 100_000 + "x"), "2000 characters"),
+    "many principles": (_profile_with(principles=[f"p{i}" for i in range(500)]), "at most 8"),
+    "long item": (_profile_with(avoid_list=["x" * 5000]), "300 characters or fewer"),
+    "huge measurements": (
+        _profile_with(measurements={"pad": "x" * 600_000}),
+        "measurements are over 512 KB",
+    ),
+    "nan": (
+        document(with_refs=False).replace(b'"schema_version": 1', b'"schema_version": NaN'),
+        "NaN is not a number JSON allows",
+    ),
+    "boolean version": (document(schema_version=True), "schema version True is not supported"),
+    "deep nesting": (b'{"profile": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too"),
+    "long number": (b'{"schema_version": ' + b"9" * 5000 + b"}", "a value a profile cannot"),
+}
+
+
+def test_hostile_imports_are_refused_by_the_profile_validation(browser, database_url):
+    browser.register("ada@example.com")
+    for label, (payload, message) in HOSTILE_IMPORTS.items():
+        response = import_file(browser, payload, filename=f"{label}.json")
+        body = response.get_data(as_text=True)
+        assert response.status_code == 400, label
+        assert f"{label}.json:" in body and message in body, (label, body[-1500:])
+    with db(database_url) as session:
+        assert session.scalar(select(func.count(LibraryProfile.id))) == 0

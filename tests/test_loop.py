@@ -35,13 +35,13 @@ def run(scores, *, gate=None, settings=None, state=None, generator=None):
 
 def test_defaults():
     s = LoopSettings()
-    assert (s.convergence_threshold, s.human_gate_low, s.max_iterations) == (8.0, 6.0, 5)
+    assert (s.threshold, s.gate_low, s.max_iterations) == (8.0, 6.0, 5)
 
 
 @pytest.mark.parametrize("low,threshold", [(8.0, 8.0), (9.0, 8.0)])
 def test_gate_low_not_below_threshold_is_rejected(low, threshold):
     with pytest.raises(ValueError, match="lower than the convergence threshold"):
-        LoopSettings(convergence_threshold=threshold, human_gate_low=low)
+        LoopSettings(threshold=threshold, gate_low=low)
 
 
 def test_converges_on_threshold_score():
@@ -159,7 +159,7 @@ def test_best_of_n_keeps_all_candidates_and_chooses_best():
         PROFILE,
         ScriptedGenerator(),
         critic,
-        LoopSettings(candidates_per_iteration=4),
+        LoopSettings(candidates=4),
         state=start(),
     )
     record = result.iterations[0]

@@ -4,6 +4,7 @@ exit non-zero, and leave nothing half-initialised."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -162,3 +163,53 @@ def test_ctrl_c_stops_everything_quietly(tmp_path):
     assert "stopping tasteloop" in output
     assert "Traceback" not in output and "Cold shut down" not in output, output
     assert _processes_mentioning(str(tmp_path / "data")) == []  # no Redis or worker left behind
+
+
+def test_data_is_private_and_the_embedded_redis_needs_its_password(tmp_path):
+    """Any local process could otherwise enqueue a job (code run as the app) or read the
+    database and the secret key."""
+    import redis as redis_client
+
+    env = {**clean_env(tmp_path), "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webapp.serve"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    data = tmp_path / "data"
+    try:
+        wait_until_serving(
+            process, f"http://127.0.0.1:{env['PORT']}/login", lambda: process.communicate()[0]
+        )
+        assert data.stat().st_mode & 0o777 == 0o700
+        for name in ("tasteloop.db", "secret_key", "redis/password", "redis/redis.conf"):
+            assert (data / name).stat().st_mode & 0o077 == 0, name
+        cmdline = _redis_cmdline(data)
+        port = int(re.search(r"127\.0\.0\.1:(\d+)", cmdline).group(1))
+        anonymous = redis_client.Redis(host="127.0.0.1", port=port)
+        with pytest.raises(redis_client.AuthenticationError):
+            anonymous.ping()
+        password = (data / "redis" / "password").read_text().strip()
+        assert redis_client.Redis(host="127.0.0.1", port=port, password=password).ping()
+        assert password not in cmdline  # not visible to `ps`
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        process.communicate(timeout=30)
+
+
+def _redis_cmdline(data: Path) -> str:
+    """What `ps` shows for the redis-server working in this data dir (Redis sets its title)."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                args = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                cwd = os.readlink(entry / "cwd")
+            except OSError:
+                continue
+            if "redis-server" in args and cwd == str(data / "redis"):
+                return args
+    raise AssertionError("no embedded redis-server found")

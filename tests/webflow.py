@@ -48,9 +48,16 @@ def _unescape(text: str) -> str:
     return html.unescape(text)
 
 
-def start_run(
+def start_run(browser, redis_conn, *, set_name="van-gogh-swirling-landscapes", **confirm_with):
+    """Upload, extract (in the worker), confirm; returns (run_id, confirm response)."""
+    run_id = run_id_from(upload(browser, set_name))
+    work(redis_conn)
+    return confirm(browser, run_id, **confirm_with)
+
+
+def confirm(
     browser,
-    redis_conn,
+    run_id: int,
     *,
     intent="a harbour at dusk",
     threshold="8.0",
@@ -58,11 +65,8 @@ def start_run(
     max_iterations="5",
     candidates="1",
     edit=None,
-    set_name="van-gogh-swirling-landscapes",
 ):
-    """Upload, extract (in the worker), confirm; returns (run_id, confirm response)."""
-    run_id = run_id_from(upload(browser, set_name))
-    work(redis_conn)
+    """Confirm a run waiting at the confirm step, as its page offers it; (run_id, response)."""
     page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
     fields = confirm_fields(page)
     if edit:
@@ -74,8 +78,7 @@ def start_run(
         max_iterations=max_iterations,
         candidates=candidates,
     )
-    response = browser.post(f"/runs/{run_id}/confirm", fields)
-    return run_id, response
+    return run_id, browser.post(f"/runs/{run_id}/confirm", fields)
 
 
 def gate_id_on(page: str) -> int:

@@ -2,26 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
+from typing import ParamSpec, TypeVar
 
 from flask import abort
 from flask_login import current_user, login_required
 
 from store.models import LibraryProfile, Run
-from webapp import db_session
+from webapp.db import db_session
+
+P = ParamSpec("P")
+R = TypeVar("R")
+# Database ids are signed 64-bit: a larger number in a URL or form is simply not there.
+MAX_ID = 2**63 - 1
+
+
+def parse_id(raw: object) -> int | None:
+    """A positive database id from a form value, or None when it cannot be one."""
+    text = str(raw or "").strip()
+    if not text.isdigit() or len(text) > 19:
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
 
 
 def owned_run(run_id: int) -> Run:
-    run = db_session().get(Run, run_id)
+    run = db_session().get(Run, run_id) if 0 < run_id <= MAX_ID else None
     if run is None or (run.user_id != current_user.id and not current_user.is_admin):
         abort(404)  # never reveal that another user's run exists
     return run
 
 
-def admin_required(view):  # noqa: ANN001, ANN201
+def admin_required(view: Callable[P, R]) -> Callable[P, R]:
     @wraps(view)
     @login_required
-    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         if not current_user.is_admin:
             abort(403)
         return view(*args, **kwargs)
@@ -31,7 +47,7 @@ def admin_required(view):  # noqa: ANN001, ANN201
 
 def owned_library_profile(profile_id: int, *, for_change: bool = False) -> LibraryProfile:
     """Owners see and change their profiles; admins may look but not change someone else's."""
-    entry = db_session().get(LibraryProfile, profile_id)
+    entry = db_session().get(LibraryProfile, profile_id) if 0 < profile_id <= MAX_ID else None
     if entry is None:
         abort(404)
     if entry.user_id != current_user.id and (for_change or not current_user.is_admin):

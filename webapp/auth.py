@@ -2,19 +2,37 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+import redis
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from jobs.queue import QueueUnavailable, connection
 from store.models import User
-from webapp import db_session
+from webapp.db import db_session
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
 MIN_PASSWORD = 8
+MAX_EMAIL = 254
+_DUMMY_HASH = generate_password_hash("not a password anyone has")
 
 
 def normalise_email(email: str) -> str:
@@ -34,7 +52,20 @@ def create_user(email: str, password: str, *, is_admin: bool = False) -> User:
 
 
 def _attempts_key(email: str) -> str:
-    return f"tasteloop:login:{request.remote_addr}:{email}"
+    # a digest, so the key's size does not depend on what a client sends as an email
+    digest = hashlib.sha256(f"{request.remote_addr}\x00{email}".encode()).hexdigest()
+    return f"tasteloop:login:{digest[:32]}"
+
+
+def safe_next(target: str) -> str | None:
+    """A path on this site to go to after logging in, or None (no scheme, host, backslash or
+    control character: browsers drop a tab, so `/\t/evil.com` would become `//evil.com`)."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc else target
 
 
 def _too_many_attempts(email: str) -> bool:
@@ -43,38 +74,45 @@ def _too_many_attempts(email: str) -> bool:
     Fails open (with a warning) if Redis is down: a login page that cannot log anyone in would be
     worse than a briefly unlimited one.
     """
-    from jobs.queue import QueueUnavailable, connection
-
     try:
         failures = int(connection().get(_attempts_key(email)) or 0)
-    except (QueueUnavailable, Exception):  # noqa: BLE001
+    except (QueueUnavailable, redis.RedisError):
         log.warning("login rate limiter unavailable; allowing the attempt")
         return False
     return failures >= current_app.config["LOGIN_ATTEMPTS"]
 
 
 def _count_failure(email: str) -> None:
-    from jobs.queue import QueueUnavailable, connection
-
     try:
         conn = connection()
         key = _attempts_key(email)
         if conn.incr(key) == 1:
             conn.expire(key, current_app.config["LOGIN_WINDOW_SECONDS"])
-    except (QueueUnavailable, Exception):  # noqa: BLE001
+    except (QueueUnavailable, redis.RedisError):
         log.warning("login rate limiter unavailable; failure not counted")
 
 
+def signed_out_only(view: Callable[[], ResponseReturnValue]) -> Callable[[], ResponseReturnValue]:
+    """Register and log-in pages send someone already signed in on to a new run."""
+
+    @wraps(view)
+    def wrapper() -> ResponseReturnValue:
+        if current_user.is_authenticated:
+            return redirect(url_for("runs.new"))
+        return view()
+
+    return wrapper
+
+
 @bp.route("/register", methods=["GET", "POST"])
-def register():  # noqa: ANN201
-    if current_user.is_authenticated:
-        return redirect(url_for("runs.new"))
+@signed_out_only
+def register() -> ResponseReturnValue:
     errors: list[str] = []
     email = ""
     if request.method == "POST":
         email = normalise_email(request.form.get("email", ""))
         password = request.form.get("password", "")
-        if "@" not in email or len(email) > 254:
+        if "@" not in email or len(email) > MAX_EMAIL:
             errors.append("Enter a valid email address.")
         if len(password) < MIN_PASSWORD:
             errors.append(f"Use a password of at least {MIN_PASSWORD} characters.")
@@ -95,26 +133,27 @@ def register():  # noqa: ANN201
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # noqa: ANN201
-    if current_user.is_authenticated:
-        return redirect(url_for("runs.new"))
+@signed_out_only
+def login() -> ResponseReturnValue:
     errors: list[str] = []
     email = ""
     status = 200
     if request.method == "POST":
         email = normalise_email(request.form.get("email", ""))
+        if len(email) > MAX_EMAIL:  # no account has it; neither stored nor echoed back
+            email = ""
         if _too_many_attempts(email):
             minutes = current_app.config["LOGIN_WINDOW_SECONDS"] // 60
             errors.append(f"Too many login attempts. Wait {minutes} minutes and try again.")
             status = 429
         else:
             user = db_session().scalar(select(User).where(User.email == email))
-            if user and check_password_hash(user.password_hash, request.form.get("password", "")):
+            # hash even when there is no such account, so the time taken does not tell
+            stored = user.password_hash if user else _DUMMY_HASH
+            if check_password_hash(stored, request.form.get("password", "")) and user:
                 login_user(user, remember=bool(request.form.get("remember")))
-                target = request.args.get("next", "")
-                if not target.startswith("/") or target.startswith("//"):
-                    target = url_for("runs.new")
-                return redirect(target)
+                session.pop("csrf_token", None)  # a token seen before login is not valid after
+                return redirect(safe_next(request.args.get("next", "")) or url_for("runs.new"))
             _count_failure(email)
             errors.append("That email and password do not match an account.")
             status = 400
@@ -123,7 +162,7 @@ def login():  # noqa: ANN201
 
 @bp.route("/logout", methods=["POST"])
 @login_required
-def logout():  # noqa: ANN201
+def logout() -> ResponseReturnValue:
     logout_user()
     flash("You are logged out.")
     return redirect(url_for("auth.login"))

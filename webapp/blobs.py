@@ -5,9 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, request
 
 from store.models import Blob
-from webapp import db_session
-
-POLL_STOP = 286  # htmx stops polling on this status and still swaps the body
+from webapp.db import db_session
 
 
 def blob_response(blob: Blob, download_name: str | None = None) -> Response:

@@ -6,7 +6,10 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
+from store.migrate import upgrade
 from store.models import User
+from webapp.auth import MIN_PASSWORD, create_user, normalise_email
+from webapp.db import db_session
 
 
 def register_cli(app: Flask) -> None:
@@ -17,8 +20,6 @@ def register_cli(app: Flask) -> None:
     @db_group.command("upgrade")
     def db_upgrade() -> None:
         """Apply all migrations (Alembic) to DATABASE_URL."""
-        from store.migrate import upgrade
-
         upgrade(current_app.config["DATABASE_URL"])
         click.echo("database is at the latest migration")
 
@@ -28,9 +29,6 @@ def register_cli(app: Flask) -> None:
     @click.option("--admin", is_flag=True, help="make this user an administrator")
     def create_user_command(email: str, password: str, admin: bool) -> None:
         """Create an account."""
-        from webapp import db_session
-        from webapp.auth import MIN_PASSWORD, create_user, normalise_email
-
         if len(password) < MIN_PASSWORD:
             raise click.ClickException(f"use a password of at least {MIN_PASSWORD} characters")
         if db_session().scalar(select(User).where(User.email == normalise_email(email))):
@@ -42,9 +40,6 @@ def register_cli(app: Flask) -> None:
     @click.argument("email")
     def promote(email: str) -> None:
         """Make an existing user an administrator."""
-        from webapp import db_session
-        from webapp.auth import normalise_email
-
         session = db_session()
         user = session.scalar(select(User).where(User.email == normalise_email(email)))
         if user is None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from store.models import Iteration, ReferenceImage, Run
-from webapp import db_session
+from webapp.db import db_session
 
 bp = Blueprint("history", __name__)
 
@@ -57,5 +58,5 @@ def run_rows(user_id: int | None = None) -> list[dict]:
 
 @bp.route("/history")
 @login_required
-def index():  # noqa: ANN201
+def index() -> ResponseReturnValue:
     return render_template("history.html", rows=run_rows(current_user.id))

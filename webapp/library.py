@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -23,9 +16,11 @@ from store import library
 from store.models import LibraryProfile, LibraryReference, LibraryVersion, Run
 from tasteloop.config import ConfigError
 from tasteloop.taste.profile_file import MAX_FILE_BYTES, ProfileFileError
-from webapp import db_session
 from webapp.access import owned_library_profile, owned_run
-from webapp.blobs import POLL_STOP, serve_blob
+from webapp.blobs import serve_blob
+from webapp.db import db_session
+from webapp.dispatch import engine_label, start_and_show
+from webapp.htmx import poll_response
 from webapp.profile_form import (
     PROFILE_KEYS,
     SETTINGS_KEYS,
@@ -40,7 +35,7 @@ bp = Blueprint("library", __name__, url_prefix="/library")
 log = logging.getLogger(__name__)
 
 
-def library_rows(user_id: int | None) -> list[dict]:
+def library_rows(user_id: int | None) -> list[dict[str, Any]]:
     session = db_session()
     query = select(LibraryProfile).order_by(LibraryProfile.updated_at.desc())
     if user_id is not None:
@@ -60,13 +55,13 @@ def library_rows(user_id: int | None) -> list[dict]:
 
 @bp.route("/")
 @login_required
-def index():  # noqa: ANN201
+def index() -> ResponseReturnValue:
     return render_template("library/index.html", rows=library_rows(current_user.id), errors=[])
 
 
 @bp.route("/import", methods=["POST"])
 @login_required
-def import_profile():  # noqa: ANN201
+def import_profile() -> ResponseReturnValue:
     upload = request.files.get("profile_file")
     data = upload.read(MAX_FILE_BYTES + 1) if upload else b""
     filename = (upload.filename or "") if upload else ""
@@ -88,7 +83,7 @@ def import_profile():  # noqa: ANN201
 
 @bp.route("/save-run/<int:run_id>", methods=["POST"])
 @login_required
-def save_run(run_id: int):  # noqa: ANN201
+def save_run(run_id: int) -> ResponseReturnValue:
     run = owned_run(run_id)
     if run.user_id != current_user.id:
         abort(404)
@@ -104,6 +99,11 @@ def save_run(run_id: int):  # noqa: ANN201
     return redirect(url_for("library.show", profile_id=entry.id))
 
 
+def _back_to(entry: LibraryProfile, message: str) -> ResponseReturnValue:
+    flash(message)
+    return redirect(url_for("library.show", profile_id=entry.id))
+
+
 def _version_or_404(entry: LibraryProfile, raw: str | None) -> LibraryVersion:
     try:
         number = int(raw) if raw else None
@@ -115,7 +115,9 @@ def _version_or_404(entry: LibraryProfile, raw: str | None) -> LibraryVersion:
     return version
 
 
-def _detail_context(entry: LibraryProfile, version: LibraryVersion, **extra: object) -> dict:
+def _detail_context(
+    entry: LibraryProfile, version: LibraryVersion, **extra: object
+) -> dict[str, Any]:
     profile = library.profile_of(version)
     fields = form_values(profile)
     session = db_session()
@@ -148,7 +150,7 @@ def _detail_context(entry: LibraryProfile, version: LibraryVersion, **extra: obj
 
 @bp.route("/<int:profile_id>")
 @login_required
-def show(profile_id: int):  # noqa: ANN201
+def show(profile_id: int) -> ResponseReturnValue:
     entry = owned_library_profile(profile_id)
     version = _version_or_404(entry, request.args.get("v"))
     return render_template("library/show.html", **_detail_context(entry, version))
@@ -156,21 +158,19 @@ def show(profile_id: int):  # noqa: ANN201
 
 @bp.route("/<int:profile_id>/rename", methods=["POST"])
 @login_required
-def rename(profile_id: int):  # noqa: ANN201
+def rename(profile_id: int) -> ResponseReturnValue:
     entry = owned_library_profile(profile_id, for_change=True)
     try:
         library.rename(entry, request.form.get("name", ""))
     except library.LibraryError as exc:
-        flash(str(exc))
-        return redirect(url_for("library.show", profile_id=entry.id))
+        return _back_to(entry, str(exc))
     db_session().commit()
-    flash(f"Renamed to “{entry.name}”.")
-    return redirect(url_for("library.show", profile_id=entry.id))
+    return _back_to(entry, f"Renamed to “{entry.name}”.")
 
 
 @bp.route("/<int:profile_id>/edit", methods=["POST"])
 @login_required
-def edit(profile_id: int):  # noqa: ANN201
+def edit(profile_id: int) -> ResponseReturnValue:
     entry = owned_library_profile(profile_id, for_change=True)
     values = pick_values(request.form.to_dict(), PROFILE_KEYS)
     profile, errors = parse_profile(values, None)
@@ -181,18 +181,16 @@ def edit(profile_id: int):  # noqa: ANN201
     if profile.model_dump(exclude={"measurements"}) == library.profile_of(
         library.latest_version(entry)
     ).model_dump(exclude={"measurements"}):
-        flash("Nothing changed, so no new version was made.")
-        return redirect(url_for("library.show", profile_id=entry.id))
+        return _back_to(entry, "Nothing changed, so no new version was made.")
     session = db_session()
     version = library.edit(session, entry, profile)
     session.commit()
-    flash(f"Saved as version {version.version}; earlier versions are kept.")
-    return redirect(url_for("library.show", profile_id=entry.id))
+    return _back_to(entry, f"Saved as version {version.version}; earlier versions are kept.")
 
 
 @bp.route("/<int:profile_id>/delete", methods=["POST"])
 @login_required
-def delete(profile_id: int):  # noqa: ANN201
+def delete(profile_id: int) -> ResponseReturnValue:
     entry = owned_library_profile(profile_id, for_change=True)
     name = entry.name
     session = db_session()
@@ -204,9 +202,7 @@ def delete(profile_id: int):  # noqa: ANN201
 
 @bp.route("/<int:profile_id>/start", methods=["POST"])
 @login_required
-def start(profile_id: int):  # noqa: ANN201
-    from webapp.runs import _enqueue_or_fail, engine_label
-
+def start(profile_id: int) -> ResponseReturnValue:
     entry = owned_library_profile(profile_id, for_change=True)
     version = _version_or_404(entry, request.form.get("version"))
     values = pick_values(request.form.to_dict(), ("intent", *SETTINGS_KEYS))
@@ -220,48 +216,44 @@ def start(profile_id: int):  # noqa: ANN201
     if errors or settings is None:
         context = _detail_context(entry, version, start_form=values, start_errors=errors)
         return render_template("library/show.html", **context), 400
-    session = db_session()
     run = library.start_run(
-        session, current_user, version, values["intent"].strip(), settings, engine, models
+        db_session(), current_user, version, values["intent"].strip(), settings, engine, models
     )
-    session.commit()
-    _enqueue_or_fail(run, "advance")
-    return redirect(url_for("runs.show", run_id=run.id))
+    return start_and_show(run)
 
 
 @bp.route("/<int:profile_id>/reextract", methods=["POST"])
 @login_required
-def reextract(profile_id: int):  # noqa: ANN201
+def reextract(profile_id: int) -> ResponseReturnValue:
     entry = owned_library_profile(profile_id, for_change=True)
     session = db_session()
     try:
         library.request_reextract(entry)
         session.commit()
     except library.LibraryError as exc:
-        flash(str(exc))
-        return redirect(url_for("library.show", profile_id=entry.id))
+        return _back_to(entry, str(exc))
     try:
         enqueue_reextract(entry.id)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - any queue failure is shown on the page
         log.exception("could not enqueue re-extraction of %s", entry.id)
-        entry.reextract_requested_at = None
-        entry.reextract_error = f"The job queue is unavailable ({exc}). Try again in a moment."
+        message = f"The job queue is unavailable ({exc}). Try again in a moment."
+        library.record_reextract_failure(entry, message)
         session.commit()
     return redirect(url_for("library.show", profile_id=entry.id))
 
 
 @bp.route("/<int:profile_id>/reextract/status")
 @login_required
-def reextract_status(profile_id: int):  # noqa: ANN201
+def reextract_status(profile_id: int) -> ResponseReturnValue:
     entry = owned_library_profile(profile_id)
     pending = library.reextract_pending(entry)
     body = render_template("library/_reextract.html", entry=entry, pending=pending, owner=True)
-    return Response(body, status=200 if pending else POLL_STOP)
+    return poll_response(body, keep_polling=pending)
 
 
 @bp.route("/<int:profile_id>/compare")
 @login_required
-def compare(profile_id: int):  # noqa: ANN201
+def compare(profile_id: int) -> ResponseReturnValue:
     entry = owned_library_profile(profile_id)
     left = _version_or_404(entry, request.args.get("a") or str(entry.versions[0].version))
     right = _version_or_404(entry, request.args.get("b"))
@@ -277,7 +269,7 @@ def compare(profile_id: int):  # noqa: ANN201
 
 @bp.route("/<int:profile_id>/export.json")
 @login_required
-def export(profile_id: int):  # noqa: ANN201
+def export(profile_id: int) -> ResponseReturnValue:
     entry = owned_library_profile(profile_id)
     version = _version_or_404(entry, request.args.get("v"))
     with_references = request.args.get("references") == "1"
@@ -292,7 +284,7 @@ def export(profile_id: int):  # noqa: ANN201
 
 @bp.route("/<int:profile_id>/images/<sha>")
 @login_required
-def image(profile_id: int, sha: str):  # noqa: ANN201
+def image(profile_id: int, sha: str) -> ResponseReturnValue:
     entry = owned_library_profile(profile_id)
     owned = db_session().scalar(
         select(LibraryReference.id).where(

@@ -10,11 +10,26 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from tasteloop.loop import MAX_CANDIDATES, LoopSettings
-from tasteloop.taste.profile import TasteProfile
+from tasteloop.loop import (
+    DEFAULT_GATE_LOW,
+    DEFAULT_MAX_ITERATIONS,
+    DEFAULT_THRESHOLD,
+    MAX_CANDIDATES,
+    MAX_ITERATIONS,
+    LoopSettings,
+)
+from tasteloop.taste.profile import MAX_ITEMS, SENTENCE_FIELDS, TasteProfile
 
-SENTENCE_FIELDS = ("palette_tendency", "compositional_style", "emotional_register", "texture_feel")
 MAX_TEXT = 2000
+MAX_INTENT = 300
+# What the loop-settings inputs show before a person changes them, and their bounds.
+DEFAULT_SETTINGS = {
+    "max_iterations": str(DEFAULT_MAX_ITERATIONS),
+    "threshold": str(DEFAULT_THRESHOLD),
+    "gate_low": str(DEFAULT_GATE_LOW),
+    "candidates": "1",
+}
+LOOP_BOUNDS = {"max_iterations": MAX_ITERATIONS, "candidates": MAX_CANDIDATES}
 
 
 @dataclass
@@ -38,10 +53,7 @@ def form_values(profile: TasteProfile | None, intent: str = "") -> dict[str, str
         # the field is comma-separated, so a comma inside an item would split it in two
         "avoid_text": ", ".join(item.replace(",", "") for item in profile.avoid_list),
         "intent": intent,
-        "max_iterations": "5",
-        "threshold": "8.0",
-        "gate_low": "6.0",
-        "candidates": "1",
+        **DEFAULT_SETTINGS,
     }
 
 
@@ -64,10 +76,12 @@ def parse_profile(
     errors: list[str] = []
     principles = [line.strip(" -•\t") for line in values["principles"].splitlines() if line.strip()]
     avoid = split_avoid(values["avoid_text"])
-    if not 1 <= len(principles) <= 8:
-        errors.append("Keep 1 to 8 principles, one per line.")
-    if len(avoid) > 8:
-        errors.append("Keep the avoid-list to 8 items or fewer, separated by commas.")
+    if not 1 <= len(principles) <= MAX_ITEMS:
+        errors.append(f"Keep 1 to {MAX_ITEMS} principles, one per line.")
+    if len(avoid) > MAX_ITEMS:
+        errors.append(f"Keep the avoid-list to {MAX_ITEMS} items or fewer, separated by commas.")
+    if errors:
+        return None, errors
     try:
         profile = TasteProfile(
             principles=principles,
@@ -85,16 +99,12 @@ def parse_profile(
 
 def parse_settings(values: dict[str, str]) -> tuple[LoopSettings | None, list[str]]:
     try:
-        max_iterations = int(values["max_iterations"] or 5)
-        threshold = float(values["threshold"] or 8.0)
-        gate_low = float(values["gate_low"] or 6.0)
+        max_iterations = int(values["max_iterations"] or DEFAULT_MAX_ITERATIONS)
+        threshold = float(values["threshold"] or DEFAULT_THRESHOLD)
+        gate_low = float(values["gate_low"] or DEFAULT_GATE_LOW)
         candidates = int(values["candidates"] or 1)
     except ValueError:
         return None, ["Loop settings must be numbers."]
-    if not 1 <= max_iterations <= 20:
-        return None, ["Max iterations must be between 1 and 20."]
-    if not 1 <= candidates <= MAX_CANDIDATES:
-        return None, [f"Candidates per iteration must be between 1 and {MAX_CANDIDATES}."]
     try:
         return LoopSettings(max_iterations, threshold, gate_low, candidates), []
     except ValueError as exc:
@@ -102,9 +112,11 @@ def parse_settings(values: dict[str, str]) -> tuple[LoopSettings | None, list[st
 
 
 def intent_errors(intent: str) -> list[str]:
-    if intent.strip():
-        return []
-    return ["Say what to make (the intent), e.g. “a harbour at dusk”."]
+    if not intent.strip():
+        return ["Say what to make (the intent), e.g. “a harbour at dusk”."]
+    if len(intent.strip()) > MAX_INTENT:
+        return [f"Keep the intent to {MAX_INTENT} characters or fewer."]
+    return []
 
 
 def parse_confirm(form: dict[str, str], measurements: dict | None) -> ConfirmForm:

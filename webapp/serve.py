@@ -15,11 +15,13 @@ import tempfile
 from pathlib import Path
 
 import redis
+from werkzeug.serving import make_server
 
 from jobs.embedded_redis import EmbeddedRedis, RedisUnavailable
 from store.db import database_url, default_data_dir, make_engine
 from store.migrate import migration_problem, upgrade
 from tasteloop.config import ConfigError, EngineSettings, load_env
+from webapp import create_app
 
 
 class StartupError(RuntimeError):
@@ -27,8 +29,10 @@ class StartupError(RuntimeError):
 
 
 def check_data_dir(data_dir: Path) -> None:
+    """Writable, and private: the database, the secret key and Redis's password live there."""
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(data_dir, 0o700)
         with tempfile.NamedTemporaryFile(dir=data_dir):
             pass
     except OSError as exc:
@@ -88,6 +92,7 @@ def start_redis(data_dir: Path) -> tuple[str, EmbeddedRedis | None]:
 
 def main() -> int:
     load_env()
+    os.umask(0o077)  # the database, Redis's files and the worker's files: owner only
     data_dir = default_data_dir()
     embedded: EmbeddedRedis | None = None
     worker: subprocess.Popen[bytes] | None = None
@@ -108,10 +113,6 @@ def main() -> int:
         )
         port = int(os.environ.get("PORT", "5000"))
         host = os.environ.get("HOST", "127.0.0.1")
-
-        from werkzeug.serving import make_server
-
-        from webapp import create_app
 
         server = make_server(host, port, create_app(), threaded=True)
     except StartupError as exc:

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from markupsafe import Markup, escape
 
-from tasteloop.taste.profile import DIMENSION_LABELS
+from store.library import MAX_NAME
+from store.states import OUTCOME_LABELS, STAGE_LABELS, Outcome, Phase, Stage
+from tasteloop.loop import DEFAULT_GATE_LOW, DEFAULT_THRESHOLD
+from tasteloop.taste.profile import DIMENSION_LABELS, SENTENCE_FIELDS
+from webapp.auth import MIN_PASSWORD
+from webapp.profile_form import DEFAULT_SETTINGS, LOOP_BOUNDS, MAX_INTENT
 
 
 def _elapsed(start: datetime | None, end: datetime | None = None) -> str:
@@ -27,7 +33,9 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "–"
 
 
-def _score_class(score: float | None, threshold: float = 8.0, gate_low: float = 6.0) -> str:
+def _score_class(
+    score: float | None, threshold: float = DEFAULT_THRESHOLD, gate_low: float = DEFAULT_GATE_LOW
+) -> str:
     if score is None:
         return "score-none"
     if score >= threshold:
@@ -56,9 +64,17 @@ def _swatches(text: str | None) -> Markup:
     )
 
 
-def register_filters(app: Flask) -> None:
-    app.jinja_env.filters["swatches"] = _swatches
-    app.jinja_env.filters["elapsed"] = _elapsed
-    app.jinja_env.filters["when"] = _when
-    app.jinja_env.globals["score_class"] = _score_class
-    app.jinja_env.globals["DIMENSION_LABELS"] = DIMENSION_LABELS
+def _poll_ms() -> dict[str, Any]:
+    return {"POLL_MS": current_app.config["POLL_MS"]}
+
+
+def register_template_globals(app: Flask) -> None:
+    """The vocabulary, labels and bounds the templates use, so none is typed twice."""
+    app.jinja_env.filters.update(swatches=_swatches, elapsed=_elapsed, when=_when)
+    env = app.jinja_env
+    env.globals.update(score_class=_score_class, Phase=Phase, Stage=Stage, Outcome=Outcome)
+    env.globals.update(OUTCOME_LABELS=OUTCOME_LABELS, STAGE_LABELS=STAGE_LABELS)
+    env.globals.update(DIMENSION_LABELS=DIMENSION_LABELS, SENTENCE_FIELDS=SENTENCE_FIELDS)
+    env.globals.update(DEFAULT_SETTINGS=DEFAULT_SETTINGS, LOOP_BOUNDS=LOOP_BOUNDS)
+    env.globals.update(MAX_INTENT=MAX_INTENT, MAX_NAME=MAX_NAME, MIN_PASSWORD=MIN_PASSWORD)
+    app.context_processor(_poll_ms)

@@ -24,6 +24,7 @@ import numpy as np
 
 from tasteloop.engine_types import CallUsage, Critique
 from tasteloop.images import CRITIQUE_SIDE, decode_image
+from tasteloop.offline import OFFLINE_MODELS
 from tasteloop.offline.avoid_rules import rules_for_text
 from tasteloop.offline.measure import (
     FEATURE_FLOORS,
@@ -63,7 +64,7 @@ COMPOSITION_FEATURES = ("edge_density", "negative_space", "symmetry")
 EMOTION_FEATURES = ("pleasure", "arousal", "dominance", "contrast")
 
 # renderer-controllable qualities: (adjustment, feature, feature units per adjustment step)
-# (per-step effects measured on the renderer; see bench/renderer_response.py)
+# (per-step effects measured by rendering one prompt at successive adjustment steps)
 CONTROLS = (
     ("detail", "edge_density", 0.015, "compositional_style"),
     ("grain", "grain", 0.004, "texture_feel"),
@@ -196,7 +197,7 @@ def _score_from_distance(distance: float, scale: float) -> float:
 
 
 class MeasuredCritic:
-    model = "offline-measured-critic"
+    model = OFFLINE_MODELS["critique"]
 
     def __init__(self, weights: dict[str, float] | None = None) -> None:
         self.weights = dict(weights or WEIGHTS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tasteloop.engine_types import Engine
+from tasteloop.offline import OFFLINE_MODELS
 from tasteloop.offline.critic import MeasuredCritic
 from tasteloop.offline.extractor import MeasuredExtractor
 from tasteloop.offline.renderer import ProceduralRenderer
@@ -15,5 +16,5 @@ def offline_engine() -> Engine:
         extractor=extractor,
         generator=generator,
         critic=critic,
-        models={"extract": extractor.model, "generate": generator.model, "critique": critic.model},
+        models=dict(OFFLINE_MODELS),
     )

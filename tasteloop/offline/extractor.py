@@ -6,12 +6,13 @@ import time
 
 from tasteloop.engine_types import CallUsage, Extraction
 from tasteloop.images import EXTRACTION_SIDE, decode_image
+from tasteloop.offline import OFFLINE_MODELS
 from tasteloop.offline.measure import measure
 from tasteloop.offline.taste_set import profile_from_summary, summarise
 
 
 class MeasuredExtractor:
-    model = "offline-measured-extractor"
+    model = OFFLINE_MODELS["extract"]
 
     def extract(self, images: list[bytes]) -> Extraction:
         started = time.perf_counter()

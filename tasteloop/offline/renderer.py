@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import math
-import re
 import time
 import zlib
 
@@ -13,9 +12,13 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from tasteloop.engine_types import CallUsage, GeneratedImage
-from tasteloop.offline.vocabulary import RenderSpec, parse_prompt
+from tasteloop.offline import OFFLINE_MODELS
+from tasteloop.offline.vocabulary import RenderSpec, parse_prompt, strip_adjustments
 
 RGB = tuple[int, int, int]
+Palette = list[tuple[RGB, float]]  # colours with their weights
+Draw = ImageDraw.ImageDraw
+Rng = np.random.Generator
 
 
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
@@ -42,12 +45,12 @@ def _toned(rgb: RGB, tint: np.ndarray) -> RGB:
 def _rng(prompt: str, seed: int) -> np.random.Generator:
     # The layout ignores the Adjustments clause, so a critic's adjustment changes the
     # qualities it names and not the whole picture.
-    layout_text = re.sub(r"\s*Adjustments:[^\n]*$", "", prompt.strip())
+    layout_text = strip_adjustments(prompt.strip())
     digest = hashlib.sha256(f"{seed}\x00{layout_text}".encode()).digest()
     return np.random.default_rng(int.from_bytes(digest[:8], "big"))
 
 
-def _pick(rng: np.random.Generator, colours: list[tuple[RGB, float]], skip_first: bool) -> RGB:
+def _pick(rng: np.random.Generator, colours: Palette, skip_first: bool) -> RGB:
     choices = colours[1:] if skip_first and len(colours) > 1 else colours
     weights = np.array([max(w, 1e-3) for _, w in choices])
     return choices[int(rng.choice(len(choices), p=weights / weights.sum()))][0]
@@ -110,7 +113,7 @@ def _rectangle_outline(
 class ProceduralRenderer:
     """Paints abstract pictures from prompts; same prompt and seed, same image."""
 
-    model = "offline-procedural-renderer"
+    model = OFFLINE_MODELS["generate"]
 
     def __init__(self, size: int = 1024) -> None:
         self.size = size
@@ -186,13 +189,13 @@ class ProceduralRenderer:
             points[1::2, 0] = self.size - points[1::2, 0]
         return np.clip(points, -0.05 * self.size, 1.05 * self.size)
 
-    def _motif_circles(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
+    def _motif_circles(self, draw: Draw, spec: RenderSpec, colours: Palette, rng: Rng) -> None:
         n = self._count(spec, 2, 14)
         for x, y in self._positions(spec, rng, n):
             r = self.size * rng.uniform(0.03, 0.16) * (1.2 - min(spec.density, 1.0) * 0.5)
             draw.ellipse([x - r, y - r, x + r, y + r], fill=_pick(rng, colours, True))
 
-    def _motif_planes(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
+    def _motif_planes(self, draw: Draw, spec: RenderSpec, colours: Palette, rng: Rng) -> None:
         """Cut the frame into interlocking facets, finest where the composition gathers."""
         size = self.size
         fx, fy, spread = _focus(spec, size)
@@ -226,7 +229,7 @@ class ProceduralRenderer:
                 pts = [(x + r * math.cos(a), y + r * squash * math.sin(a)) for a in angles]
                 draw.polygon(pts, fill=_pick(rng, colours, True), outline=(20, 20, 20))
 
-    def _motif_grid(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
+    def _motif_grid(self, draw: Draw, spec: RenderSpec, colours: Palette, rng: Rng) -> None:
         size = self.size
         cells = [(0.0, 0.0, float(size), float(size))]
         splits = self._count(spec, 4, 18)
@@ -250,7 +253,7 @@ class ProceduralRenderer:
                 draw.polygon(outline, fill=_pick(rng, colours, True))
             draw.line([*outline, outline[0]], fill=(15, 15, 15), width=line, joint="curve")
 
-    def _motif_stripes(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
+    def _motif_stripes(self, draw: Draw, spec: RenderSpec, colours: Palette, rng: Rng) -> None:
         n = self._count(spec, 3, 12)
         angle = 0.0 if spec.straightness >= 0 else rng.uniform(-0.4, 0.4)
         for _ in range(n):
@@ -262,7 +265,7 @@ class ProceduralRenderer:
                 fill=_pick(rng, colours, True),
             )
 
-    def _motif_waves(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
+    def _motif_waves(self, draw: Draw, spec: RenderSpec, colours: Palette, rng: Rng) -> None:
         n = self._count(spec, 3, 14)
         xs = np.linspace(0, self.size, 80)
         for _ in range(n):
@@ -277,7 +280,7 @@ class ProceduralRenderer:
                 width=max(2, int(self.size * rng.uniform(0.003, 0.012))),
             )
 
-    def _motif_horizon(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
+    def _motif_horizon(self, draw: Draw, spec: RenderSpec, colours: Palette, rng: Rng) -> None:
         n = self._count(spec, 1, 6)
         for _ in range(n):
             x = rng.uniform(0, self.size)
@@ -288,7 +291,7 @@ class ProceduralRenderer:
                 [(x - w, base), (x, base - h), (x + w, base)], fill=_pick(rng, colours, True)
             )
 
-    def _motif_blobs(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
+    def _motif_blobs(self, draw: Draw, spec: RenderSpec, colours: Palette, rng: Rng) -> None:
         n = self._count(spec, 2, 12)
         for x, y in self._positions(spec, rng, n):
             r = self.size * rng.uniform(0.05, 0.18) * (1.2 - min(spec.density, 1.0) * 0.5)
@@ -300,7 +303,7 @@ class ProceduralRenderer:
             ]
             draw.polygon(pts, fill=_pick(rng, colours, True))
 
-    def _motif_lines(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
+    def _motif_lines(self, draw: Draw, spec: RenderSpec, colours: Palette, rng: Rng) -> None:
         n = self._count(spec, 3, 25)
         for x, y in self._positions(spec, rng, n):
             pts = [(x, y)]
@@ -312,7 +315,7 @@ class ProceduralRenderer:
                 pts.append((x, y))
             draw.line(pts, fill=_pick(rng, colours, False), width=max(1, int(self.size * 0.004)))
 
-    def _motif_swirls(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
+    def _motif_swirls(self, draw: Draw, spec: RenderSpec, colours: Palette, rng: Rng) -> None:
         n = self._count(spec, 2, 10)
         for x, y in self._positions(spec, rng, n):
             r_max = self.size * rng.uniform(0.04, 0.14)
@@ -322,7 +325,7 @@ class ProceduralRenderer:
             pts = list(zip(x + rs * np.cos(ts), y + rs * np.sin(ts), strict=True))
             draw.line(pts, fill=_pick(rng, colours, True), width=max(2, int(self.size * 0.008)))
 
-    def _motif_hatching(self, draw, spec, colours, rng) -> None:  # noqa: ANN001
+    def _motif_hatching(self, draw: Draw, spec: RenderSpec, colours: Palette, rng: Rng) -> None:
         dark = min((c for c, _ in colours), key=lambda c: sum(c))
         clusters = self._count(spec, 3, 14)
         for x, y in self._positions(spec, rng, clusters):

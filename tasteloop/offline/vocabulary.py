@@ -124,10 +124,22 @@ _AVOID_CLAUSE = re.compile(r"\bavoid:[^.]*(\.|$)", re.IGNORECASE)
 _NEGATED = re.compile(r"\b(never|not|no|without|rather than|instead of)\b[^.;,:]*", re.IGNORECASE)
 
 
+def strip_adjustments(prompt: str) -> str:
+    """The prompt without its `Adjustments:` clause (the last line's, as the critic writes it).
+
+    Done with string search, not a regex anchored at the end: `\\s*Adjustments:[^\n]*$` is
+    quadratic in a long run of whitespace, and prompts can come from imported profiles.
+    """
+    body = prompt.rstrip()
+    line_start = body.rfind("\n") + 1
+    found = body.lower().find("adjustments:", line_start)
+    return body if found < 0 else body[:found].rstrip()
+
+
 def positive_text(prompt: str) -> str:
     """The prompt minus its avoid-list and negated phrases: only what should be painted."""
     without_avoid = _AVOID_CLAUSE.sub(" ", prompt)
-    without_avoid = re.sub(r"Adjustments:[^\n]*$", " ", without_avoid)
+    without_avoid = strip_adjustments(without_avoid)
     return _NEGATED.sub(" ", without_avoid)
 
 
@@ -277,7 +289,7 @@ def _clip(value: float, low: float, high: float) -> float:
 
 def set_adjustments(prompt: str, adjustments: dict[str, float]) -> str:
     """Rewrite the prompt's `Adjustments:` clause (adding one when missing)."""
-    base = re.sub(r"\s*Adjustments:[^\n]*$", "", prompt.rstrip(), flags=re.IGNORECASE)
+    base = strip_adjustments(prompt)
     parts = [
         f"{name} {value:+.0f}" if float(value).is_integer() else f"{name} {value:+.1f}"
         for name, value in adjustments.items()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -14,6 +15,9 @@ CRITIQUE_DIMENSIONS: tuple[str, ...] = (
     "avoid_list",
 )
 
+# The profile's one-sentence fields, in the order they are shown and edited.
+SENTENCE_FIELDS: tuple[str, ...] = CRITIQUE_DIMENSIONS[:4]
+
 DIMENSION_LABELS: dict[str, str] = {
     "palette_tendency": "Palette",
     "compositional_style": "Composition",
@@ -23,8 +27,21 @@ DIMENSION_LABELS: dict[str, str] = {
 }
 
 
-def _clean_items(items: list[str]) -> list[str]:
-    return [item.strip() for item in items if item and item.strip()]
+# Sizes a profile may have, wherever it comes from (a model, the form, an imported file, the
+# CLI): one check, so a hostile file cannot make every later step slow or every page huge.
+MAX_ITEMS = 8
+MAX_ITEM_CHARS = 300
+MAX_SENTENCE_CHARS = 2000
+MAX_MEASUREMENTS_BYTES = 512 * 1024
+
+
+def _clean_items(items: list[str], what: str) -> list[str]:
+    cleaned = [item.strip() for item in items if item and item.strip()]
+    if len(cleaned) > MAX_ITEMS:
+        raise ValueError(f"keep at most {MAX_ITEMS} {what}")
+    if any(len(item) > MAX_ITEM_CHARS for item in cleaned):
+        raise ValueError(f"keep each of the {what} to {MAX_ITEM_CHARS} characters or fewer")
+    return cleaned
 
 
 class TasteProfile(BaseModel):
@@ -44,7 +61,7 @@ class TasteProfile(BaseModel):
     @field_validator("principles")
     @classmethod
     def _principles_not_empty(cls, value: list[str]) -> list[str]:
-        cleaned = _clean_items(value)
+        cleaned = _clean_items(value, "principles")
         if not cleaned:
             raise ValueError("a taste profile needs at least one principle")
         return cleaned
@@ -52,16 +69,23 @@ class TasteProfile(BaseModel):
     @field_validator("avoid_list")
     @classmethod
     def _clean_avoid(cls, value: list[str]) -> list[str]:
-        return _clean_items(value)
+        return _clean_items(value, "avoid-list items")
 
-    @field_validator(
-        "palette_tendency", "compositional_style", "emotional_register", "texture_feel"
-    )
+    @field_validator(*SENTENCE_FIELDS)
     @classmethod
     def _sentence_not_blank(cls, value: str) -> str:
         value = value.strip()
         if not value:
             raise ValueError("must not be blank")
+        if len(value) > MAX_SENTENCE_CHARS:
+            raise ValueError(f"keep it to {MAX_SENTENCE_CHARS} characters or fewer")
+        return value
+
+    @field_validator("measurements")
+    @classmethod
+    def _measurements_size(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None and len(json.dumps(value, allow_nan=False)) > MAX_MEASUREMENTS_BYTES:
+            raise ValueError(f"the measurements are over {MAX_MEASUREMENTS_BYTES // 1024} KB")
         return value
 
     def dimension_text(self, dimension: str) -> str:

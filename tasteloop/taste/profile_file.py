@@ -38,6 +38,10 @@ def profile_document(
     return document
 
 
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
 def parse_profile_document(data: bytes) -> tuple[TasteProfile, dict[str, Any]]:
     if len(data) > MAX_FILE_BYTES:
         raise ProfileFileError(
@@ -45,9 +49,13 @@ def parse_profile_document(data: bytes) -> tuple[TasteProfile, dict[str, Any]]:
             f"{MAX_FILE_BYTES / 1e6:.0f} MB"
         )
     try:
-        document = json.loads(data)
+        document = json.loads(data, parse_constant=_no_constants)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ProfileFileError(f"this is not a JSON file ({exc})") from None
+    except RecursionError:
+        raise ProfileFileError("the JSON is nested too deeply to be a profile") from None
+    except ValueError as exc:  # NaN/Infinity, or an integer of thousands of digits
+        raise ProfileFileError(f"the JSON holds a value a profile cannot ({exc})") from None
     if not isinstance(document, dict):
         raise ProfileFileError("a profile file must hold a JSON object")
     if "format" in document or "schema_version" in document:
@@ -56,7 +64,7 @@ def parse_profile_document(data: bytes) -> tuple[TasteProfile, dict[str, Any]]:
                 f"unknown format {document.get('format')!r}; expected {FORMAT!r}"
             )
         version = document.get("schema_version")
-        if version != SCHEMA_VERSION:
+        if type(version) is not int or version != SCHEMA_VERSION:  # `true == 1` in Python
             raise ProfileFileError(
                 f"schema version {version!r} is not supported (this tasteloop reads version "
                 f"{SCHEMA_VERSION})"

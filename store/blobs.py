@@ -1,0 +1,67 @@
+"""Image bytes, stored once by content hash and shared by every run and library entry."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from store.models import Blob, Iteration, LibraryReference, ReferenceImage, utcnow
+from tasteloop.images import sniff_mime
+
+
+def save_blob(session: Session, data: bytes, width: int = 0, height: int = 0) -> str:
+    """Store bytes once by SHA-256. Two workers may store the same image at the same moment
+    (same prompt and seed in two runs), so the insert must tolerate the other one winning."""
+    sha = hashlib.sha256(data).hexdigest()
+    if session.get(Blob, sha) is None:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(
+            insert(Blob)
+            .values(
+                sha256=sha,
+                mime_type=sniff_mime(data),
+                size=len(data),
+                width=width,
+                height=height,
+                data=data,
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["sha256"])
+        )
+    return sha
+
+
+def blob_bytes(session: Session, sha: str) -> bytes:
+    blob = session.get(Blob, sha)
+    if blob is None:
+        raise LookupError(f"image {sha[:12]}… is missing from the database")
+    return blob.data
+
+
+def references_bytes(
+    session: Session, references: list[ReferenceImage] | list[LibraryReference]
+) -> list[bytes]:
+    """The stored bytes of a run's or a library entry's reference images, in order."""
+    return [blob_bytes(session, ref.blob_sha) for ref in references]
+
+
+def run_uses_blob(session: Session, run_id: int, sha: str) -> bool:
+    """Whether the image is one of this run's references, iterations or candidates."""
+    if session.scalar(
+        select(ReferenceImage.id).where(
+            ReferenceImage.run_id == run_id, ReferenceImage.blob_sha == sha
+        )
+    ):
+        return True
+    if session.scalar(
+        select(Iteration.id).where(Iteration.run_id == run_id, Iteration.image_sha == sha)
+    ):
+        return True
+    candidate_lists = session.scalars(
+        select(Iteration.candidates).where(Iteration.run_id == run_id)
+    )
+    return any(c.get("image_sha") == sha for cands in candidate_lists for c in cands or [])

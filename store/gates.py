@@ -1,0 +1,111 @@
+"""Human gate decisions: applied exactly once, whichever tab or admin answers first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from store.models import Gate, Run, User, utcnow
+from store.runs import add_profile_version, finish_run
+from store.states import OUTCOME_LABELS, Outcome, Phase
+from store.uploads import copy_references
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    CONTINUE = "continue"
+    RESTART = "restart"
+
+
+@dataclass(frozen=True)
+class GateOutcome:
+    message: str
+    resume: bool = False  # the run is generating again: enqueue its job after the commit
+    new_run_id: int | None = None
+
+
+def decide_gate(
+    session: Session, run: Run, gate_id: int, decision: Decision, user: User
+) -> GateOutcome:
+    """Apply a decision exactly once; a repeated or late decision changes nothing."""
+    claimed = session.execute(
+        update(Gate)
+        .where(Gate.id == gate_id, Gate.run_id == run.id, Gate.decision.is_(None))
+        .values(decision=decision.value, decided_by_id=user.id, decided_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        gate = session.get(Gate, gate_id)
+        if gate is None or gate.run_id != run.id:
+            return GateOutcome("That decision point does not exist.")
+        session.refresh(gate)
+        return GateOutcome(f"This gate was already decided ({gate.decision}); nothing changed.")
+    gate = session.get(Gate, gate_id)
+    assert gate is not None
+    session.refresh(run)
+    if decision is Decision.APPROVE:
+        finish_run(run, Outcome.APPROVED, gate.iteration_id)
+        return GateOutcome("Approved: this image is the result.")
+    if decision is Decision.CONTINUE:
+        if run.next_index >= run.max_iterations:
+            finish_run(run, Outcome.MAX_ITERATIONS, run.best_iteration_id)
+            return GateOutcome("No iterations left: the best image is kept.")
+        run.phase = Phase.GENERATING
+        run.status_note = "Continuing with the critic's revised prompt"
+        return GateOutcome("Continuing with the revised prompt.", resume=True)
+    new_run = restart_run(session, run)
+    return GateOutcome("Restarted: adjust the profile and intent.", new_run_id=new_run.id)
+
+
+def restart_run(session: Session, run: Run) -> Run:
+    """End this run as restarted; a new run keeps the references and the extracted profile."""
+    run.phase = Phase.RESTARTED
+    run.outcome = Outcome.RESTARTED
+    run.finished_at = utcnow()
+    run.status_note = OUTCOME_LABELS[Outcome.RESTARTED]["status"]
+    fresh = Run(
+        user_id=run.user_id,
+        phase=Phase.CONFIRM,
+        engine=run.engine,
+        models=run.models,
+        intent=run.intent,
+        restarted_from_id=run.id,
+        status_note="Restarted: adjust the profile and intent",
+    )
+    session.add(fresh)
+    session.flush()
+    copy_references(session, run.references, fresh.id)
+    if run.extracted_profile is not None:
+        add_profile_version(session, fresh, "extracted", run.extracted_profile.data)
+    return fresh
+
+
+def _gates_with_run_and_iteration() -> Select[tuple[Gate]]:
+    return select(Gate).options(
+        joinedload(Gate.iteration), joinedload(Gate.run).joinedload(Run.user)
+    )
+
+
+def open_gates(session: Session) -> list[Gate]:
+    """The admin review queue: every user's undecided gates, oldest first."""
+    query = (
+        _gates_with_run_and_iteration()
+        .join(Run)
+        .where(Gate.decision.is_(None), Run.phase == Phase.GATED)
+        .order_by(Gate.opened_at, Gate.id)
+    )
+    return list(session.scalars(query))
+
+
+def decided_gates(session: Session) -> list[Gate]:
+    """The decision log, newest first, with who decided."""
+    query = (
+        _gates_with_run_and_iteration()
+        .where(Gate.decision.is_not(None))
+        .options(joinedload(Gate.decided_by))
+        .order_by(Gate.decided_at.desc())
+    )
+    return list(session.scalars(query))

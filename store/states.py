@@ -1,0 +1,89 @@
+"""The run's vocabulary: its phases, the stage that failed, how it ended, and their labels.
+
+Every layer (store, jobs, web, templates) compares against these members, never raw strings.
+The members are `StrEnum`s, so the database keeps the same plain values it always had.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Phase(StrEnum):
+    EXTRACTING = "extracting"
+    CONFIRM = "confirm"
+    GENERATING = "generating"
+    GATED = "gated"
+    DONE = "done"
+    FAILED = "failed"
+    RESTARTED = "restarted"
+
+    @property
+    def working(self) -> bool:
+        """A worker has (or will have) this run: the page keeps polling."""
+        return self in WORKING_PHASES
+
+    @property
+    def past_confirm(self) -> bool:
+        """The profile is confirmed (or the run stopped): iterations and results may show."""
+        return self not in (Phase.EXTRACTING, Phase.CONFIRM)
+
+
+WORKING_PHASES = (Phase.EXTRACTING, Phase.GENERATING)
+
+
+class Stage(StrEnum):
+    """Which step of a run failed, and so which job a retry starts again."""
+
+    EXTRACT = "extract"
+    GENERATE = "generate"
+
+    @property
+    def phase(self) -> Phase:
+        return Phase.EXTRACTING if self is Stage.EXTRACT else Phase.GENERATING
+
+    @classmethod
+    def of(cls, phase: str) -> Stage:
+        return cls.EXTRACT if phase == Phase.EXTRACTING else cls.GENERATE
+
+
+class Outcome(StrEnum):
+    CONVERGED = "converged"
+    APPROVED = "approved"
+    MAX_ITERATIONS = "max_iterations"
+    RESTARTED = "restarted"
+
+
+STAGE_LABELS: dict[Stage, dict[str, str]] = {
+    Stage.EXTRACT: {
+        "title": "Taste extraction stopped",
+        "retry": "Extraction starts again with the same references.",
+    },
+    Stage.GENERATE: {
+        "title": "Generation stopped",
+        "retry": "Resumes from the last saved iteration.",
+    },
+}
+
+OUTCOME_LABELS: dict[Outcome, dict[str, str]] = {
+    Outcome.CONVERGED: {
+        "title": "Converged",
+        "sentence": "The critic scored it at or above your threshold.",
+        "status": "Converged: the critic scored it at or above the threshold",
+    },
+    Outcome.APPROVED: {
+        "title": "Approved by you",
+        "sentence": "You approved this image at the gate.",
+        "status": "Approved by a person at the gate",
+    },
+    Outcome.MAX_ITERATIONS: {
+        "title": "Best of {count}",
+        "sentence": "The iteration cap was reached; this is the best-scoring image.",
+        "status": "Reached the iteration cap: the best image is kept",
+    },
+    Outcome.RESTARTED: {
+        "title": "Restarted",
+        "sentence": "This run was restarted.",
+        "status": "Restarted by the user",
+    },
+}

@@ -1,0 +1,87 @@
+"""A new run from uploaded references: every file is checked before anything is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy.orm import Session
+
+from store.blobs import save_blob
+from store.models import LibraryReference, ReferenceImage, Run, User
+from store.states import Phase
+from tasteloop.images import ImageError, reencode_upload
+
+MIN_REFERENCES = 3
+MAX_REFERENCES = 5
+
+
+class UploadError(ValueError):
+    """Uploads that cannot become a run; `problems` name each file and why."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def validate_uploads(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes, int, int]]:
+    """Check count and every file before anything is stored; re-encode the good ones."""
+    problems: list[str] = []
+    named = [(name or f"file {i + 1}", data) for i, (name, data) in enumerate(files)]
+    if not MIN_REFERENCES <= len(named) <= MAX_REFERENCES:
+        problems.append(
+            f"Choose {MIN_REFERENCES} to {MAX_REFERENCES} reference images; you sent {len(named)}."
+        )
+    cleaned = []
+    for name, data in named:
+        try:
+            clean, width, height = reencode_upload(data, name=name)
+            cleaned.append((name, clean, width, height))
+        except ImageError as exc:
+            problems.append(f"{name}: {exc.reason}.")
+    if problems:
+        raise UploadError(problems)
+    return cleaned
+
+
+def create_run(
+    session: Session,
+    user: User,
+    files: list[tuple[str, bytes]],
+    engine: str,
+    models: dict[str, str],
+) -> Run:
+    cleaned = validate_uploads(files)
+    run = Run(
+        user_id=user.id,
+        phase=Phase.EXTRACTING,
+        engine=engine,
+        models=models,
+        status_note="Queued for taste extraction",
+    )
+    session.add(run)
+    session.flush()
+    for position, (name, data, width, height) in enumerate(cleaned):
+        sha = save_blob(session, data, width, height)
+        session.add(
+            ReferenceImage(
+                run_id=run.id, position=position, blob_sha=sha, filename=_safe_name(name)
+            )
+        )
+    return run
+
+
+def _safe_name(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(c for c in base if c.isprintable())[:200] or "image"
+
+
+def copy_references(
+    session: Session, references: Iterable[ReferenceImage | LibraryReference], run_id: int
+) -> None:
+    """Give a run the same reference images (the blobs are shared, not copied)."""
+    for ref in references:
+        session.add(
+            ReferenceImage(
+                run_id=run_id, position=ref.position, blob_sha=ref.blob_sha, filename=ref.filename
+            )
+        )

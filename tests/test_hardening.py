@@ -1,0 +1,100 @@
+"""Findings of the red-team pass, each with the attack it stops."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tasteloop.offline.vocabulary import set_adjustments, strip_adjustments
+from tests.conftest import CSRF
+from tests.webflow import run_id_from, upload
+from webapp.auth import safe_next
+
+OLD_PATTERN = re.compile(r"\s*Adjustments:[^\n]*$", re.IGNORECASE)
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "a harbour at dusk",
+        "a harbour at dusk. Adjustments: detail +2, grain -1.",
+        "a harbour\nat dusk  adjustments: softness +1",
+        "Adjustments: detail +1\na harbour at dusk",  # not on the last line: kept
+        "a harbour Adjustments: x Adjustments: detail +1.\n",
+        "   \n\t Adjustments: detail +1",
+    ],
+)
+def test_strip_adjustments_matches_the_anchored_regex_it_replaces(prompt):
+    assert strip_adjustments(prompt) == OLD_PATTERN.sub("", prompt.rstrip())
+
+
+def test_adjustments_clause_is_rewritten_not_repeated():
+    once = set_adjustments("a harbour at dusk", {"detail": 2})
+    twice = set_adjustments(once, {"grain": -1})
+    assert twice == "a harbour at dusk Adjustments: grain -1."
+
+
+@pytest.mark.parametrize(
+    "target,expected",
+    [
+        ("/history", "/history"),
+        ("/runs/3?x=1", "/runs/3?x=1"),
+        ("//evil.com", None),
+        ("/\t/evil.com", None),  # browsers drop the tab: //evil.com
+        ("/\\evil.com", None),
+        ("/a\r\nSet-Cookie: x=1", None),
+        ("https://evil.com/", None),
+        ("evil.com", None),
+        ("", None),
+    ],
+)
+def test_next_accepts_only_paths_on_this_site(target, expected):
+    assert safe_next(target) == expected
+
+
+def test_login_redirect_variants_never_leave_the_site(browser):
+    browser.register("ada@example.com")
+    browser.logout()
+    for raw in ("/%09/evil.com", "//evil.com", "/%0d%0aX:1", "https:evil.com"):
+        browser.get("/login")
+        response = browser.post(
+            f"/login?next={raw}", {"email": "ada@example.com", "password": "correct horse battery"}
+        )
+        assert response.status_code == 302, raw
+        assert response.headers["Location"] == "/runs/new", raw
+        browser.logout()
+
+
+def test_huge_ids_are_not_found_not_server_errors(browser, redis_conn):
+    browser.register("ada@example.com")
+    run_id = run_id_from(upload(browser))
+    huge = str(2**63)
+    for url in (f"/runs/{huge}", f"/runs/{2**70}/status", f"/library/{huge}"):
+        assert browser.get(url).status_code == 404, url
+    for gate_id in (huge, "1" * 40, "-1", "x"):
+        response = browser.post(f"/runs/{run_id}/gate", {"gate_id": gate_id, "decision": "approve"})
+        assert response.status_code == 400, gate_id
+
+
+def test_failed_logins_keep_redis_keys_small_and_pages_short(browser, redis_conn):
+    browser.get("/login")
+    response = browser.post("/login", {"email": "a" * 1_000_000 + "@x.io", "password": "nope"})
+    assert response.status_code == 400
+    assert len(response.data) < 20_000  # the email is not echoed back
+    keys = [k for k in redis_conn.keys("tasteloop:login:*")]
+    assert keys and all(len(k) < 100 for k in keys)
+    assert sum(redis_conn.memory_usage(k) or 0 for k in keys) < 10_000
+
+
+def test_csrf_token_changes_at_login(browser):
+    browser.register("ada@example.com")
+    browser.logout()
+    before = CSRF.search(browser.get("/login").get_data(as_text=True)).group(1)
+    browser.post("/login", {"email": "ada@example.com", "password": "correct horse battery"})
+    after = browser.get("/history")
+    token = CSRF.search(after.get_data(as_text=True)).group(1)
+    assert token != before
+    # the pre-login token no longer authorises a form
+    response = browser.client.post("/logout", data={"csrf_token": before})
+    assert response.status_code == 400

@@ -1,0 +1,47 @@
+"""Handing a run to the workers: after the commit, enqueue its phase's job, or say on the run
+that the queue is down (retryable)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import redirect, url_for
+from werkzeug.wrappers import Response
+
+from jobs.queue import enqueue_for
+from store.models import Run
+from store.runs import record_failure
+from store.states import Stage
+from tasteloop.config import EngineSettings
+from tasteloop.engines import engine_models
+from webapp.db import db_session
+
+log = logging.getLogger(__name__)
+
+
+def engine_label() -> tuple[str, dict[str, str]]:
+    """The engine a new run will use and its models by role (ConfigError if misconfigured)."""
+    settings = EngineSettings.from_env()
+    return settings.engine, engine_models(settings)
+
+
+def start_work(run: Run) -> bool:
+    """Enqueue the run's job (call after committing its phase); False if the queue is down."""
+    try:
+        enqueue_for(run.id, run.phase)
+        return True
+    except Exception as exc:  # noqa: BLE001 - any queue failure becomes a retryable run state
+        log.exception("could not enqueue run %s", run.id)
+        session = db_session()
+        session.refresh(run)
+        message = f"The job queue is unavailable ({exc}). Try again in a moment."
+        record_failure(run, Stage.of(run.phase), message, retryable=True)
+        session.commit()
+        return False
+
+
+def start_and_show(run: Run) -> Response:
+    """Commit the run's new working phase, hand it to the workers, and show its page."""
+    db_session().commit()
+    start_work(run)
+    return redirect(url_for("runs.show", run_id=run.id))

@@ -1,0 +1,41 @@
+"""Error pages: one sentence a person can act on, never a traceback."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, render_template
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+def _page(title: str, message: str, status: int) -> ResponseReturnValue:
+    return render_template("error.html", title=title, message=message), status
+
+
+def csrf_error(error: CSRFError) -> ResponseReturnValue:
+    return _page("Form expired", f"{error.description} Reload the page and try again.", 400)
+
+
+def not_found(_error: HTTPException) -> ResponseReturnValue:
+    return _page("Not found", "There is nothing here, or it is not yours.", 404)
+
+
+def forbidden(_error: HTTPException) -> ResponseReturnValue:
+    return _page("Admins only", "This page is for administrators.", 403)
+
+
+def too_large(_error: HTTPException) -> ResponseReturnValue:
+    limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    return _page(
+        "Upload too large",
+        f"The upload is over {limit} MB in total. Each image may be up to 15 MB; "
+        "send 3 to 5 images.",
+        413,
+    )
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(CSRFError, csrf_error)
+    app.register_error_handler(404, not_found)
+    app.register_error_handler(403, forbidden)
+    app.register_error_handler(413, too_large)
