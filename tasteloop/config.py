@@ -8,6 +8,8 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from tasteloop.safe_fetch import FetchPolicy
+
 DEFAULT_IMAGE_MODEL = "google/gemini-3.1-flash-image-preview"
 
 
@@ -41,6 +43,14 @@ class EngineSettings:
     images_api: bool = False  # use the images.generate endpoint instead of chat completions
     # model calls in flight at once in one process (a worker's best-of-N shares this budget)
     max_concurrent_calls: int = 4
+    # private hosts whose image URLs may be fetched (a self-hosted gateway's file server)
+    fetch_allow_hosts: frozenset[str] = frozenset()
+
+    @property
+    def fetch_policy(self) -> FetchPolicy:
+        return FetchPolicy(
+            allow_hosts=self.fetch_allow_hosts, total_seconds=min(self.timeout_s, 30.0)
+        )
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> EngineSettings:
@@ -79,4 +89,9 @@ class EngineSettings:
             max_retries=max_retries,
             max_concurrent_calls=max_concurrent,
             images_api=_clean(env.get("TASTELOOP_IMAGES_API")).lower() in ("1", "true", "yes"),
+            fetch_allow_hosts=frozenset(
+                host.strip().lower()
+                for host in _clean(env.get("TASTELOOP_FETCH_ALLOW_HOSTS")).split(",")
+                if host.strip()
+            ),
         )

@@ -75,6 +75,7 @@ class FakeGateway:
     def __post_init__(self) -> None:
         self._scripted: deque[tuple[str | None, str]] = deque()
         self._files: dict[str, bytes] = {}
+        self.file_gets = 0
         self._lock = threading.Lock()
         self._rng = random.Random(self.seed)
         self._renderer = ProceduralRenderer(size=self.render_size)
@@ -101,6 +102,7 @@ class FakeGateway:
                 pass
 
             def do_GET(self) -> None:
+                gateway.file_gets += 1
                 name = self.path.rsplit("/", 1)[-1]
                 data = gateway._files.get(name)
                 if data is None:

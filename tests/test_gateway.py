@@ -33,6 +33,7 @@ def settings_for(gateway, **overrides):
         vision_model="vision-model",
         timeout_s=1.5,
         max_retries=3,
+        fetch_allow_hosts=frozenset({"127.0.0.1"}),  # the test gateway's file server
     )
     values.update(overrides)
     return EngineSettings(**values)

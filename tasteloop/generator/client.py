@@ -4,7 +4,8 @@ Image models put their output in different places. We look, in order, at:
 1. `message.images[*].image_url.url` (OpenRouter style; the SDK keeps it in `model_extra`),
 2. `message.content` as a list of parts (`image_url`, `output_image`, `image` with base64),
 3. a data URL or markdown image inside text content,
-4. an http(s) image URL in any of the above (fetched with a size cap),
+4. an http(s) image URL in any of the above (fetched only from public addresses, see
+   `tasteloop.safe_fetch`),
 and, when selected, the `images.generate` endpoint's `data[i].b64_json` / `url`.
 """
 
@@ -18,8 +19,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from tasteloop.client import (
     GatewayClients,
     TransientError,
@@ -31,8 +30,10 @@ from tasteloop.client import (
 from tasteloop.config import EngineSettings
 from tasteloop.engine_types import GeneratedImage
 from tasteloop.images import ImageError, decode_image, sniff_mime
+from tasteloop.safe_fetch import FetchPolicy, fetch_image_url
 
 MAX_FETCH_BYTES = 25 * 1024 * 1024
+DEFAULT_POLICY = FetchPolicy(max_bytes=MAX_FETCH_BYTES)
 _DATA_URL = re.compile(r"data:(image/[a-zA-Z0-9.+-]+);base64,([A-Za-z0-9+/=\s]+)")
 _MARKDOWN_IMAGE = re.compile(r"!\[[^\]]*\]\((\S+?)\)")
 _HTTP_URL = re.compile(r"https?://\S+?\.(?:png|jpe?g|webp|gif)(?:\?\S*)?", re.IGNORECASE)
@@ -76,29 +77,13 @@ def _decode_data_url(url: str) -> tuple[bytes, str] | None:
         return None
 
 
-def _fetch(url: str, timeout: float) -> tuple[bytes, str]:
-    with httpx.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
-        response.raise_for_status()
-        declared = int(response.headers.get("content-length") or 0)
-        if declared > MAX_FETCH_BYTES:
-            raise ValueError(f"image at {url} is {declared} bytes, over the {MAX_FETCH_BYTES} cap")
-        chunks, size = [], 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > MAX_FETCH_BYTES:
-                raise ValueError(f"image at {url} is over the {MAX_FETCH_BYTES} byte cap")
-            chunks.append(chunk)
-    data = b"".join(chunks)
-    return data, sniff_mime(data)
-
-
-def _from_url(url: str, location: str, timeout: float) -> FoundImage | None:
+def _from_url(url: str, location: str, policy: FetchPolicy) -> FoundImage | None:
     decoded = _decode_data_url(url)
     if decoded:
         return FoundImage(decoded[0], decoded[1], f"{location} (data URL)")
     if url.startswith(("http://", "https://")):
-        data, mime = _fetch(url, timeout)
-        return FoundImage(data, mime, f"{location} (fetched {url[:80]})")
+        data = fetch_image_url(url, policy)
+        return FoundImage(data, sniff_mime(data), f"{location} (fetched {url[:80]})")
     return None
 
 
@@ -126,20 +111,20 @@ def _url_of(part: Any) -> str | None:
     return None
 
 
-def _from_text(text: str, location: str, timeout: float) -> FoundImage | None:
+def _from_text(text: str, location: str, policy: FetchPolicy) -> FoundImage | None:
     match = _DATA_URL.search(text)
     if match:
-        found = _from_url(match.group(0), f"{location} text", timeout)
+        found = _from_url(match.group(0), f"{location} text", policy)
         if found:
             return found
     for pattern in (_MARKDOWN_IMAGE, _HTTP_URL):
         for url in pattern.findall(text):
             if url.startswith(("http://", "https://")):
-                return _from_url(url, f"{location} text", timeout)
+                return _from_url(url, f"{location} text", policy)
     return None
 
 
-def find_image_in_chat(response: Any, *, timeout: float = 60.0) -> FoundImage:
+def find_image_in_chat(response: Any, *, policy: FetchPolicy = DEFAULT_POLICY) -> FoundImage:
     """Locate an image in a chat completion, or raise NoImageError with the response."""
     choices = getattr(response, "choices", None) or []
     for c, choice in enumerate(choices):
@@ -152,7 +137,7 @@ def find_image_in_chat(response: Any, *, timeout: float = 60.0) -> FoundImage:
         for i, part in enumerate(images or []):
             url = _url_of(part)
             if url:
-                found = _from_url(url, f"choices[{c}].message.images[{i}]", timeout)
+                found = _from_url(url, f"choices[{c}].message.images[{i}]", policy)
                 if found:
                     return found
         content = getattr(message, "content", None)
@@ -162,25 +147,27 @@ def find_image_in_chat(response: Any, *, timeout: float = 60.0) -> FoundImage:
                 kind = part_dict.get("type") if isinstance(part_dict, dict) else None
                 if kind == "text" and isinstance(part_dict.get("text"), str):
                     found = _from_text(
-                        part_dict["text"], f"choices[{c}].message.content[{i}]", timeout
+                        part_dict["text"], f"choices[{c}].message.content[{i}]", policy
                     )
                 else:
                     url = _url_of(part_dict)
                     found = (
-                        _from_url(url, f"choices[{c}].message.content[{i}]", timeout)
+                        _from_url(url, f"choices[{c}].message.content[{i}]", policy)
                         if url
                         else None
                     )
                 if found:
                     return found
         elif isinstance(content, str) and content:
-            found = _from_text(content, f"choices[{c}].message.content", timeout)
+            found = _from_text(content, f"choices[{c}].message.content", policy)
             if found:
                 return found
     raise NoImageError(f"the model answered without an image; response: {trimmed_dump(response)}")
 
 
-def find_image_in_images_response(response: Any, *, timeout: float = 60.0) -> FoundImage:
+def find_image_in_images_response(
+    response: Any, *, policy: FetchPolicy = DEFAULT_POLICY
+) -> FoundImage:
     for i, item in enumerate(getattr(response, "data", None) or []):
         b64 = getattr(item, "b64_json", None)
         if b64:
@@ -188,7 +175,7 @@ def find_image_in_images_response(response: Any, *, timeout: float = 60.0) -> Fo
             return FoundImage(data, sniff_mime(data), f"data[{i}].b64_json")
         url = getattr(item, "url", None)
         if url:
-            found = _from_url(url, f"data[{i}].url", timeout)
+            found = _from_url(url, f"data[{i}].url", policy)
             if found:
                 return found
     raise NoImageError(f"images.generate returned no image; response: {trimmed_dump(response)}")
@@ -216,14 +203,15 @@ class GatewayGenerator:
             response = self.clients.raw.images.generate(
                 model=self.model, prompt=prompt, n=1, response_format="b64_json"
             )
-            return _check_image(find_image_in_images_response(response), response), response
+            found = find_image_in_images_response(response, policy=settings.fetch_policy)
+            return _check_image(found, response), response
         response = self.clients.raw.chat.completions.create(
             model=self.model,
             messages=[{"role": "user", "content": prompt}],
             seed=seed,
             extra_body={"modalities": ["image", "text"]},
         )
-        found = find_image_in_chat(response, timeout=settings.timeout_s)
+        found = find_image_in_chat(response, policy=settings.fetch_policy)
         return _check_image(found, response), response
 
     def generate(self, prompt: str, *, seed: int = 0) -> GeneratedImage:
@@ -261,7 +249,7 @@ def probe_gateway(settings: EngineSettings, *, images_api: bool = False) -> str:
             messages=[{"role": "user", "content": PROBE_PROMPT}],
             extra_body={"modalities": ["image", "text"]},
         )
-        found = find_image_in_chat(response, timeout=settings.timeout_s)
+        found = find_image_in_chat(response, policy=settings.fetch_policy)
     image = decode_image(found.data, max_bytes=MAX_FETCH_BYTES)
     return (
         f"image found at {found.location}: {found.mime_type}, {image.width}×{image.height}, "

@@ -1,0 +1,107 @@
+"""Fetching an image URL that a model's reply names, without server-side request forgery.
+
+A reply is untrusted text (a user's intent can make a model echo any URL), so:
+- only http(s); the host is resolved once and every address it resolves to must be public
+  (not loopback, private, link-local, reserved, multicast), unless the host is named in
+  `TASTELOOP_FETCH_ALLOW_HOSTS` (a self-hosted gateway's file server);
+- the connection goes to the address that was checked (no second lookup to rebind), with the
+  host name kept for the Host header, TLS SNI and certificate checks;
+- no redirects; a cap on bytes and on the total time (a byte-every-few-seconds drip cannot
+  outlast it);
+- one generic error, so the reply cannot be used to tell open ports from closed ones.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+log = logging.getLogger(__name__)
+REFUSED = (
+    "the image URL in the model's reply could not be fetched (only public http(s) addresses "
+    "are fetched, without redirects, within the size and time limits)"
+)
+
+
+class FetchRefused(ValueError):
+    """Always the same message: the reason is logged, never returned to the reply's author."""
+
+    retryable = False
+
+    def __init__(self) -> None:
+        super().__init__(REFUSED)
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    allow_hosts: frozenset[str] = frozenset()
+    total_seconds: float = 20.0
+    max_bytes: int = 25 * 1024 * 1024
+
+
+def _pinned_address(host: str, port: int, policy: FetchPolicy) -> str:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise _refuse(f"cannot resolve {host}: {exc}") from None
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    if not addresses:
+        raise _refuse(f"{host} resolves to nothing")
+    if host.lower() not in policy.allow_hosts and not all(a.is_global for a in addresses):
+        raise _refuse(f"{host} resolves to a non-public address {addresses}")
+    return str(addresses[0])
+
+
+def _refuse(reason: str) -> FetchRefused:
+    log.warning("refused to fetch a model's image URL: %s", reason)
+    return FetchRefused()
+
+
+def fetch_image_url(url: str, policy: FetchPolicy) -> bytes:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise _refuse(f"not an http(s) URL: {url[:100]}")
+    host = parts.hostname
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise _refuse(f"bad port in {url[:100]}") from None
+    address = _pinned_address(host, port, policy)
+    literal = f"[{address}]" if ":" in address else address
+    pinned = urlunsplit((parts.scheme, f"{literal}:{port}", parts.path or "/", parts.query, ""))
+    deadline = time.monotonic() + policy.total_seconds
+    timeout = httpx.Timeout(policy.total_seconds)
+    # trust_env=False: a proxy from the environment would resolve the name again
+    client = httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False)
+    try:
+        request = client.build_request(
+            "GET",
+            pinned,
+            headers={"Host": parts.netloc.rsplit("@", 1)[-1]},
+            extensions={"sni_hostname": host},
+        )
+        response = client.send(request, stream=True)
+        try:
+            if response.status_code != 200:
+                raise _refuse(f"{url[:100]} answered HTTP {response.status_code}")
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > policy.max_bytes:
+                    raise _refuse(f"{url[:100]} is over {policy.max_bytes} bytes")
+                if time.monotonic() > deadline:
+                    raise _refuse(f"{url[:100]} took over {policy.total_seconds:.0f} s")
+                chunks.append(chunk)
+        finally:
+            response.close()
+    except httpx.HTTPError as exc:
+        raise _refuse(f"{url[:100]}: {type(exc).__name__}") from None
+    finally:
+        client.close()
+    return b"".join(chunks)
