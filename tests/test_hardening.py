@@ -98,3 +98,62 @@ def test_csrf_token_changes_at_login(browser):
     # the pre-login token no longer authorises a form
     response = browser.client.post("/logout", data={"csrf_token": before})
     assert response.status_code == 400
+
+
+# sessions -----------------------------------------------------------------------------------
+def _copy_cookies(source, target) -> None:
+    for name in ("session", "remember_token"):
+        cookie = source.client.get_cookie(name)
+        if cookie is not None:
+            target.client.set_cookie(name, cookie.value)
+
+
+def test_a_session_copied_before_logout_is_dead_after_it(browser, other_browser):
+    browser.register("ada@example.com")
+    browser.logout()
+    browser.get("/login")
+    browser.post(
+        "/login", {"email": "ada@example.com", "password": "correct horse battery", "remember": "1"}
+    )
+    assert browser.client.get_cookie("remember_token") is not None
+    _copy_cookies(browser, other_browser)  # the thief's copy, session and remember-me
+    assert other_browser.get("/history").status_code == 200
+    browser.logout()
+    assert other_browser.get("/history").status_code == 302  # sent to log in
+
+
+def test_remember_me_alone_is_revoked_by_logout(browser, other_browser):
+    browser.register("ada@example.com")
+    browser.logout()
+    browser.get("/login")
+    browser.post(
+        "/login", {"email": "ada@example.com", "password": "correct horse battery", "remember": "1"}
+    )
+    remembered = browser.client.get_cookie("remember_token").value
+    other_browser.client.set_cookie("remember_token", remembered)
+    assert other_browser.get("/history").status_code == 200  # remember-me works on its own
+    browser.logout()
+    fresh = type(other_browser)(browser.client.application.test_client())
+    fresh.client.set_cookie("remember_token", remembered)
+    assert fresh.get("/history").status_code == 302
+
+
+def test_password_change_needs_the_old_password_and_logs_out_other_sessions(browser, other_browser):
+    browser.register("ada@example.com")
+    other_browser.login("ada@example.com")
+    assert other_browser.get("/history").status_code == 200
+    browser.get("/account/password")
+    wrong = browser.post("/account/password", {"current": "guess", "new": "a new passphrase"})
+    assert wrong.status_code == 400 and b"current password" in wrong.data
+    short = browser.post("/account/password", {"current": "correct horse battery", "new": "short"})
+    assert short.status_code == 400 and b"at least 8" in short.data
+    assert other_browser.get("/history").status_code == 200  # nothing changed yet
+    changed = browser.post(
+        "/account/password", {"current": "correct horse battery", "new": "a new passphrase"}
+    )
+    assert changed.status_code == 302
+    assert browser.get("/history").status_code == 200  # this browser stays in
+    assert other_browser.get("/history").status_code == 302  # the other one is out
+    browser.logout()
+    assert browser.login("ada@example.com").status_code == 400  # old password
+    assert browser.login("ada@example.com", "a new passphrase").status_code == 302

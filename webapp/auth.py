@@ -32,6 +32,7 @@ bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
 MIN_PASSWORD = 8
 MAX_EMAIL = 254
+MAX_PASSWORD = 1024
 _DUMMY_HASH = generate_password_hash("not a password anyone has")
 
 
@@ -49,6 +50,14 @@ def create_user(email: str, password: str, *, is_admin: bool = False) -> User:
     session.add(user)
     session.commit()
     return user
+
+
+def password_errors(password: str) -> list[str]:
+    if len(password) < MIN_PASSWORD:
+        return [f"Use a password of at least {MIN_PASSWORD} characters."]
+    if len(password) > MAX_PASSWORD:
+        return [f"Use a password of at most {MAX_PASSWORD} characters."]
+    return []
 
 
 def _attempts_key(email: str) -> str:
@@ -114,8 +123,7 @@ def register() -> ResponseReturnValue:
         password = request.form.get("password", "")
         if "@" not in email or len(email) > MAX_EMAIL:
             errors.append("Enter a valid email address.")
-        if len(password) < MIN_PASSWORD:
-            errors.append(f"Use a password of at least {MIN_PASSWORD} characters.")
+        errors += password_errors(password)
         if not errors:
             exists = db_session().scalar(select(User).where(func.lower(User.email) == email))
             if exists:
@@ -163,6 +171,33 @@ def login() -> ResponseReturnValue:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> ResponseReturnValue:
+    revoke_sessions(current_user)
+    db_session().commit()
     logout_user()
-    flash("You are logged out.")
+    flash("You are logged out, on this device and every other.")
     return redirect(url_for("auth.login"))
+
+
+def revoke_sessions(user: User) -> None:
+    """Every session and remember-me cookie issued to this user stops working."""
+    user.session_version += 1
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> ResponseReturnValue:
+    errors: list[str] = []
+    if request.method == "POST":
+        user: User = current_user  # type: ignore[assignment]
+        if not check_password_hash(user.password_hash, request.form.get("current", "")):
+            errors.append("Your current password is not that.")
+        new = request.form.get("new", "")
+        errors += password_errors(new)
+        if not errors:
+            user.password_hash = generate_password_hash(new)
+            revoke_sessions(user)
+            db_session().commit()
+            login_user(user)  # this browser stays in, with a cookie of the new version
+            flash("Password changed. Every other session has been logged out.")
+            return redirect(url_for("runs.new"))
+    return render_template("auth/password.html", errors=errors), (400 if errors else 200)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from store.migrate import upgrade
 from store.models import User
-from webapp.auth import MIN_PASSWORD, create_user, normalise_email
+from webapp.auth import create_user, normalise_email, password_errors
 from webapp.db import db_session
 
 
@@ -29,8 +29,8 @@ def register_cli(app: Flask) -> None:
     @click.option("--admin", is_flag=True, help="make this user an administrator")
     def create_user_command(email: str, password: str, admin: bool) -> None:
         """Create an account."""
-        if len(password) < MIN_PASSWORD:
-            raise click.ClickException(f"use a password of at least {MIN_PASSWORD} characters")
+        for problem in password_errors(password):
+            raise click.ClickException(problem)
         if db_session().scalar(select(User).where(User.email == normalise_email(email))):
             raise click.ClickException(f"{email} already has an account")
         user = create_user(email, password, is_admin=admin)

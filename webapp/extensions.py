@@ -15,8 +15,10 @@ login_manager.login_message = "Log in to see that page."
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    try:
-        return db_session().get(User, int(user_id))
-    except ValueError:
+def load_user(session_id: str) -> User | None:
+    """The user of a session or remember-me cookie, if the cookie is of their current version."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 18:
         return None
+    user = db_session().get(User, int(user_id))
+    return user if user is not None and user.session_version == int(version) else None
