@@ -213,11 +213,11 @@ def import_file(session: Session, user: User, data: bytes, filename: str) -> Lib
     profile, document = parse_profile_document(data)
     images = _embedded_references(document.get("references"))
     raw_name = document.get("name") if isinstance(document.get("name"), str) else ""
-    fallback = filename.rsplit("/", 1)[-1].removesuffix(".json") or "Imported taste"
+    fallback = filename.rsplit("/", 1)[-1].removesuffix(".json")[:MAX_NAME] or "Imported taste"
     try:
         name = clean_name(raw_name or fallback)
     except LibraryError:
-        name = clean_name(fallback)[:MAX_NAME] if fallback.strip() else "Imported taste"
+        name = clean_name(fallback) if fallback.strip() else "Imported taste"
     entry = LibraryProfile(user_id=user.id, name=name)
     session.add(entry)
     for position, (clean, width, height) in enumerate(images):

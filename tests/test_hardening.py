@@ -157,3 +157,51 @@ def test_password_change_needs_the_old_password_and_logs_out_other_sessions(brow
     browser.logout()
     assert browser.login("ada@example.com").status_code == 400  # old password
     assert browser.login("ada@example.com", "a new passphrase").status_code == 302
+
+
+def test_two_registrations_of_one_email_at_once_give_one_account_and_no_500(app, database_url):
+    """Both pass the 'exists?' check before either inserts; the UNIQUE index keeps one."""
+    import threading
+
+    from sqlalchemy import func, select
+
+    from store.db import get_database
+    from store.models import User
+    from tests.conftest import Browser
+
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+    browsers = [Browser(app.test_client()) for _ in range(2)]
+    for b in browsers:
+        b.get("/register")
+
+    import webapp.auth as auth
+
+    real_create = auth.create_user
+
+    def create_after_both_checked(*args, **kwargs):
+        barrier.wait(timeout=10)
+        return real_create(*args, **kwargs)
+
+    auth.create_user = create_after_both_checked
+    try:
+        threads = [
+            threading.Thread(
+                target=lambda b=b: statuses.append(
+                    b.post(
+                        "/register", {"email": "same@example.com", "password": "longenough"}
+                    ).status_code
+                )
+            )
+            for b in browsers
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+    finally:
+        auth.create_user = real_create
+    assert sorted(statuses) == [302, 409]
+    with get_database(database_url).session() as session:
+        count = session.scalar(select(func.count(User.id)).where(User.email == "same@example.com"))
+        assert count == 1

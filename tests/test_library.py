@@ -511,3 +511,14 @@ def test_hostile_imports_are_refused_by_the_profile_validation(browser, database
         assert f"{label}.json:" in body and message in body, (label, body[-1500:])
     with db(database_url) as session:
         assert session.scalar(select(func.count(LibraryProfile.id))) == 0
+
+
+def test_a_long_file_name_still_imports_under_a_shortened_name(browser, database_url):
+    browser.register("ada@example.com")
+    body = json.loads(document(with_refs=False))
+    del body["name"]
+    response = import_file(browser, json.dumps(body).encode(), filename="n" * 200 + ".json")
+    assert response.status_code == 302
+    with db(database_url) as session:
+        (entry,) = session.scalars(select(LibraryProfile)).all()
+        assert entry.name == "n" * 120

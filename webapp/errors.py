@@ -5,7 +5,10 @@ from __future__ import annotations
 from flask import Flask, current_app, render_template
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
+
+from webapp.db import db_session
 
 
 def _page(title: str, message: str, status: int) -> ResponseReturnValue:
@@ -34,7 +37,20 @@ def too_large(_error: HTTPException) -> ResponseReturnValue:
     )
 
 
+def conflict(_error: IntegrityError) -> ResponseReturnValue:
+    """Two requests changed the same thing at once (two tabs confirming, two registrations of
+    one email): the database kept one; the other is told, not shown a 500."""
+    db_session().rollback()
+    return _page(
+        "Changed at the same moment",
+        "Someone (perhaps you, in another tab) changed this at the same moment, and that change "
+        "was kept. Reload the page to see it.",
+        409,
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(IntegrityError, conflict)
     app.register_error_handler(CSRFError, csrf_error)
     app.register_error_handler(404, not_found)
     app.register_error_handler(403, forbidden)
