@@ -136,10 +136,12 @@ def _processes_mentioning(text: str) -> list[int]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux /proc")
-def test_ctrl_c_stops_everything_quietly(tmp_path):
+@pytest.mark.parametrize("signals", [(signal.SIGINT,), (signal.SIGTERM, signal.SIGTERM)])
+def test_ctrl_c_stops_everything_quietly(tmp_path, signals):
     """A terminal's Ctrl-C signals the whole foreground process group at once: the web server,
     the worker and the embedded Redis. The worker must get one warm shutdown (not two, which RQ
-    takes as a cold one) and Redis must outlive it, so nothing prints a traceback."""
+    takes as a cold one) and Redis must outlive it, so nothing prints a traceback. A second
+    signal while stopping must not cut the clean-up short."""
     env = {**clean_env(tmp_path), "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-m", "webapp.serve"],
@@ -154,13 +156,15 @@ def test_ctrl_c_stops_everything_quietly(tmp_path):
         url = f"http://127.0.0.1:{env['PORT']}/login"
         wait_until_serving(process, url, lambda: process.communicate()[0])
         time.sleep(1.5)  # the worker has connected to Redis and is listening
-        os.killpg(process.pid, signal.SIGINT)
+        for signum in signals:
+            os.killpg(process.pid, signum)
+            time.sleep(0.2)
         output, _ = process.communicate(timeout=30)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
     assert process.returncode == 0, output
-    assert "stopping tasteloop" in output
+    assert "stopping tasteloop" in output and "tasteloop stopped" in output
     assert "Traceback" not in output and "Cold shut down" not in output, output
     assert _processes_mentioning(str(tmp_path / "data")) == []  # no Redis or worker left behind
 

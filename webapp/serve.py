@@ -147,9 +147,14 @@ def main() -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        # A second Ctrl-C or SIGTERM (impatient, or a supervisor repeating itself) must not cut
+        # the clean-up short and leave the worker or Redis behind.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
         print("\nstopping tasteloop…", flush=True)
         server.server_close()
         _stop(worker, embedded)
+        print("tasteloop stopped", flush=True)
     return 0
 
 
