@@ -108,13 +108,17 @@ def _copy_cookies(source, target) -> None:
             target.client.set_cookie(name, cookie.value)
 
 
-def test_a_session_copied_before_logout_is_dead_after_it(browser, other_browser):
+def _log_in_remembered(browser) -> None:
     browser.register("ada@example.com")
     browser.logout()
     browser.get("/login")
     browser.post(
         "/login", {"email": "ada@example.com", "password": "correct horse battery", "remember": "1"}
     )
+
+
+def test_a_session_copied_before_logout_is_dead_after_it(browser, other_browser):
+    _log_in_remembered(browser)
     assert browser.client.get_cookie("remember_token") is not None
     _copy_cookies(browser, other_browser)  # the thief's copy, session and remember-me
     assert other_browser.get("/history").status_code == 200
@@ -123,12 +127,7 @@ def test_a_session_copied_before_logout_is_dead_after_it(browser, other_browser)
 
 
 def test_remember_me_alone_is_revoked_by_logout(browser, other_browser):
-    browser.register("ada@example.com")
-    browser.logout()
-    browser.get("/login")
-    browser.post(
-        "/login", {"email": "ada@example.com", "password": "correct horse battery", "remember": "1"}
-    )
+    _log_in_remembered(browser)
     remembered = browser.client.get_cookie("remember_token").value
     other_browser.client.set_cookie("remember_token", remembered)
     assert other_browser.get("/history").status_code == 200  # remember-me works on its own

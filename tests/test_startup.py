@@ -135,13 +135,9 @@ def _processes_mentioning(text: str) -> list[int]:
     return found
 
 
-@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux /proc")
-@pytest.mark.parametrize("signals", [(signal.SIGINT,), (signal.SIGTERM, signal.SIGTERM)])
-def test_ctrl_c_stops_everything_quietly(tmp_path, signals):
-    """A terminal's Ctrl-C signals the whole foreground process group at once: the web server,
-    the worker and the embedded Redis. The worker must get one warm shutdown (not two, which RQ
-    takes as a cold one) and Redis must outlive it, so nothing prints a traceback. A second
-    signal while stopping must not cut the clean-up short."""
+def serving(tmp_path: Path) -> subprocess.Popen[str]:
+    """`python -m webapp.serve` (what `make run` runs), answering, in a process group of its own
+    that stands in for the terminal's."""
     env = {**clean_env(tmp_path), "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-m", "webapp.serve"],
@@ -150,11 +146,22 @@ def test_ctrl_c_stops_everything_quietly(tmp_path, signals):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        start_new_session=True,  # its own group, standing in for the terminal's
+        start_new_session=True,
     )
+    url = f"http://127.0.0.1:{env['PORT']}/login"
+    wait_until_serving(process, url, lambda: process.communicate()[0])
+    return process
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux /proc")
+@pytest.mark.parametrize("signals", [(signal.SIGINT,), (signal.SIGTERM, signal.SIGTERM)])
+def test_ctrl_c_stops_everything_quietly(tmp_path, signals):
+    """A terminal's Ctrl-C signals the whole foreground process group at once: the web server,
+    the worker and the embedded Redis. The worker must get one warm shutdown (not two, which RQ
+    takes as a cold one) and Redis must outlive it, so nothing prints a traceback. A second
+    signal while stopping must not cut the clean-up short."""
+    process = serving(tmp_path)
     try:
-        url = f"http://127.0.0.1:{env['PORT']}/login"
-        wait_until_serving(process, url, lambda: process.communicate()[0])
         time.sleep(1.5)  # the worker has connected to Redis and is listening
         for signum in signals:
             os.killpg(process.pid, signum)
@@ -174,21 +181,9 @@ def test_data_is_private_and_the_embedded_redis_needs_its_password(tmp_path):
     database and the secret key."""
     import redis as redis_client
 
-    env = {**clean_env(tmp_path), "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "webapp.serve"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    process = serving(tmp_path)
     data = tmp_path / "data"
     try:
-        wait_until_serving(
-            process, f"http://127.0.0.1:{env['PORT']}/login", lambda: process.communicate()[0]
-        )
         assert data.stat().st_mode & 0o777 == 0o700
         for name in ("tasteloop.db", "secret_key", "redis/password", "redis/redis.conf"):
             assert (data / name).stat().st_mode & 0o077 == 0, name
