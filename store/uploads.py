@@ -23,14 +23,20 @@ class UploadError(ValueError):
         self.problems = problems
 
 
+def count_problem(count: int) -> str | None:
+    """Checked before any file is read or decoded: decoding costs far more than the upload."""
+    if MIN_REFERENCES <= count <= MAX_REFERENCES:
+        return None
+    return f"Choose {MIN_REFERENCES} to {MAX_REFERENCES} reference images; you sent {count}."
+
+
 def validate_uploads(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes, int, int]]:
-    """Check count and every file before anything is stored; re-encode the good ones."""
+    """Check the count, then every file, before anything is stored; re-encode the good ones."""
+    wrong_count = count_problem(len(files))
+    if wrong_count:
+        raise UploadError([wrong_count])
     problems: list[str] = []
     named = [(name or f"file {i + 1}", data) for i, (name, data) in enumerate(files)]
-    if not MIN_REFERENCES <= len(named) <= MAX_REFERENCES:
-        problems.append(
-            f"Choose {MIN_REFERENCES} to {MAX_REFERENCES} reference images; you sent {len(named)}."
-        )
     cleaned = []
     for name, data in named:
         try:

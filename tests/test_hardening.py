@@ -204,3 +204,16 @@ def test_two_registrations_of_one_email_at_once_give_one_account_and_no_500(app,
     with get_database(database_url).session() as session:
         count = session.scalar(select(func.count(User.id)).where(User.email == "same@example.com"))
         assert count == 1
+
+
+def test_the_count_is_checked_before_any_file_is_decoded(browser, database_url):
+    import io
+
+    from tests.imagefactory import png_bytes
+
+    browser.register("ada@example.com")
+    files = [(io.BytesIO(png_bytes()), f"{i}.png") for i in range(14)]
+    files.append((io.BytesIO(b"not an image at all"), "junk.png"))
+    body = upload(browser, files=files).get_data(as_text=True)
+    assert "you sent 15" in body
+    assert "junk.png" not in body  # had it been decoded, it would be named as not an image

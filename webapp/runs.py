@@ -20,7 +20,7 @@ from store.runs import (
     usage_totals,
 )
 from store.states import Phase
-from store.uploads import UploadError, create_run
+from store.uploads import UploadError, count_problem, create_run
 from tasteloop.config import ConfigError
 from tasteloop.taste.profile_file import profile_document
 from webapp.access import owned_run, parse_id
@@ -29,7 +29,6 @@ from webapp.db import db_session
 from webapp.dispatch import engine_label, start_and_show, start_work
 from webapp.htmx import poll_response
 from webapp.profile_form import form_values, parse_confirm
-from webapp.settings import MAX_FILES
 from webapp.trajectory import trajectory_svg
 
 bp = Blueprint("runs", __name__)
@@ -47,12 +46,11 @@ def home() -> ResponseReturnValue:
 def new() -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("runs/new.html", errors=[])
-    uploads = request.files.getlist("images")
-    files = [
-        (u.filename or "", u.read()) for u in uploads if u and (u.filename or u.content_length)
-    ]
-    if len(files) > MAX_FILES + 10:
-        abort(413)
+    uploads = [u for u in request.files.getlist("images") if u and (u.filename or u.content_length)]
+    wrong_count = count_problem(len(uploads))
+    if wrong_count:  # before reading or decoding any file
+        return render_template("runs/new.html", errors=[wrong_count]), 400
+    files = [(u.filename or "", u.read()) for u in uploads]
     try:
         engine, models = engine_label()
     except ConfigError as exc:

@@ -10,7 +10,6 @@ from typing import Any
 
 from store.db import database_url, default_data_dir
 
-MAX_FILES = 5
 MAX_REQUEST_BYTES = 80 * 1024 * 1024
 
 
