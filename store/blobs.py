@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, delete, exists, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -65,3 +66,28 @@ def run_uses_blob(session: Session, run_id: int, sha: str) -> bool:
         select(Iteration.candidates).where(Iteration.run_id == run_id)
     )
     return any(c.get("image_sha") == sha for cands in candidate_lists for c in cands or [])
+
+
+def remove_unreferenced_blobs(session: Session, shas: Iterable[str]) -> int:
+    """Delete those of `shas` that no reference, iteration, candidate or library image uses."""
+    removed = 0
+    for sha in shas:
+        if not _blob_in_use(session, sha):
+            removed += session.execute(delete(Blob).where(Blob.sha256 == sha)).rowcount
+    return removed
+
+
+def _blob_in_use(session: Session, sha: str) -> bool:
+    used = (
+        exists().where(ReferenceImage.blob_sha == sha),
+        exists().where(Iteration.image_sha == sha),
+        # candidate lists are JSON; the hash is 64 hex characters, so a text match is exact
+        exists().where(cast(Iteration.candidates, String).contains(sha)),
+        exists().where(LibraryReference.blob_sha == sha),
+    )
+    return any(session.scalar(select(condition)) for condition in used)
+
+
+def sweep_unreferenced_blobs(session: Session) -> int:
+    """Every blob nothing uses (for blobs left by code that predates deletion)."""
+    return remove_unreferenced_blobs(session, list(session.scalars(select(Blob.sha256))))

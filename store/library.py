@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from store.blobs import blob_bytes, save_blob
+from store.blobs import blob_bytes, remove_unreferenced_blobs, save_blob
 from store.models import LibraryProfile, LibraryReference, LibraryVersion, Run, User, utcnow
 from store.runs import confirm_run, current_profile
 from store.states import Phase
@@ -140,7 +140,9 @@ def reextract_pending(entry: LibraryProfile) -> bool:
 
 
 def delete(session: Session, entry: LibraryProfile) -> None:
-    """Runs that used it keep their own profile copy; only their link to the entry goes."""
+    """Runs that used it keep their own profile copy; only their link to the entry goes. Its
+    reference images go too, unless a run or another entry uses them."""
+    shas = {ref.blob_sha for ref in entry.references}
     version_ids = [v.id for v in entry.versions]
     if version_ids:
         session.execute(
@@ -150,6 +152,8 @@ def delete(session: Session, entry: LibraryProfile) -> None:
             .execution_options(synchronize_session=False)
         )
     session.delete(entry)
+    session.flush()
+    remove_unreferenced_blobs(session, shas)
 
 
 def run_counts(session: Session, profile_ids: list[int]) -> dict[int, int]:

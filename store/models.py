@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 from sqlalchemy.types import TypeDecorator
 
 from store.states import Outcome, Phase, Stage
@@ -59,12 +60,16 @@ class User(Base):
     # Part of every session's and remember-me cookie's identity: bumping it (logout, password
     # change) makes every cookie issued before invalid.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     # Flask-Login protocol, kept here so the web layer needs no wrapper class.
     is_authenticated = True
-    is_active = True
     is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return not self.disabled
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"

@@ -141,7 +141,7 @@ def test_password_change_needs_the_old_password_and_logs_out_other_sessions(brow
     browser.register("ada@example.com")
     other_browser.login("ada@example.com")
     assert other_browser.get("/history").status_code == 200
-    browser.get("/account/password")
+    browser.get("/account/")
     wrong = browser.post("/account/password", {"current": "guess", "new": "a new passphrase"})
     assert wrong.status_code == 400 and b"current password" in wrong.data
     short = browser.post("/account/password", {"current": "correct horse battery", "new": "short"})

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask, Response
 
-from webapp import admin, auth, history, library, runs
+from webapp import account, admin, auth, history, library, runs
 from webapp import db as request_db
 from webapp.cli import register_cli
 from webapp.errors import register_error_handlers
@@ -29,7 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     request_db.init_app(app)
     register_template_globals(app)
     register_error_handlers(app)
-    for blueprint in (auth.bp, runs.bp, history.bp, admin.bp, library.bp):
+    for blueprint in (auth.bp, account.bp, runs.bp, history.bp, admin.bp, library.bp):
         app.register_blueprint(blueprint)
     register_cli(app)
 

@@ -1,12 +1,16 @@
-"""Admin: the review queue of open gates across all users, and the log of gate decisions."""
+"""Admin: the review queue of open gates across all users, the log of gate decisions, and the
+accounts (an admin can disable one)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
 from store.gates import decided_gates, open_gates
-from webapp.access import admin_required
+from store.models import User
+from store.users import user_rows
+from webapp.access import MAX_ID, admin_required
 from webapp.db import db_session
 from webapp.library import library_rows
 
@@ -29,3 +33,24 @@ def decisions() -> ResponseReturnValue:
 @admin_required
 def library() -> ResponseReturnValue:
     return render_template("library/index.html", rows=library_rows(None), errors=[], all_users=True)
+
+
+@bp.route("/users")
+@admin_required
+def users() -> ResponseReturnValue:
+    return render_template("admin/users.html", rows=user_rows(db_session()))
+
+
+@bp.route("/users/<int:user_id>/disable", methods=["POST"])
+@admin_required
+def disable(user_id: int) -> ResponseReturnValue:
+    user = db_session().get(User, user_id) if 0 < user_id <= MAX_ID else None
+    if user is None:
+        abort(404)
+    if user.id == current_user.id:
+        flash("You cannot disable your own account.")
+    else:
+        user.disabled = request.form.get("disabled") == "1"
+        db_session().commit()
+        flash(f"{user.email} is {'disabled' if user.disabled else 'enabled again'}.")
+    return redirect(url_for("admin.users"), code=303)

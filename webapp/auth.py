@@ -159,6 +159,11 @@ def login() -> ResponseReturnValue:
             # hash even when there is no such account, so the time taken does not tell
             stored = user.password_hash if user else _DUMMY_HASH
             if check_password_hash(stored, request.form.get("password", "")) and user:
+                if user.disabled:
+                    errors.append("This account is disabled; ask an administrator.")
+                    return render_template(
+                        "auth/login.html", errors=errors, email=email
+                    ), 403
                 login_user(user, remember=bool(request.form.get("remember")))
                 session.pop("csrf_token", None)  # a token seen before login is not valid after
                 return redirect(safe_next(request.args.get("next", "")) or url_for("runs.new"))
@@ -181,23 +186,3 @@ def logout() -> ResponseReturnValue:
 def revoke_sessions(user: User) -> None:
     """Every session and remember-me cookie issued to this user stops working."""
     user.session_version += 1
-
-
-@bp.route("/account/password", methods=["GET", "POST"])
-@login_required
-def change_password() -> ResponseReturnValue:
-    errors: list[str] = []
-    if request.method == "POST":
-        user: User = current_user  # type: ignore[assignment]
-        if not check_password_hash(user.password_hash, request.form.get("current", "")):
-            errors.append("Your current password is not that.")
-        new = request.form.get("new", "")
-        errors += password_errors(new)
-        if not errors:
-            user.password_hash = generate_password_hash(new)
-            revoke_sessions(user)
-            db_session().commit()
-            login_user(user)  # this browser stays in, with a cookie of the new version
-            flash("Password changed. Every other session has been logged out.")
-            return redirect(url_for("runs.new"))
-    return render_template("auth/password.html", errors=errors), (400 if errors else 200)

@@ -21,4 +21,6 @@ def load_user(session_id: str) -> User | None:
     if not (user_id.isdigit() and version.isdigit()) or len(user_id) > 18:
         return None
     user = db_session().get(User, int(user_id))
-    return user if user is not None and user.session_version == int(version) else None
+    if user is None or user.disabled or user.session_version != int(version):
+        return None
+    return user

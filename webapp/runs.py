@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from store.blobs import run_uses_blob
+from store.deletion import delete_run
 from store.gates import Decision, decide_gate
 from store.models import Blob, Gate, Iteration, Run
 from store.runs import (
@@ -158,6 +159,19 @@ def retry(run_id: int) -> ResponseReturnValue:
     if start_work(run):
         flash("Retrying from the last saved iteration.")
     return redirect(url_for("runs.show", run_id=run.id))
+
+
+@bp.route("/runs/<int:run_id>/delete", methods=["POST"])
+@login_required
+def delete(run_id: int) -> ResponseReturnValue:
+    run = owned_run(run_id)
+    if run.user_id != current_user.id:  # admins look; only the owner deletes
+        abort(404)
+    session = db_session()
+    delete_run(session, run)
+    session.commit()
+    flash(f"Run {run_id} is deleted, with its iterations and images.")
+    return redirect(url_for("history.index"), code=303)
 
 
 @bp.route("/runs/<int:run_id>/images/<sha>")

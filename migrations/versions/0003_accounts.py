@@ -1,4 +1,4 @@
-"""per-user session version: logout and password change revoke every session
+"""accounts: a session version (logout and password change revoke every session) and disabling
 
 Revision ID: 0003
 Revises: 0002
@@ -21,8 +21,12 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column('session_version', sa.Integer(), nullable=False, server_default='0')
         )
+        batch.add_column(
+            sa.Column('disabled', sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table('users') as batch:
+        batch.drop_column('disabled')
         batch.drop_column('session_version')

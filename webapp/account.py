@@ -1,0 +1,62 @@
+"""A person's own account: change the password, delete everything of theirs."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from store.deletion import delete_account
+from store.models import User
+from webapp.auth import password_errors, revoke_sessions
+from webapp.db import db_session
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _page(errors: list[str], delete_errors: list[str] | None = None) -> ResponseReturnValue:
+    status = 400 if errors or delete_errors else 200
+    return render_template(
+        "auth/account.html", errors=errors, delete_errors=delete_errors or []
+    ), status
+
+
+@bp.route("/", methods=["GET"])
+@login_required
+def show() -> ResponseReturnValue:
+    return _page([])
+
+
+@bp.route("/password", methods=["POST"])
+@login_required
+def change_password() -> ResponseReturnValue:
+    user: User = current_user  # type: ignore[assignment]
+    errors: list[str] = []
+    if not check_password_hash(user.password_hash, request.form.get("current", "")):
+        errors.append("Your current password is not that.")
+    new = request.form.get("new", "")
+    errors += password_errors(new)
+    if errors:
+        return _page(errors)
+    user.password_hash = generate_password_hash(new)
+    revoke_sessions(user)
+    db_session().commit()
+    login_user(user)  # this browser stays in, with a cookie of the new version
+    flash("Password changed. Every other session has been logged out.")
+    return redirect(url_for("runs.new"))
+
+
+@bp.route("/delete", methods=["POST"])
+@login_required
+def delete() -> ResponseReturnValue:
+    user: User = current_user  # type: ignore[assignment]
+    if not check_password_hash(user.password_hash, request.form.get("password", "")):
+        return _page([], ["Enter your password to delete your account."])
+    email = user.email
+    session = db_session()
+    delete_account(session, user)
+    session.commit()
+    logout_user()
+    flash(f"The account {email} and everything in it are deleted.")
+    return redirect(url_for("auth.login"))
