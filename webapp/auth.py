@@ -161,9 +161,7 @@ def login() -> ResponseReturnValue:
             if check_password_hash(stored, request.form.get("password", "")) and user:
                 if user.disabled:
                     errors.append("This account is disabled; ask an administrator.")
-                    return render_template(
-                        "auth/login.html", errors=errors, email=email
-                    ), 403
+                    return render_template("auth/login.html", errors=errors, email=email), 403
                 login_user(user, remember=bool(request.form.get("remember")))
                 session.pop("csrf_token", None)  # a token seen before login is not valid after
                 return redirect(safe_next(request.args.get("next", "")) or url_for("runs.new"))
