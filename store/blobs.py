@@ -50,22 +50,17 @@ def references_bytes(
     return [blob_bytes(session, ref.blob_sha) for ref in references]
 
 
-def run_uses_blob(session: Session, run_id: int, sha: str) -> bool:
-    """Whether the image is one of this run's references, iterations or candidates."""
-    if session.scalar(
-        select(ReferenceImage.id).where(
-            ReferenceImage.run_id == run_id, ReferenceImage.blob_sha == sha
-        )
-    ):
-        return True
-    if session.scalar(
-        select(Iteration.id).where(Iteration.run_id == run_id, Iteration.image_sha == sha)
-    ):
-        return True
-    candidate_lists = session.scalars(
-        select(Iteration.candidates).where(Iteration.run_id == run_id)
+def run_blobs(session: Session, run_id: int) -> set[str]:
+    """Every image of a run: its references, its iterations' images and their candidates."""
+    shas = set(
+        session.scalars(select(ReferenceImage.blob_sha).where(ReferenceImage.run_id == run_id))
     )
-    return any(c.get("image_sha") == sha for cands in candidate_lists for c in cands or [])
+    for image_sha, candidates in session.execute(
+        select(Iteration.image_sha, Iteration.candidates).where(Iteration.run_id == run_id)
+    ):
+        shas.add(image_sha)
+        shas.update(c["image_sha"] for c in candidates or [] if c.get("image_sha"))
+    return shas
 
 
 def remove_unreferenced_blobs(session: Session, shas: Iterable[str]) -> int:
@@ -86,8 +81,3 @@ def _blob_in_use(session: Session, sha: str) -> bool:
         exists().where(LibraryReference.blob_sha == sha),
     )
     return any(session.scalar(select(condition)) for condition in used)
-
-
-def sweep_unreferenced_blobs(session: Session) -> int:
-    """Every blob nothing uses (for blobs left by code that predates deletion)."""
-    return remove_unreferenced_blobs(session, list(session.scalars(select(Blob.sha256))))

@@ -10,20 +10,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from store import library
-from store.blobs import remove_unreferenced_blobs
+from store.blobs import remove_unreferenced_blobs, run_blobs
 from store.models import Gate, Iteration, LibraryProfile, ProfileVersion, ReferenceImage, Run, User
-
-
-def run_blobs(session: Session, run_id: int) -> set[str]:
-    shas = set(
-        session.scalars(select(ReferenceImage.blob_sha).where(ReferenceImage.run_id == run_id))
-    )
-    for image_sha, candidates in session.execute(
-        select(Iteration.image_sha, Iteration.candidates).where(Iteration.run_id == run_id)
-    ):
-        shas.add(image_sha)
-        shas.update(c["image_sha"] for c in candidates or [] if c.get("image_sha"))
-    return shas
 
 
 def delete_run(session: Session, run: Run) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from store.blobs import run_blobs
 from store.db import get_database
-from store.deletion import run_blobs
 from store.models import (
     Blob,
     Gate,

@@ -14,6 +14,7 @@ from webapp.db import db_session
 
 P = ParamSpec("P")
 R = TypeVar("R")
+M = TypeVar("M")
 # Database ids are signed 64-bit: a larger number in a URL or form is simply not there.
 MAX_ID = 2**63 - 1
 
@@ -27,8 +28,13 @@ def parse_id(raw: object) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
+def get_by_id(model: type[M], raw_id: int) -> M | None:
+    """The row, or None for an id no row can have (SQLite and PostgreSQL overflow past 2^63)."""
+    return db_session().get(model, raw_id) if 0 < raw_id <= MAX_ID else None
+
+
 def owned_run(run_id: int) -> Run:
-    run = db_session().get(Run, run_id) if 0 < run_id <= MAX_ID else None
+    run = get_by_id(Run, run_id)
     if run is None or (run.user_id != current_user.id and not current_user.is_admin):
         abort(404)  # never reveal that another user's run exists
     return run
@@ -47,7 +53,7 @@ def admin_required(view: Callable[P, R]) -> Callable[P, R]:
 
 def owned_library_profile(profile_id: int, *, for_change: bool = False) -> LibraryProfile:
     """Owners see and change their profiles; admins may look but not change someone else's."""
-    entry = db_session().get(LibraryProfile, profile_id) if 0 < profile_id <= MAX_ID else None
+    entry = get_by_id(LibraryProfile, profile_id)
     if entry is None:
         abort(404)
     if entry.user_id != current_user.id and (for_change or not current_user.is_admin):

@@ -10,7 +10,7 @@ from flask_login import current_user
 from store.gates import decided_gates, open_gates
 from store.models import User
 from store.users import user_rows
-from webapp.access import MAX_ID, admin_required
+from webapp.access import admin_required, get_by_id
 from webapp.db import db_session
 from webapp.library import library_rows
 
@@ -44,7 +44,7 @@ def users() -> ResponseReturnValue:
 @bp.route("/users/<int:user_id>/disable", methods=["POST"])
 @admin_required
 def disable(user_id: int) -> ResponseReturnValue:
-    user = db_session().get(User, user_id) if 0 < user_id <= MAX_ID else None
+    user = get_by_id(User, user_id)
     if user is None:
         abort(404)
     if user.id == current_user.id:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 from urllib.parse import urlsplit
 
 import redis
@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 MIN_PASSWORD = 8
 MAX_EMAIL = 254
 MAX_PASSWORD = 1024
-_DUMMY_HASH = generate_password_hash("not a password anyone has")
 
 
 def normalise_email(email: str) -> str:
@@ -50,6 +49,12 @@ def create_user(email: str, password: str, *, is_admin: bool = False) -> User:
     session.add(user)
     session.commit()
     return user
+
+
+@cache
+def _dummy_hash() -> str:
+    """Hashed on first use, not at import: every process and CLI call would pay for it."""
+    return generate_password_hash("not a password anyone has")
 
 
 def password_errors(password: str) -> list[str]:
@@ -157,7 +162,7 @@ def login() -> ResponseReturnValue:
         else:
             user = db_session().scalar(select(User).where(User.email == email))
             # hash even when there is no such account, so the time taken does not tell
-            stored = user.password_hash if user else _DUMMY_HASH
+            stored = user.password_hash if user else _dummy_hash()
             if check_password_hash(stored, request.form.get("password", "")) and user:
                 if user.disabled:
                     errors.append("This account is disabled; ask an administrator.")

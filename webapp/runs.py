@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from store.blobs import run_uses_blob
+from store.blobs import run_blobs
 from store.deletion import delete_run
 from store.gates import Decision, decide_gate
 from store.models import Blob, Gate, Iteration, Run
@@ -178,7 +178,7 @@ def delete(run_id: int) -> ResponseReturnValue:
 @login_required
 def image(run_id: int, sha: str) -> ResponseReturnValue:
     run = owned_run(run_id)
-    if len(sha) != 64 or not run_uses_blob(db_session(), run.id, sha):
+    if len(sha) != 64 or sha not in run_blobs(db_session(), run.id):
         abort(404)
     return serve_blob(sha)
 
