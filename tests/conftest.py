@@ -148,6 +148,13 @@ class Browser:
         return self.post("/logout")
 
 
+def register_admin(app, browser: Browser, email: str) -> None:
+    """An admin the way an operator makes one: register, then `flask --app webapp promote`."""
+    assert browser.register(email).status_code == 302
+    result = app.test_cli_runner().invoke(args=["promote", email])
+    assert result.exit_code == 0, result.output
+
+
 @pytest.fixture
 def browser(app):
     return Browser(app.test_client())

@@ -19,7 +19,7 @@ from store.models import (
     Run,
 )
 from tasteloop.taste.profile import TasteProfile
-from tests.conftest import work
+from tests.conftest import register_admin, work
 from tests.imagefactory import png_bytes
 from tests.webflow import confirm_fields, start_run
 
@@ -454,9 +454,8 @@ def test_profiles_are_private_to_their_owner(browser, other_browser, redis_conn,
     browser.logout()
     assert browser.get(f"/library/{profile_id}").status_code == 302  # to the login page
 
-    app.config["ADMIN_EMAILS"] = {"boss@example.com"}
     other_browser.logout()
-    other_browser.register("boss@example.com")
+    register_admin(app, other_browser, "boss@example.com")
     assert other_browser.get(f"/library/{profile_id}").status_code == 200
     assert "Moody blues" in other_browser.get("/admin/library").get_data(as_text=True)
     assert other_browser.post(f"/library/{profile_id}/delete").status_code == 404  # look, not touch
@@ -496,6 +495,10 @@ HOSTILE_IMPORTS = {
         _profile_with(measurements={"pad": "x" * 600_000}),
         "measurements are over 512 KB",
     ),
+    "arbitrary measurements": (
+        _profile_with(measurements={"stats": {"lightness": 1}, "junk": [1, 2]}),
+        "measurements are not ones tasteloop made",
+    ),
     "nan": (
         document(with_refs=False).replace(b'"schema_version": 1', b'"schema_version": NaN'),
         "NaN is not a number JSON allows",
@@ -508,6 +511,19 @@ HOSTILE_IMPORTS = {
 
 def test_hostile_imports_are_refused_by_the_profile_validation(browser, database_url):
     assert_imports_refused(browser, database_url, HOSTILE_IMPORTS)
+
+
+def test_hidden_characters_are_removed_from_an_imported_profile(browser, database_url):
+    browser.register("ada@example.com")
+    payload = _profile_with(
+        principles=["Quiet\x00 geometry", "\u202eevil\u202c light", "\x1b[31mred\x1b[0m"],
+        texture_feel="Fine\u2066 grain\x07",
+    )
+    assert import_file(browser, payload).status_code == 302
+    with db(database_url) as session:
+        (version,) = session.scalars(select(LibraryVersion)).all()
+    assert version.data["principles"] == ["Quiet geometry", "evil light", "[31mred[0m"]
+    assert version.data["texture_feel"] == "Fine grain"
 
 
 def test_a_long_file_name_still_imports_under_a_shortened_name(browser, database_url):

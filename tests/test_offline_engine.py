@@ -7,7 +7,9 @@ from PIL import Image, ImageDraw
 
 from tasteloop.offline.critic import MeasuredCritic, gaps_to_close
 from tasteloop.offline.extractor import MeasuredExtractor
-from tasteloop.offline.measure import measure
+from tasteloop.offline.measure import ALL_FEATURES, HISTOGRAM_BINS, measure
+from tasteloop.offline.summary_schema import summary_problem
+from tasteloop.offline.taste_set import summarise
 from tasteloop.offline.renderer import ProceduralRenderer
 from tasteloop.offline.vocabulary import parse_adjustments, parse_prompt, set_adjustments
 from tasteloop.taste.profile import CRITIQUE_DIMENSIONS
@@ -30,6 +32,18 @@ def disc(centre=(128, 128), size=256, radius=50) -> Image.Image:
 
 
 # measurement sanity -----------------------------------------------------------------------
+def test_measurements_have_the_declared_shape_and_pass_the_schema():
+    m = measure(disc())
+    assert sorted(m.features) == sorted(ALL_FEATURES)
+    assert {name: len(h) for name, h in m.histograms.items()} == HISTOGRAM_BINS
+    summary = summarise([m, measure(disc(centre=(80, 90)))])
+    assert summary_problem(summary) is None
+    broken = dict(summary, references=[dict(summary["references"][0], hue_histogram=[0.5])])
+    assert "hue_histogram" in summary_problem(broken)
+    assert "stats" in summary_problem(dict(summary, stats={}))
+    assert summary_problem(dict(summary, extra=1)) is not None
+
+
 def test_pure_red_has_red_palette_and_no_grain():
     m = measure(Image.new("RGB", (200, 200), (255, 0, 0)))
     assert m.palette[0]["hex"] == "#ff0000"

@@ -16,6 +16,7 @@ from store.models import (
     Run,
     User,
 )
+from tests.conftest import register_admin, work
 from tests.test_library import document, import_file
 from tests.webflow import gate_id_on, start_run
 
@@ -30,8 +31,6 @@ def _count(session, table, **where) -> int:
 
 
 def _finished_run(browser, redis_conn, intent: str) -> int:
-    from tests.conftest import work
-
     run_id, _ = start_run(
         browser, redis_conn, intent=intent, max_iterations="2", gate_low="0.1", threshold="9.9"
     )
@@ -111,8 +110,7 @@ def test_deleting_an_account_needs_the_password_and_leaves_nothing_of_theirs(
 
 def test_an_admin_disables_and_enables_an_account(browser, other_browser, app, database_url):
     browser.register("ada@example.com")
-    app.config["ADMIN_EMAILS"] = {"root@example.com"}
-    other_browser.register("root@example.com")
+    register_admin(app, other_browser, "root@example.com")
     assert browser.get("/admin/users").status_code == 403
     page = other_browser.get("/admin/users").get_data(as_text=True)
     assert "ada@example.com" in page

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from store.db import get_database
 from store.models import Blob, Gate, Iteration, Phase, ProfileVersion, Run, User
-from tests.conftest import work
+from tests.conftest import register_admin, work
 from tests.imagefactory import bomb_png, jpeg_bytes, png_bytes
 from tests.webflow import confirm, gate_id_on, run_id_from, start_run, upload
 
@@ -51,8 +51,7 @@ def test_short_password_and_duplicate_email(browser, other_browser):
 
 
 def test_admin_emails_make_admins(browser, monkeypatch, app):
-    app.config["ADMIN_EMAILS"] = {"boss@example.com"}
-    browser.register("boss@example.com")
+    register_admin(app, browser, "boss@example.com")
     assert browser.get("/admin/").status_code == 200
 
 
@@ -359,8 +358,7 @@ def test_admin_pages_forbidden_to_users_and_admin_decides_a_gate(
     run_id, gate_id, _ = _gated_run(browser, redis_conn)
     assert browser.get("/admin/").status_code == 403
     assert browser.get("/admin/decisions").status_code == 403
-    app.config["ADMIN_EMAILS"] = {"root@example.com"}
-    other_browser.register("root@example.com")
+    register_admin(app, other_browser, "root@example.com")
     queue_page = other_browser.get("/admin/").get_data(as_text=True)
     assert "ada@example.com" in queue_page and f'value="{gate_id}"' in queue_page
     assert other_browser.get(f"/runs/{run_id}").status_code == 200  # admins see all

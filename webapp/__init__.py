@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from webapp import account, admin, auth, history, library, runs
+from webapp import account, admin, auth, history, library, recovery, runs
 from webapp import db as request_db
 from webapp.cli import register_cli
 from webapp.errors import register_error_handlers
@@ -29,9 +30,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     request_db.init_app(app)
     register_template_globals(app)
     register_error_handlers(app)
-    for blueprint in (auth.bp, account.bp, runs.bp, history.bp, admin.bp, library.bp):
+    for blueprint in (auth.bp, account.bp, recovery.bp, runs.bp, history.bp, admin.bp, library.bp):
         app.register_blueprint(blueprint)
     register_cli(app)
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:  # the client address (rate limits) and scheme come from these proxies' headers
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

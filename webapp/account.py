@@ -9,7 +9,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from store.deletion import delete_account
 from store.models import User
-from webapp.auth import password_errors, revoke_sessions
+from webapp.auth import revoke_sessions
+from webapp.credentials import password_errors
 from webapp.db import db_session
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -36,7 +37,7 @@ def change_password() -> ResponseReturnValue:
     if not check_password_hash(user.password_hash, request.form.get("current", "")):
         errors.append("Your current password is not that.")
     new = request.form.get("new", "")
-    errors += password_errors(new)
+    errors += password_errors(new, user.email)
     if errors:
         return _page(errors)
     user.password_hash = generate_password_hash(new)

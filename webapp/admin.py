@@ -3,7 +3,7 @@ accounts (an admin can disable one)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -11,6 +11,7 @@ from store.gates import decided_gates, open_gates
 from store.models import User
 from store.users import user_rows
 from webapp.access import admin_required, get_by_id
+from webapp.account_links import LinkPurpose, issue_token
 from webapp.db import db_session
 from webapp.library import library_rows
 
@@ -54,3 +55,18 @@ def disable(user_id: int) -> ResponseReturnValue:
         db_session().commit()
         flash(f"{user.email} is {'disabled' if user.disabled else 'enabled again'}.")
     return redirect(url_for("admin.users"), code=303)
+
+
+@bp.route("/users/<int:user_id>/reset-link", methods=["POST"])
+@admin_required
+def reset_link(user_id: int) -> ResponseReturnValue:
+    """A one-time password-reset link to hand to the person (there is no mail to send it)."""
+    user = get_by_id(User, user_id)
+    if user is None:
+        abort(404)
+    link = url_for("recovery.reset_password", token=issue_token(user, LinkPurpose.RESET))
+    hours = current_app.config["RESET_LINK_SECONDS"] / 3600
+    response = render_template(
+        "admin/reset_link.html", user=user, link=request.host_url.rstrip("/") + link, hours=hours
+    )
+    return response, 200, {"Cache-Control": "no-store"}

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from functools import cache, wraps
 from urllib.parse import urlsplit
 
-import redis
 from flask import (
     Blueprint,
     current_app,
@@ -24,19 +22,14 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from jobs.queue import QueueUnavailable, connection
 from store.models import User
+from webapp.account_links import LinkPurpose, issue_token
+from webapp.credentials import MAX_EMAIL, email_errors, normalise_email, password_errors
 from webapp.db import db_session
+from webapp.rate_limit import count_attempt, over_limit, window_minutes
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
-MIN_PASSWORD = 8
-MAX_EMAIL = 254
-MAX_PASSWORD = 1024
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def create_user(email: str, password: str, *, is_admin: bool = False) -> User:
@@ -57,20 +50,6 @@ def _dummy_hash() -> str:
     return generate_password_hash("not a password anyone has")
 
 
-def password_errors(password: str) -> list[str]:
-    if len(password) < MIN_PASSWORD:
-        return [f"Use a password of at least {MIN_PASSWORD} characters."]
-    if len(password) > MAX_PASSWORD:
-        return [f"Use a password of at most {MAX_PASSWORD} characters."]
-    return []
-
-
-def _attempts_key(email: str) -> str:
-    # a digest, so the key's size does not depend on what a client sends as an email
-    digest = hashlib.sha256(f"{request.remote_addr}\x00{email}".encode()).hexdigest()
-    return f"tasteloop:login:{digest[:32]}"
-
-
 def safe_next(target: str) -> str | None:
     """A path on this site to go to after logging in, or None (no scheme, host, backslash or
     control character: browsers drop a tab, so `/\t/evil.com` would become `//evil.com`)."""
@@ -80,30 +59,6 @@ def safe_next(target: str) -> str | None:
         return None
     parts = urlsplit(target)
     return None if parts.scheme or parts.netloc else target
-
-
-def _too_many_attempts(email: str) -> bool:
-    """Failed logins are counted per client address and email in Redis, in a fixed window.
-
-    Fails open (with a warning) if Redis is down: a login page that cannot log anyone in would be
-    worse than a briefly unlimited one.
-    """
-    try:
-        failures = int(connection().get(_attempts_key(email)) or 0)
-    except (QueueUnavailable, redis.RedisError):
-        log.warning("login rate limiter unavailable; allowing the attempt")
-        return False
-    return failures >= current_app.config["LOGIN_ATTEMPTS"]
-
-
-def _count_failure(email: str) -> None:
-    try:
-        conn = connection()
-        key = _attempts_key(email)
-        if conn.incr(key) == 1:
-            conn.expire(key, current_app.config["LOGIN_WINDOW_SECONDS"])
-    except (QueueUnavailable, redis.RedisError):
-        log.warning("login rate limiter unavailable; failure not counted")
 
 
 def signed_out_only(view: Callable[[], ResponseReturnValue]) -> Callable[[], ResponseReturnValue]:
@@ -121,27 +76,53 @@ def signed_out_only(view: Callable[[], ResponseReturnValue]) -> Callable[[], Res
 @bp.route("/register", methods=["GET", "POST"])
 @signed_out_only
 def register() -> ResponseReturnValue:
+    """Registering tells whether an address has an account (there is no mail to say it
+    privately), so attempts are limited per client address, like logins."""
     errors: list[str] = []
     email = ""
     if request.method == "POST":
-        email = normalise_email(request.form.get("email", ""))
+        email = normalise_email(request.form.get("email", ""))[: MAX_EMAIL + 1]
         password = request.form.get("password", "")
-        if "@" not in email or len(email) > MAX_EMAIL:
-            errors.append("Enter a valid email address.")
-        errors += password_errors(password)
+        if over_limit("register"):
+            errors.append(
+                f"Too many registrations from here. Wait {window_minutes('register')} minutes."
+            )
+            return render_template("auth/register.html", errors=errors, email=""), 429
+        count_attempt("register")
+        errors += email_errors(email) or password_errors(password, email)
         if not errors:
             exists = db_session().scalar(select(User).where(func.lower(User.email) == email))
             if exists:
                 errors.append("An account with this email already exists; log in instead.")
         if not errors:
-            user = create_user(
-                email, password, is_admin=email in current_app.config["ADMIN_EMAILS"]
-            )
+            user = create_user(email, password)
             login_user(user)
             flash("Welcome to tasteloop. Start by uploading 3 to 5 images you love.")
+            if email in current_app.config["ADMIN_EMAILS"]:
+                _offer_admin_claim(user)
             return redirect(url_for("runs.new"))
+        if email_errors(email):
+            email = ""  # not echoed back
     return render_template("auth/register.html", errors=errors, email=email), (
         400 if errors else 200
+    )
+
+
+def _offer_admin_claim(user: User) -> None:
+    """An address listed in TASTELOOP_ADMIN_EMAILS becomes an admin only through a one-time link
+    written to the server's log: with no mail to send, reading that log is the proof asked for
+    (whoever runs the server reads it), and registering first with someone else's address gains
+    nothing."""
+    link = url_for("recovery.admin_claim", token=issue_token(user, LinkPurpose.ADMIN_CLAIM))
+    current_app.logger.warning(
+        "%s is listed in TASTELOOP_ADMIN_EMAILS; to make this account an admin, open %s "
+        "while logged in as it (the link works once)",
+        user.email,
+        request.host_url.rstrip("/") + link,
+    )
+    flash(
+        "This address is listed as an administrator's. To become one, open the one-time link "
+        "tasteloop wrote to its server log (the terminal running it), logged in as this account."
     )
 
 
@@ -155,8 +136,8 @@ def login() -> ResponseReturnValue:
         email = normalise_email(request.form.get("email", ""))
         if len(email) > MAX_EMAIL:  # no account has it; neither stored nor echoed back
             email = ""
-        if _too_many_attempts(email):
-            minutes = current_app.config["LOGIN_WINDOW_SECONDS"] // 60
+        if over_limit("login", email):
+            minutes = window_minutes("login")
             errors.append(f"Too many login attempts. Wait {minutes} minutes and try again.")
             status = 429
         else:
@@ -170,7 +151,7 @@ def login() -> ResponseReturnValue:
                 login_user(user, remember=bool(request.form.get("remember")))
                 session.pop("csrf_token", None)  # a token seen before login is not valid after
                 return redirect(safe_next(request.args.get("next", "")) or url_for("runs.new"))
-            _count_failure(email)
+            count_attempt("login", email)
             errors.append("That email and password do not match an account.")
             status = 400
     return render_template("auth/login.html", errors=errors, email=email), status

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from store.migrate import upgrade
 from store.models import User
-from webapp.auth import create_user, normalise_email, password_errors
+from webapp.auth import create_user
+from webapp.credentials import email_errors, normalise_email, password_errors
 from webapp.db import db_session
 
 
@@ -29,7 +30,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--admin", is_flag=True, help="make this user an administrator")
     def create_user_command(email: str, password: str, admin: bool) -> None:
         """Create an account."""
-        for problem in password_errors(password):
+        for problem in email_errors(normalise_email(email)) + password_errors(password, email):
             raise click.ClickException(problem)
         if db_session().scalar(select(User).where(User.email == normalise_email(email))):
             raise click.ClickException(f"{email} already has an account")

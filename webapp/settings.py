@@ -36,6 +36,13 @@ def secret_key(data_dir: Path) -> str:
     return key
 
 
+def _count(name: str) -> int:
+    raw = os.environ.get(name, "").strip() or "0"
+    if not raw.isdigit() or int(raw) > 10:
+        raise ValueError(f"{name} must be a number of proxies from 0 to 10, got {raw!r}")
+    return int(raw)
+
+
 def config_from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     overrides = dict(overrides or {})
     data_dir = Path(overrides.pop("DATA_DIR", None) or default_data_dir())
@@ -58,7 +65,11 @@ def config_from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             if e.strip()
         },
         "LOGIN_ATTEMPTS": 10,
+        "REGISTER_ATTEMPTS": 20,
         "LOGIN_WINDOW_SECONDS": 300,
+        "RESET_LINK_SECONDS": 24 * 3600,
+        "ADMIN_CLAIM_SECONDS": 24 * 3600,
+        "TRUSTED_PROXIES": _count("TASTELOOP_TRUSTED_PROXIES"),
         "POLL_MS": int(os.environ.get("TASTELOOP_POLL_MS", "1500")),
     }
     config.update(overrides)

@@ -13,7 +13,7 @@ from store.library import MAX_NAME
 from store.states import OUTCOME_LABELS, STAGE_LABELS, Outcome, Phase, Stage
 from tasteloop.loop import DEFAULT_GATE_LOW, DEFAULT_THRESHOLD
 from tasteloop.taste.profile import DIMENSION_LABELS, SENTENCE_FIELDS
-from webapp.auth import MIN_PASSWORD
+from webapp.credentials import MIN_PASSWORD
 from webapp.profile_form import DEFAULT_SETTINGS, LOOP_BOUNDS, MAX_INTENT
 
 

@@ -42,6 +42,18 @@ TEXTURE_FEATURES = (
     "orientation_entropy",
 )
 EMOTION_FEATURES = ("pleasure", "arousal", "dominance", "contrast")
+ALL_FEATURES = PALETTE_FEATURES + COMPOSITION_FEATURES + TEXTURE_FEATURES + EMOTION_FEATURES
+# The normalised histograms every measurement carries, and their bin counts.
+HISTOGRAM_BINS: dict[str, int] = {
+    "ab": 36,
+    "chroma": 8,
+    "lightness": 10,
+    "gradient": 10,
+    "lbp1": 10,
+    "lbp2": 10,
+    "orientation": 8,
+}
+HUE_BINS = 12
 
 # Scales below which a difference is not worth noticing: the critic never divides by a
 # spread smaller than these, so a set that agrees perfectly is not impossibly strict.

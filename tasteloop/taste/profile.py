@@ -7,6 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from tasteloop.offline.summary_schema import summary_problem
+from tasteloop.text import clean_text
+
 CRITIQUE_DIMENSIONS: tuple[str, ...] = (
     "palette_tendency",
     "compositional_style",
@@ -36,7 +39,7 @@ MAX_MEASUREMENTS_BYTES = 512 * 1024
 
 
 def _clean_items(items: list[str], what: str) -> list[str]:
-    cleaned = [item.strip() for item in items if item and item.strip()]
+    cleaned = [clean_text(item).strip() for item in items if item and clean_text(item).strip()]
     if len(cleaned) > MAX_ITEMS:
         raise ValueError(f"keep at most {MAX_ITEMS} {what}")
     if any(len(item) > MAX_ITEM_CHARS for item in cleaned):
@@ -74,7 +77,7 @@ class TasteProfile(BaseModel):
     @field_validator(*SENTENCE_FIELDS)
     @classmethod
     def _sentence_not_blank(cls, value: str) -> str:
-        value = value.strip()
+        value = clean_text(value, multiline=True).strip()
         if not value:
             raise ValueError("must not be blank")
         if len(value) > MAX_SENTENCE_CHARS:
@@ -83,9 +86,14 @@ class TasteProfile(BaseModel):
 
     @field_validator("measurements")
     @classmethod
-    def _measurements_size(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value is not None and len(json.dumps(value, allow_nan=False)) > MAX_MEASUREMENTS_BYTES:
+    def _measurements_shape(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        if len(json.dumps(value, allow_nan=False)) > MAX_MEASUREMENTS_BYTES:
             raise ValueError(f"the measurements are over {MAX_MEASUREMENTS_BYTES // 1024} KB")
+        problem = summary_problem(value)
+        if problem:
+            raise ValueError(f"the measurements are not ones tasteloop made ({problem})")
         return value
 
     def dimension_text(self, dimension: str) -> str:
