@@ -150,9 +150,7 @@ def test_the_login_limit_keys_on_the_address_the_trusted_proxies_report(
     from webapp import create_app
 
     monkeypatch.setenv("TASTELOOP_TRUSTED_PROXIES", str(proxies))
-    app = create_app(
-        {"DATA_DIR": tmp_path / "d", "DATABASE_URL": database_url, "SECRET_KEY": "s"}
-    )
+    app = create_app({"DATA_DIR": tmp_path / "d", "DATABASE_URL": database_url, "SECRET_KEY": "s"})
     app.config["LOGIN_ATTEMPTS"] = 2
     attacker, victim = Browser(app.test_client()), Browser(app.test_client())
     assert _failed_logins(attacker, "203.0.113.9", 3) == [400, 400, 429]

@@ -8,9 +8,9 @@ from PIL import Image, ImageDraw
 from tasteloop.offline.critic import MeasuredCritic, gaps_to_close
 from tasteloop.offline.extractor import MeasuredExtractor
 from tasteloop.offline.measure import ALL_FEATURES, HISTOGRAM_BINS, measure
+from tasteloop.offline.renderer import ProceduralRenderer
 from tasteloop.offline.summary_schema import summary_problem
 from tasteloop.offline.taste_set import summarise
-from tasteloop.offline.renderer import ProceduralRenderer
 from tasteloop.offline.vocabulary import parse_adjustments, parse_prompt, set_adjustments
 from tasteloop.taste.profile import CRITIQUE_DIMENSIONS
 from tests.refsets import load_set
