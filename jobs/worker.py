@@ -9,6 +9,7 @@ import sys
 import redis
 from rq import Worker
 
+from jobs.heartbeat import Heartbeat
 from jobs.queue import QueueUnavailable, connection, queue
 from jobs.sweeper import Sweeper
 from store.db import database_url
@@ -44,10 +45,13 @@ def main(argv: list[str] | None = None) -> int:
 
     engine()
     sweeper = Sweeper(args.sweep_interval)
+    heartbeat = Heartbeat(conn)
     sweeper.start()
+    heartbeat.start()
     try:
         Worker([queue(conn)], connection=conn).work(burst=args.burst, with_scheduler=True)
     finally:
+        heartbeat.stop()
         sweeper.stop()
     return 0
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
+from jobs.heartbeat import Heartbeat, beat, workers_alive
+from store.db import get_database
+from store.models import Run
 from tasteloop.offline.vocabulary import set_adjustments, strip_adjustments
-from tests.conftest import CSRF
-from tests.webflow import run_id_from, upload
+from tests.conftest import CSRF, work
+from tests.webflow import confirm, run_id_from, upload
 from webapp.auth import safe_next
 
 OLD_PATTERN = re.compile(r"\s*Adjustments:[^\n]*$", re.IGNORECASE)
@@ -217,3 +221,45 @@ def test_the_count_is_checked_before_any_file_is_decoded(browser, database_url):
     body = upload(browser, files=files).get_data(as_text=True)
     assert "you sent 15" in body
     assert "junk.png" not in body  # had it been decoded, it would be named as not an image
+
+
+def test_control_and_bidi_characters_never_reach_the_database(browser, redis_conn, database_url):
+    browser.register("ada@example.com")
+    run_id = run_id_from(upload(browser, "van-gogh-swirling-landscapes"))
+    work(redis_conn)
+    _, response = confirm(
+        browser,
+        run_id,
+        intent="a harbour\x00 at \u202edusk\u202c\x1b[2J",
+        edit=lambda f: {"principles": "Quiet\x07 light\r\n\u2067Soft edges"},
+    )
+    assert response.status_code == 302
+    with get_database(database_url).session() as session:
+        run = session.get(Run, run_id)
+        assert run.intent == "a harbour at dusk[2J"
+        assert run.current_profile.data["principles"] == ["Quiet light", "Soft edges"]
+
+
+def test_a_run_says_when_no_worker_is_running(browser, redis_conn):
+    browser.register("ada@example.com")
+    run_id = run_id_from(upload(browser, "van-gogh-swirling-landscapes"))
+
+    def notice_shown() -> bool:
+        return "No worker is running" in browser.get(f"/runs/{run_id}/status").get_data(
+            as_text=True
+        )
+
+    assert notice_shown()
+    heartbeat = Heartbeat(redis_conn, interval=0.1)
+    heartbeat.start()
+    try:
+        while not workers_alive(redis_conn):
+            time.sleep(0.05)
+        assert not notice_shown()
+    finally:
+        heartbeat.stop()
+        heartbeat.join()
+    beat(redis_conn, "a-host-killed-long-ago:1", now=time.time() - 3600)
+    assert notice_shown()
+    work(redis_conn)  # extracted: waiting for the person, not for a worker
+    assert not notice_shown()

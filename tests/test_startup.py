@@ -9,13 +9,16 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 from alembic import command
 
+from jobs.heartbeat import workers_alive
 from store.migrate import alembic_config, head_revision
 from tests.serve_process import free_port, wait_until_serving
+from webapp.serve import stop_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -150,6 +153,7 @@ def serving(tmp_path: Path) -> subprocess.Popen[str]:
     )
     url = f"http://127.0.0.1:{env['PORT']}/login"
     wait_until_serving(process, url, lambda: process.communicate()[0])
+    process.url = url  # type: ignore[attr-defined]
     return process
 
 
@@ -195,6 +199,13 @@ def test_data_is_private_and_the_embedded_redis_needs_its_password(tmp_path):
         password = (data / "redis" / "password").read_text().strip()
         assert redis_client.Redis(host="127.0.0.1", port=port, password=password).ping()
         assert password not in cmdline  # not visible to `ps`
+        with urllib.request.urlopen(process.url) as response:
+            assert response.headers["Server"] == "tasteloop"  # no Werkzeug or Python version
+        beating = redis_client.Redis(host="127.0.0.1", port=port, password=password)
+        deadline = time.monotonic() + 30
+        while not workers_alive(beating) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert workers_alive(beating) == 1  # the worker `make run` started says it is alive
     finally:
         os.killpg(process.pid, signal.SIGINT)
         process.communicate(timeout=30)
@@ -212,3 +223,32 @@ def _redis_cmdline(data: Path) -> str:
             if "redis-server" in args and cwd == str(data / "redis"):
                 return args
     raise AssertionError("no embedded redis-server found")
+
+
+FAKE_WORKER = """
+import os, signal, sys, time
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # a worker busy with a long step
+if os.fork() == 0:  # its work-horse, which goes on writing until it is killed
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        with open(sys.argv[1], "a") as out:
+            out.write("x")
+        time.sleep(0.02)
+time.sleep(600)
+"""
+
+
+def test_stopping_kills_the_work_horse_before_saying_stopped(tmp_path):
+    written = tmp_path / "horse.txt"
+    worker = subprocess.Popen(
+        [sys.executable, "-c", FAKE_WORKER, str(written)], start_new_session=True
+    )
+    deadline = time.monotonic() + 10
+    while not written.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert written.exists()
+    stop_worker(worker, grace=0.5)
+    size = written.stat().st_size
+    time.sleep(0.5)
+    assert written.stat().st_size == size  # nothing writes after the stop returned
+    assert worker.returncode is not None

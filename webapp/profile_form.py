@@ -19,6 +19,7 @@ from tasteloop.loop import (
     LoopSettings,
 )
 from tasteloop.taste.profile import MAX_ITEMS, SENTENCE_FIELDS, TasteProfile
+from tasteloop.text import clean_text
 
 MAX_TEXT = 2000
 MAX_INTENT = 300
@@ -67,7 +68,8 @@ SETTINGS_KEYS = ("max_iterations", "threshold", "gate_low", "candidates")
 
 
 def pick_values(form: dict[str, str], keys: tuple[str, ...]) -> dict[str, str]:
-    return {k: (form.get(k) or "")[:MAX_TEXT] for k in keys}
+    """The form's text fields, cut to size and without control or bidi-override characters."""
+    return {k: clean_text((form.get(k) or "")[:MAX_TEXT], multiline=True) for k in keys}
 
 
 def parse_profile(

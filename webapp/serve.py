@@ -12,16 +12,22 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import redis
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from jobs.embedded_redis import EmbeddedRedis, RedisUnavailable
 from store.db import database_url, default_data_dir, make_engine
 from store.migrate import migration_problem, upgrade
 from tasteloop.config import ConfigError, EngineSettings, load_env
 from webapp import create_app
+
+
+class RequestHandler(WSGIRequestHandler):
+    def version_string(self) -> str:
+        return "tasteloop"  # not the Werkzeug and Python versions an attacker would look up
 
 
 class StartupError(RuntimeError):
@@ -114,7 +120,9 @@ def main() -> int:
         port = int(os.environ.get("PORT", "5000"))
         host = os.environ.get("HOST", "127.0.0.1")
 
-        server = make_server(host, port, create_app(), threaded=True)
+        server = make_server(
+            host, port, create_app(), threaded=True, request_handler=RequestHandler
+        )
     except StartupError as exc:
         print(f"tasteloop cannot start: {exc}", file=sys.stderr)
         _stop(worker, embedded)
@@ -151,22 +159,67 @@ def main() -> int:
         # the clean-up short and leave the worker or Redis behind.
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_IGN)
-        print("\nstopping tasteloop…", flush=True)
+        print(
+            f"\nstopping tasteloop… (the worker may finish its step: {STOP_GRACE_SECONDS:g} s at most)",
+            flush=True,
+        )
         server.server_close()
         _stop(worker, embedded)
         print("tasteloop stopped", flush=True)
     return 0
 
 
+STOP_GRACE_SECONDS = 10.0
+
+
 def _stop(worker: subprocess.Popen[bytes] | None, embedded: EmbeddedRedis | None) -> None:
-    if worker and worker.poll() is None:
-        worker.send_signal(signal.SIGINT)  # RQ's warm shutdown: finish the current job step
-        try:
-            worker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+    if worker:
+        stop_worker(worker, STOP_GRACE_SECONDS)
     if embedded:
         embedded.stop()
+
+
+def stop_worker(worker: subprocess.Popen[bytes], grace: float) -> None:
+    """A warm shutdown (the step in hand may finish) for up to `grace` seconds, then SIGKILL to
+    the worker's whole process group: its work-horse is forked into that group, and nothing of
+    it may go on writing after "tasteloop stopped". A killed step resumes at the next start
+    (the run's lease expires and the sweeper requeues it)."""
+    if worker.poll() is None:
+        worker.send_signal(signal.SIGINT)  # RQ's warm shutdown
+        try:
+            worker.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(worker.pid, signal.SIGKILL)  # before reaping, so the group id is still ours
+    except ProcessLookupError:
+        pass
+    worker.wait()
+    _wait_for_group_to_die(worker.pid)
+
+
+def _wait_for_group_to_die(pgid: int, timeout: float = 5.0) -> None:
+    """SIGKILL is not instant; wait until no live (non-zombie) process is left in the group."""
+    proc = Path("/proc")
+    if not proc.exists():
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        alive = False
+        for entry in proc.iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                # fields after the ")" closing the command name: state, ppid, pgrp, ...
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                alive = True
+                break
+        if not alive:
+            return
+        time.sleep(0.02)
 
 
 if __name__ == "__main__":
