@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import time
@@ -248,7 +249,9 @@ def probe(images_api: bool) -> None:
             "probe needs a gateway: set BASE_URL and API_KEY (or TASTELOOP_ENGINE=gateway)."
         )
     try:
-        report = probe_gateway(settings, images_api=images_api)
+        if images_api:
+            settings = dataclasses.replace(settings, image_endpoint="images")
+        report = probe_gateway(settings)
     except Exception as exc:  # noqa: BLE001
         raise click.ClickException(f"probe failed: {exc}") from None
     click.echo(report)

@@ -31,6 +31,11 @@ class TransientError(RuntimeError):
     """A fault worth retrying that the SDK does not classify (e.g. a reply with no image)."""
 
 
+class Refusal(RuntimeError):
+    """The provider declined the request (a content filter, no choices): asking again with the
+    same words gets the same answer, so it is never retried; the message says why."""
+
+
 @dataclass(frozen=True)
 class GatewayClients:
     raw: openai.OpenAI
@@ -92,7 +97,7 @@ def is_retryable(exc: BaseException) -> bool:
 
 
 def describe_error(exc: BaseException) -> str:
-    if isinstance(exc, TransientError):
+    if isinstance(exc, TransientError | Refusal):
         return str(exc)
     cause = _root_cause(exc)
     if isinstance(cause, openai.APITimeoutError):
@@ -169,12 +174,17 @@ def ask_structured(
     )
 
 
+def _get(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
 def usage_from_completion(role: str, model: str, latency: float, completion: Any) -> CallUsage:
-    usage = getattr(completion, "usage", None)
-    prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
-    completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
+    """Tokens and cost from an SDK reply or a plain JSON one (OpenRouter's /images)."""
+    usage = _get(completion, "usage")
+    prompt_tokens = int(_get(usage, "prompt_tokens") or _get(usage, "input_tokens") or 0)
+    completion_tokens = int(_get(usage, "completion_tokens") or _get(usage, "output_tokens") or 0)
     cost = None
-    extra = getattr(usage, "model_extra", None) or {}
+    extra = usage if isinstance(usage, dict) else (getattr(usage, "model_extra", None) or {})
     if isinstance(extra, dict) and extra.get("cost") is not None:
         try:
             cost = float(extra["cost"])

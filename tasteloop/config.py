@@ -31,6 +31,21 @@ def load_env(path: str | os.PathLike[str] | None = None) -> None:
     load_dotenv(Path(path) if path else Path.cwd() / ".env", override=False)
 
 
+IMAGE_ENDPOINTS = ("chat", "images", "openrouter")
+
+
+def _image_endpoint(env: dict[str, str]) -> str:
+    chosen = _clean(env.get("TASTELOOP_IMAGE_ENDPOINT")).lower()
+    if not chosen:  # the older switch
+        legacy = _clean(env.get("TASTELOOP_IMAGES_API")).lower() in ("1", "true", "yes")
+        chosen = "images" if legacy else "chat"
+    if chosen not in IMAGE_ENDPOINTS:
+        raise ConfigError(
+            f"TASTELOOP_IMAGE_ENDPOINT must be one of {', '.join(IMAGE_ENDPOINTS)}, not {chosen!r}."
+        )
+    return chosen
+
+
 @dataclass(frozen=True)
 class EngineSettings:
     engine: str  # "offline" | "gateway"
@@ -40,7 +55,9 @@ class EngineSettings:
     vision_model: str = DEFAULT_IMAGE_MODEL
     timeout_s: float = 120.0
     max_retries: int = 3
-    images_api: bool = False  # use the images.generate endpoint instead of chat completions
+    # where images are asked for: "chat" (chat completions with image output), "images" (the
+    # OpenAI images.generate endpoint) or "openrouter" (OpenRouter's dedicated POST /images)
+    image_endpoint: str = "chat"
     # model calls in flight at once in one process (a worker's best-of-N shares this budget)
     max_concurrent_calls: int = 4
     # private hosts whose image URLs may be fetched (a self-hosted gateway's file server)
@@ -88,7 +105,7 @@ class EngineSettings:
             timeout_s=timeout_s,
             max_retries=max_retries,
             max_concurrent_calls=max_concurrent,
-            images_api=_clean(env.get("TASTELOOP_IMAGES_API")).lower() in ("1", "true", "yes"),
+            image_endpoint=_image_endpoint(env),
             fetch_allow_hosts=frozenset(
                 host.strip().lower()
                 for host in _clean(env.get("TASTELOOP_FETCH_ALLOW_HOSTS")).split(",")

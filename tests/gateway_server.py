@@ -9,6 +9,7 @@ way a provider fails, and can add latency per role.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import random
 import re
@@ -20,13 +21,43 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from PIL import Image, PngImagePlugin
+
 from tasteloop.offline.critic import MeasuredCritic
 from tasteloop.offline.extractor import MeasuredExtractor
 from tasteloop.offline.renderer import ProceduralRenderer
 from tasteloop.taste.profile import TasteProfile
 
-IMAGE_SHAPES = ("images", "content_parts", "data_url_text", "markdown", "http_url")
-FAULTS = ("500", "429", "400", "hang", "malformed", "missing_field", "out_of_range", "no_image")
+IMAGE_SHAPES = (
+    "images",
+    "content_parts",
+    "data_url_text",
+    "markdown",
+    "http_url",
+    "image_singular",  # message.image = {url, detail} (LiteLLM before 1.77)
+    "thought_images",  # Gemini 3 Pro Image: thought drafts first, the final image last
+    "jpeg_declared_png",  # a JPEG with EXIF (GPS, artist) sent as data:image/png
+    "webp",
+    "png_with_text_chunks",  # a PNG carrying metadata text chunks
+)
+# images-API reply shapes: raw base64, a whole data URL in b64_json (xAI)
+IMAGES_API_SHAPES = ("b64", "b64_data_url")
+FAULTS = (
+    "500",
+    "429",
+    "400",
+    "hang",
+    "malformed",
+    "missing_field",
+    "out_of_range",
+    "no_image",
+    "no_choices",  # HTTP 200 with choices: []
+    "content_filter",  # an empty message, finish_reason content_filter
+    "prohibited",  # Gemini via OpenRouter: native_finish_reason IMAGE_PROHIBITED_CONTENT
+    "svg",  # an SVG where an image should be
+)
+REFUSALS = ("no_choices", "content_filter", "prohibited")
+THOUGHT_DRAFT_SIZE = 16
 _DATA_URL = re.compile(r"data:image/[a-z]+;base64,([A-Za-z0-9+/=]+)")
 
 
@@ -62,6 +93,7 @@ class Recorded:
 @dataclass
 class FakeGateway:
     image_shape: str = "images"
+    images_api_shape: str = "b64"
     render_size: int = 512
     # role -> seconds: each such call takes at least this long in total (render time included),
     # so a benchmark's floor is exactly the sum of the latencies
@@ -168,7 +200,7 @@ class FakeGateway:
 
     # behaviour ----------------------------------------------------------------------------
     def _role(self, path: str, body: dict[str, Any]) -> str:
-        if path.endswith("/images/generations"):
+        if path.endswith(("/images/generations", "/images")):
             return "generate"
         if "image" in (body.get("modalities") or []):
             return "generate"
@@ -189,7 +221,7 @@ class FakeGateway:
                 kinds = [
                     k
                     for k in self.random_faults
-                    if k not in ("no_image", "400") or role == "generate"
+                    if k not in ("no_image", "400", "svg", *REFUSALS) or role == "generate"
                 ]
                 return self._rng.choice(kinds)
         return None
@@ -220,8 +252,8 @@ class FakeGateway:
             return 400, {"error": {"message": "bad request: unknown model", "type": "invalid"}}, {}
         if fault == "hang":
             time.sleep(self.hang_seconds)
-        if path.endswith("/images/generations"):
-            return 200, self._images_response(body, fault), {}
+        if path.endswith(("/images/generations", "/images")):
+            return 200, self._images_response(path, body, fault), {}
         if role == "generate":
             return 200, self._generation(body, fault), {}
         if role == "extract":
@@ -301,19 +333,49 @@ class FakeGateway:
             prompt = Recorded("", "", body, {}).text
         return self._renderer.render_png(prompt, seed=int(body.get("seed") or 0))
 
+    def _refusal(self, body: dict[str, Any], fault: str) -> dict[str, Any]:
+        reply = self._completion(body, None)
+        if fault == "no_choices":
+            reply["choices"] = []
+        elif fault == "content_filter":
+            reply["choices"][0]["finish_reason"] = "content_filter"
+        else:
+            reply["choices"][0]["finish_reason"] = "stop"
+            reply["choices"][0]["native_finish_reason"] = "IMAGE_PROHIBITED_CONTENT"
+        return reply
+
     def _generation(self, body: dict[str, Any], fault: str | None) -> dict[str, Any]:
         if fault == "no_image":
             return self._completion(body, "I can't draw that right now, sorry.")
+        if fault in REFUSALS:
+            return self._refusal(body, fault)
         data = self._render(body)
-        b64 = base64.b64encode(data).decode()
-        url = f"data:image/png;base64,{b64}"
+        mime = "image/png"
         shape = self.image_shape
-        if shape == "images":
+        if fault == "svg":
+            data = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"></svg>'
+            shape, mime = "images", "image/svg+xml"
+        elif shape in ("jpeg_declared_png", "webp", "png_with_text_chunks"):
+            data = _reencoded(data, shape)
+        b64 = base64.b64encode(data).decode()
+        url = f"data:{mime};base64,{b64}"
+        if shape in ("images", "jpeg_declared_png", "webp", "png_with_text_chunks"):
             return self._completion(
                 body,
                 "Here is your image.",
                 images=[{"type": "image_url", "image_url": {"url": url}}],
             )
+        if shape == "image_singular":
+            return self._completion(body, "", image={"url": url, "detail": "auto"})
+        if shape == "thought_images":
+            draft = base64.b64encode(_solid_png(THOUGHT_DRAFT_SIZE)).decode()
+            thought = {
+                "type": "image_url",
+                "image_url": {"url": f"data:image/png;base64,{draft}"},
+                "thought": True,
+            }
+            final = {"type": "image_url", "image_url": {"url": url}}
+            return self._completion(body, "Drafting…", images=[thought, thought, final])
         if shape == "content_parts":
             return self._completion(
                 body,
@@ -334,11 +396,41 @@ class FakeGateway:
             )
         raise AssertionError(shape)
 
-    def _images_response(self, body: dict[str, Any], fault: str | None) -> dict[str, Any]:
-        if fault == "no_image":
+    def _images_response(self, path: str, body: dict[str, Any], fault: str | None) -> Any:
+        if fault in ("no_image", *REFUSALS):
             return {"created": int(time.time()), "data": []}
         data = self._render(body)
-        return {
-            "created": int(time.time()),
-            "data": [{"b64_json": base64.b64encode(data).decode()}],
-        }
+        b64 = base64.b64encode(data).decode()
+        if path.endswith("/images"):  # OpenRouter's dedicated endpoint
+            return {
+                "created": int(time.time()),
+                "data": [{"b64_json": b64, "media_type": "image/png"}],
+                "usage": {"prompt_tokens": 12, "completion_tokens": 0, "cost": 0.04},
+            }
+        if self.images_api_shape == "b64_data_url":
+            b64 = f"data:image/png;base64,{b64}"
+        return {"created": int(time.time()), "data": [{"b64_json": b64}]}
+
+
+def _solid_png(size: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (size, size), (128, 128, 128)).save(out, "PNG")
+    return out.getvalue()
+
+
+def _reencoded(png: bytes, shape: str) -> bytes:
+    """The rendered image as another format, with metadata a provider might leave in."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    out = io.BytesIO()
+    if shape == "jpeg_declared_png":
+        exif = Image.Exif()
+        exif[0x013B] = "Provider Artist"  # Artist
+        exif[0x8825] = {2: (51.0, 30.0, 0.0)}  # GPS latitude
+        image.save(out, "JPEG", quality=92, exif=exif)
+    elif shape == "webp":
+        image.save(out, "WEBP", quality=90)
+    else:
+        info = PngImagePlugin.PngInfo()
+        info.add_text("prompt", "the whole prompt, and a user id 12345")
+        image.save(out, "PNG", pnginfo=info)
+    return out.getvalue()

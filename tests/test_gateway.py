@@ -13,7 +13,7 @@ from tasteloop.gateway_engine import gateway_engine
 from tasteloop.generator.client import NoImageError, find_image_in_chat
 from tasteloop.loop import LoopSettings, LoopState, run_loop
 from tasteloop.taste.profile import initial_prompt
-from tests.gateway_server import IMAGE_SHAPES, FakeGateway
+from tests.gateway_server import IMAGE_SHAPES, IMAGES_API_SHAPES, REFUSALS, FakeGateway
 from tests.refsets import load_set, set_dir
 
 
@@ -81,18 +81,85 @@ def test_every_chat_image_shape_parses(gateway, shape):
     gateway.image_shape = shape
     engine = gateway_engine(settings_for(gateway))
     image = engine.generator.generate("circles, #ff0000", seed=3)
-    assert Image.open(io.BytesIO(image.data)).size == (256, 256)
+    stored = Image.open(io.BytesIO(image.data))
+    assert stored.size == (256, 256)  # the final image, never a thought draft
+    # whatever arrived (JPEG declared as PNG, WebP, text chunks, EXIF with GPS) is stored as
+    # pixels only
+    assert stored.format == "PNG" and image.mime_type == "image/png"
+    assert not stored.getexif() and not stored.info.get("prompt") and "exif" not in stored.info
     request = gateway.calls("generate")[0]
     assert request.body["modalities"] == ["image", "text"]
     assert request.body["model"] == "img-model"
     assert request.headers.get("authorization") == "Bearer test-key"
 
 
-def test_images_generate_endpoint(gateway):
-    engine = gateway_engine(settings_for(gateway, images_api=True))
+@pytest.mark.parametrize("shape", IMAGES_API_SHAPES)
+def test_images_generate_endpoint(gateway, shape):
+    gateway.images_api_shape = shape
+    engine = gateway_engine(settings_for(gateway, image_endpoint="images"))
     image = engine.generator.generate("stripes")
     assert image.mime_type == "image/png"
+    assert Image.open(io.BytesIO(image.data)).size == (256, 256)
     assert gateway.requests[0].path.endswith("/images/generations")
+    assert gateway.requests[0].body["response_format"] == "b64_json"
+
+
+def test_gpt_image_models_are_not_sent_response_format(gateway):
+    engine = gateway_engine(
+        settings_for(gateway, image_endpoint="images", image_model="openai/gpt-image-1")
+    )
+    engine.generator.generate("stripes")
+    assert "response_format" not in gateway.requests[0].body
+
+
+def test_openrouter_images_endpoint(gateway):
+    engine = gateway_engine(
+        settings_for(gateway, image_endpoint="openrouter", image_model="bytedance/seedream-4")
+    )
+    image = engine.generator.generate("stripes")
+    request = gateway.requests[0]
+    assert request.path == "/v1/images" and request.body["model"] == "bytedance/seedream-4"
+    assert "response_format" not in request.body
+    assert Image.open(io.BytesIO(image.data)).size == (256, 256)
+    assert image.usage[0].cost_usd == pytest.approx(0.04)
+
+
+@pytest.mark.parametrize("fault", REFUSALS)
+def test_a_refusal_is_not_retried_and_says_why(gateway, fault):
+    gateway.fail_next(fault, role="generate")
+    engine = gateway_engine(settings_for(gateway))
+    with pytest.raises(GatewayError) as caught:
+        engine.generator.generate("something a filter blocks")
+    message = str(caught.value)
+    assert not caught.value.retryable
+    assert len(gateway.calls("generate")) == 1
+    expected = {
+        "no_choices": "no choices",
+        "content_filter": "declined this prompt (content_filter)",
+        "prohibited": "declined this prompt (IMAGE_PROHIBITED_CONTENT)",
+    }[fault]
+    assert expected in message
+
+
+def test_an_svg_is_refused_with_a_clear_message(gateway):
+    gateway.fail_next("svg", role="generate", times=3)
+    engine = gateway_engine(settings_for(gateway))
+    with pytest.raises(GatewayError, match="SVG \\(vector\\) image") as caught:
+        engine.generator.generate("a logo")
+    assert caught.value.retryable  # the next attempt may well be a raster image
+    gateway.fail_next("svg", role="generate")
+    assert Image.open(io.BytesIO(engine.generator.generate("a logo").data)).format == "PNG"
+
+
+def test_unknown_image_endpoint_is_a_one_sentence_error(monkeypatch):
+    with pytest.raises(ConfigError, match="TASTELOOP_IMAGE_ENDPOINT must be one of"):
+        EngineSettings.from_env(
+            {"BASE_URL": "http://x/v1", "API_KEY": "k", "TASTELOOP_IMAGE_ENDPOINT": "fax"}
+        )
+    legacy = EngineSettings.from_env(
+        {"BASE_URL": "http://x/v1", "API_KEY": "k", "TASTELOOP_IMAGES_API": "1"}
+    )
+    assert legacy.image_endpoint == "images"
 
 
 def test_model_extra_images_shape_is_found_without_network():

@@ -5,6 +5,7 @@ import io
 import json
 import re
 
+from PIL import Image
 from sqlalchemy import func, select
 
 from store.db import get_database
@@ -18,7 +19,15 @@ from store.models import (
     ProfileVersion,
     Run,
 )
-from tasteloop.taste.profile import TasteProfile
+from tasteloop.offline.measure import measure
+from tasteloop.offline.taste_set import summarise
+from tasteloop.taste.profile import (
+    MAX_ITEM_CHARS,
+    MAX_ITEMS,
+    MAX_SENTENCE_CHARS,
+    SENTENCE_FIELDS,
+    TasteProfile,
+)
 from tests.conftest import register_admin, work
 from tests.imagefactory import png_bytes
 from tests.webflow import confirm_fields, start_run
@@ -535,3 +544,45 @@ def test_a_long_file_name_still_imports_under_a_shortened_name(browser, database
     with db(database_url) as session:
         (entry,) = session.scalars(select(LibraryProfile)).all()
         assert entry.name == "n" * 120
+
+
+def _largest_allowed_profile() -> bytes:
+    """Every text field at its limit, and measurements of the most references allowed."""
+    summary = summarise([measure(Image.new("RGB", (64, 64), (200, 90, 40)))] * 2)
+    summary["references"] = summary["references"][:1] * 16
+    words = "swirling " * (MAX_SENTENCE_CHARS // 9)
+    return _profile_with(
+        principles=[f"{i} " + "p" * (MAX_ITEM_CHARS - 2) for i in range(MAX_ITEMS)],
+        avoid_list=[f"{i} " + "a" * (MAX_ITEM_CHARS - 2) for i in range(MAX_ITEMS)],
+        **{name: words[:MAX_SENTENCE_CHARS] for name in SENTENCE_FIELDS},
+        measurements=summary,
+    )
+
+
+def test_the_largest_profile_allowed_keeps_runs_and_pages_small(browser, redis_conn, database_url):
+    """Finding 5: a 4.9 MB imported profile once grew the database by 57 MB in two iterations,
+    and its page and polled partial were 24.5 MB each. The limits bound all three."""
+    browser.register("ada@example.com")
+    payload = _largest_allowed_profile()
+    profile_id = import_ok(browser, payload)
+    response = browser.post(
+        f"/library/{profile_id}/start",
+        {"intent": "i" * 300, "max_iterations": "2", "threshold": "9.9", "gate_low": "9.8"},
+    )
+    run_id = int(re.search(r"/runs/(\d+)", response.headers["Location"]).group(1))
+    work(redis_conn)
+    with db(database_url) as session:
+        run = session.get(Run, run_id)
+        assert run.phase == "done" and len(run.iterations) == 2
+        stored = sum(len(json.dumps(v.data)) for v in run.profiles) + sum(
+            len(it.prompt) + len(it.revised_prompt) + len(json.dumps(it.candidates))
+            for it in run.iterations
+        )
+    page = browser.get(f"/runs/{run_id}").get_data()
+    partial = browser.get(f"/runs/{run_id}/status").get_data()
+    print(
+        f"file {len(payload)} B, run text {stored} B, page {len(page)} B, partial {len(partial)} B"
+    )
+    assert len(payload) < 1_000_000
+    assert stored < 1_000_000
+    assert len(page) < 400_000 and len(partial) < 400_000
