@@ -7,7 +7,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import instructor
@@ -15,6 +15,7 @@ import openai
 
 from tasteloop.config import EngineSettings
 from tasteloop.engine_types import CallUsage
+from tasteloop.json_mode import JSON_MODES, JsonModeChooser, tidy_reply
 
 T = TypeVar("T")
 
@@ -39,8 +40,23 @@ class Refusal(RuntimeError):
 @dataclass(frozen=True)
 class GatewayClients:
     raw: openai.OpenAI
-    structured: instructor.Instructor
     settings: EngineSettings
+    json_modes: JsonModeChooser
+    _structured: dict[str, instructor.Instructor] = field(default_factory=dict)
+
+    def structured(self, mode: str) -> instructor.Instructor:
+        """instructor over the same SDK client, in `mode`, tidying replies before parsing."""
+        if mode not in self._structured:
+            client = instructor.from_openai(self.raw, mode=JSON_MODES[mode])
+            client.on("completion:response", tidy_reply)
+            self._structured[mode] = client
+        return self._structured[mode]
+
+
+@functools.cache
+def json_mode_chooser(base_url: str, setting: str) -> JsonModeChooser:
+    """One per gateway and setting in a process, so a fallback is learned once."""
+    return JsonModeChooser(setting)
 
 
 def make_clients(settings: EngineSettings) -> GatewayClients:
@@ -51,9 +67,8 @@ def make_clients(settings: EngineSettings) -> GatewayClients:
         timeout=settings.timeout_s,
         max_retries=0,
     )
-    # JSON mode: many gateways lack function calling but honour response_format.
-    structured = instructor.from_openai(raw, mode=instructor.Mode.JSON)
-    return GatewayClients(raw=raw, structured=structured, settings=settings)
+    chooser = json_mode_chooser(settings.base_url, settings.json_mode)
+    return GatewayClients(raw=raw, settings=settings, json_modes=chooser)
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -158,13 +173,22 @@ def ask_structured(
 ) -> tuple[T, Any]:
     """One structured vision call: instructor re-asks on invalid output, we retry faults."""
 
-    def ask() -> tuple[T, Any]:
-        return clients.structured.chat.completions.create_with_completion(
+    def ask_in(mode: str) -> tuple[T, Any]:
+        return clients.structured(mode).chat.completions.create_with_completion(
             model=model,
             response_model=response_model,
             messages=[{"role": "user", "content": parts}],
             max_retries=STRUCTURED_RE_ASKS,
         )
+
+    def ask() -> tuple[T, Any]:
+        mode = clients.json_modes.current
+        try:
+            return ask_in(mode)
+        except Exception as exc:  # noqa: BLE001 - re-raised unless JSON mode is what failed
+            if mode == "json" and clients.json_modes.fall_back(exc, clients.settings.base_url):
+                return ask_in(clients.json_modes.current)
+            raise
 
     return call_with_retries(
         ask,

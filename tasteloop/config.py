@@ -32,6 +32,7 @@ def load_env(path: str | os.PathLike[str] | None = None) -> None:
 
 
 IMAGE_ENDPOINTS = ("chat", "images", "openrouter")
+JSON_MODE_SETTINGS = ("auto", "json", "md_json", "tools")
 
 
 def _image_endpoint(env: dict[str, str]) -> str:
@@ -42,6 +43,15 @@ def _image_endpoint(env: dict[str, str]) -> str:
     if chosen not in IMAGE_ENDPOINTS:
         raise ConfigError(
             f"TASTELOOP_IMAGE_ENDPOINT must be one of {', '.join(IMAGE_ENDPOINTS)}, not {chosen!r}."
+        )
+    return chosen
+
+
+def _json_mode(env: dict[str, str]) -> str:
+    chosen = _clean(env.get("TASTELOOP_JSON_MODE")).lower() or "auto"
+    if chosen not in JSON_MODE_SETTINGS:
+        raise ConfigError(
+            f"TASTELOOP_JSON_MODE must be one of {', '.join(JSON_MODE_SETTINGS)}, not {chosen!r}."
         )
     return chosen
 
@@ -58,6 +68,7 @@ class EngineSettings:
     # where images are asked for: "chat" (chat completions with image output), "images" (the
     # OpenAI images.generate endpoint) or "openrouter" (OpenRouter's dedicated POST /images)
     image_endpoint: str = "chat"
+    json_mode: str = "auto"  # how structured answers are asked for (tasteloop.json_mode)
     # model calls in flight at once in one process (a worker's best-of-N shares this budget)
     max_concurrent_calls: int = 4
     # private hosts whose image URLs may be fetched (a self-hosted gateway's file server)
@@ -106,6 +117,7 @@ class EngineSettings:
             max_retries=max_retries,
             max_concurrent_calls=max_concurrent,
             image_endpoint=_image_endpoint(env),
+            json_mode=_json_mode(env),
             fetch_allow_hosts=frozenset(
                 host.strip().lower()
                 for host in _clean(env.get("TASTELOOP_FETCH_ALLOW_HOSTS")).split(",")

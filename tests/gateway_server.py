@@ -57,6 +57,9 @@ FAULTS = (
     "svg",  # an SVG where an image should be
 )
 REFUSALS = ("no_choices", "content_filter", "prohibited")
+# Gateways where instructor's JSON mode fails: `response_format` refused with HTTP 400, JSON in a
+# markdown fence, JSON after a <think> block, `content` as a list of text parts.
+JSON_QUIRKS = ("rejects_response_format", "fenced", "think", "parts")
 THOUGHT_DRAFT_SIZE = 16
 _DATA_URL = re.compile(r"data:image/[a-z]+;base64,([A-Za-z0-9+/=]+)")
 
@@ -94,6 +97,8 @@ class Recorded:
 class FakeGateway:
     image_shape: str = "images"
     images_api_shape: str = "b64"
+    # how structured (JSON) answers come back: None (plain JSON text), or one of JSON_QUIRKS
+    json_quirk: str | None = None
     render_size: int = 512
     # role -> seconds: each such call takes at least this long in total (render time included),
     # so a benchmark's floor is exactly the sum of the latencies
@@ -256,10 +261,12 @@ class FakeGateway:
             return 200, self._images_response(path, body, fault), {}
         if role == "generate":
             return 200, self._generation(body, fault), {}
-        if role == "extract":
-            return 200, self._json_reply(body, self._extraction(body), fault), {}
-        if role == "critique":
-            return 200, self._json_reply(body, self._critique(body), fault), {}
+        if role in ("extract", "critique"):
+            if self.json_quirk == "rejects_response_format" and "response_format" in body:
+                message = "response_format is not supported by this provider"
+                return 400, {"error": {"message": message, "type": "invalid_request"}}, {}
+            payload = self._extraction(body) if role == "extract" else self._critique(body)
+            return 200, self._json_reply(body, payload, fault), {}
         return 200, self._completion(body, "ok"), {}
 
     @staticmethod
@@ -306,7 +313,22 @@ class FakeGateway:
                 payload["score"] = 14.0
             else:
                 payload["principles"] = []
-        return self._completion(body, json.dumps(payload))
+        text = json.dumps(payload)
+        if body.get("tools"):  # function calling: the arguments of the first tool
+            name = body["tools"][0]["function"]["name"]
+            call = {
+                "id": f"call_{uuid.uuid4().hex[:8]}",
+                "type": "function",
+                "function": {"name": name, "arguments": text},
+            }
+            return self._completion(body, None, tool_calls=[call])
+        if self.json_quirk == "fenced":
+            return self._completion(body, f"Here is the JSON:\n```json\n{text}\n```")
+        if self.json_quirk == "think":
+            return self._completion(body, f"<think>Looking at {{the images}}…</think>\n{text}")
+        if self.json_quirk == "parts":
+            return self._completion(body, [{"type": "text", "text": text}])
+        return self._completion(body, text)
 
     def _extraction(self, body: dict[str, Any]) -> dict[str, Any]:
         images = [

@@ -7,13 +7,19 @@ from click.testing import CliRunner
 from PIL import Image
 
 from tasteloop.cli import main
-from tasteloop.client import GatewayError
+from tasteloop.client import GatewayError, json_mode_chooser
 from tasteloop.config import ConfigError, EngineSettings
 from tasteloop.gateway_engine import gateway_engine
 from tasteloop.generator.client import NoImageError, find_image_in_chat
 from tasteloop.loop import LoopSettings, LoopState, run_loop
 from tasteloop.taste.profile import initial_prompt
-from tests.gateway_server import IMAGE_SHAPES, IMAGES_API_SHAPES, REFUSALS, FakeGateway
+from tests.gateway_server import (
+    IMAGE_SHAPES,
+    IMAGES_API_SHAPES,
+    JSON_QUIRKS,
+    REFUSALS,
+    FakeGateway,
+)
 from tests.refsets import load_set, set_dir
 
 
@@ -366,3 +372,50 @@ def test_initial_prompt_reaches_the_image_model(gateway):
     engine, profile = _profile(gateway)
     engine.generator.generate(initial_prompt("a pier", profile))
     assert profile.principles[0] in gateway.calls("generate")[0].text
+
+
+# structured answers: JSON mode and its fallback ---------------------------------------------
+@pytest.fixture
+def fresh_json_modes():
+    json_mode_chooser.cache_clear()  # what a process has learned about a gateway
+    yield
+    json_mode_chooser.cache_clear()
+
+
+@pytest.mark.parametrize("quirk", JSON_QUIRKS)
+def test_auto_json_mode_copes_with_each_gateway_quirk(gateway, quirk, fresh_json_modes, caplog):
+    gateway.json_quirk = quirk
+    engine = gateway_engine(settings_for(gateway, timeout_s=20))
+    refs = load_set("van-gogh-swirling-landscapes")
+    profile = engine.extractor.extract(refs).profile
+    assert profile.principles
+    critique = engine.critic.critique(refs[0], profile, "a pier", "a pier")
+    assert critique.result.breakdown  # the critic's answers are read the same way
+    falls_back = quirk in ("rejects_response_format", "fenced")
+    later = gateway.calls("critique")[-1].body
+    assert ("response_format" in later) is not falls_back  # md_json from then on
+    switches = [r for r in caplog.records if "does not support JSON mode" in r.getMessage()]
+    assert len(switches) == (1 if falls_back else 0)
+
+
+def test_an_explicit_json_mode_does_not_fall_back(gateway, fresh_json_modes):
+    gateway.json_quirk = "rejects_response_format"
+    engine = gateway_engine(settings_for(gateway, json_mode="json"))
+    with pytest.raises(GatewayError, match="HTTP 400"):
+        engine.extractor.extract(load_set("van-gogh-swirling-landscapes"))
+
+
+@pytest.mark.parametrize("mode", ["md_json", "tools"])
+def test_each_json_mode_can_be_chosen(gateway, mode, fresh_json_modes):
+    engine = gateway_engine(settings_for(gateway, json_mode=mode))
+    assert engine.extractor.extract(load_set("van-gogh-swirling-landscapes")).profile.principles
+    body = gateway.calls("extract")[0].body
+    assert "response_format" not in body
+    assert ("tools" in body) is (mode == "tools")
+
+
+def test_an_unknown_json_mode_is_a_one_sentence_error():
+    with pytest.raises(ConfigError, match="TASTELOOP_JSON_MODE must be one of"):
+        EngineSettings.from_env(
+            {"BASE_URL": "http://x/v1", "API_KEY": "k", "TASTELOOP_JSON_MODE": "xml"}
+        )
