@@ -42,12 +42,17 @@ def users() -> ResponseReturnValue:
     return render_template("admin/users.html", rows=user_rows(db_session()))
 
 
-@bp.route("/users/<int:user_id>/disable", methods=["POST"])
-@admin_required
-def disable(user_id: int) -> ResponseReturnValue:
+def _user_or_404(user_id: int) -> User:
     user = get_by_id(User, user_id)
     if user is None:
         abort(404)
+    return user
+
+
+@bp.route("/users/<int:user_id>/disable", methods=["POST"])
+@admin_required
+def disable(user_id: int) -> ResponseReturnValue:
+    user = _user_or_404(user_id)
     if user.id == current_user.id:
         flash("You cannot disable your own account.")
     else:
@@ -61,9 +66,7 @@ def disable(user_id: int) -> ResponseReturnValue:
 @admin_required
 def reset_link(user_id: int) -> ResponseReturnValue:
     """A one-time password-reset link to hand to the person (there is no mail to send it)."""
-    user = get_by_id(User, user_id)
-    if user is None:
-        abort(404)
+    user = _user_or_404(user_id)
     link = url_for("recovery.reset_password", token=issue_token(user, LinkPurpose.RESET))
     hours = current_app.config["RESET_LINK_SECONDS"] / 3600
     response = render_template(
