@@ -23,13 +23,16 @@ STALE_AFTER = 30.0
 
 
 def beat(conn: redis.Redis, name: str, now: float | None = None) -> None:
-    conn.zadd(KEY, {name: time.time() if now is None else now})
+    """This worker is alive; workers that stopped beating long ago are dropped from the set."""
+    now = time.time() if now is None else now
+    conn.zadd(KEY, {name: now})
+    conn.zremrangebyscore(KEY, "-inf", now - STALE_AFTER)
 
 
 def workers_alive(conn: redis.Redis, now: float | None = None) -> int:
+    """A read only: every poll of a working run's page asks it."""
     cutoff = (time.time() if now is None else now) - STALE_AFTER
-    conn.zremrangebyscore(KEY, "-inf", cutoff)
-    return int(conn.zcard(KEY))
+    return int(conn.zcount(KEY, cutoff, "+inf"))
 
 
 class Heartbeat(threading.Thread):

@@ -35,25 +35,18 @@ IMAGE_ENDPOINTS = ("chat", "images", "openrouter")
 JSON_MODE_SETTINGS = ("auto", "json", "md_json", "tools")
 
 
+def _one_of(name: str, chosen: str, options: tuple[str, ...]) -> str:
+    if chosen not in options:
+        raise ConfigError(f"{name} must be one of {', '.join(options)}, not {chosen!r}.")
+    return chosen
+
+
 def _image_endpoint(env: dict[str, str]) -> str:
     chosen = _clean(env.get("TASTELOOP_IMAGE_ENDPOINT")).lower()
     if not chosen:  # the older switch
         legacy = _clean(env.get("TASTELOOP_IMAGES_API")).lower() in ("1", "true", "yes")
         chosen = "images" if legacy else "chat"
-    if chosen not in IMAGE_ENDPOINTS:
-        raise ConfigError(
-            f"TASTELOOP_IMAGE_ENDPOINT must be one of {', '.join(IMAGE_ENDPOINTS)}, not {chosen!r}."
-        )
-    return chosen
-
-
-def _json_mode(env: dict[str, str]) -> str:
-    chosen = _clean(env.get("TASTELOOP_JSON_MODE")).lower() or "auto"
-    if chosen not in JSON_MODE_SETTINGS:
-        raise ConfigError(
-            f"TASTELOOP_JSON_MODE must be one of {', '.join(JSON_MODE_SETTINGS)}, not {chosen!r}."
-        )
-    return chosen
+    return _one_of("TASTELOOP_IMAGE_ENDPOINT", chosen, IMAGE_ENDPOINTS)
 
 
 @dataclass(frozen=True)
@@ -117,7 +110,11 @@ class EngineSettings:
             max_retries=max_retries,
             max_concurrent_calls=max_concurrent,
             image_endpoint=_image_endpoint(env),
-            json_mode=_json_mode(env),
+            json_mode=_one_of(
+                "TASTELOOP_JSON_MODE",
+                _clean(env.get("TASTELOOP_JSON_MODE")).lower() or "auto",
+                JSON_MODE_SETTINGS,
+            ),
             fetch_allow_hosts=frozenset(
                 host.strip().lower()
                 for host in _clean(env.get("TASTELOOP_FETCH_ALLOW_HOSTS")).split(",")

@@ -67,9 +67,8 @@ def disable(user_id: int) -> ResponseReturnValue:
 def reset_link(user_id: int) -> ResponseReturnValue:
     """A one-time password-reset link to hand to the person (there is no mail to send it)."""
     user = _user_or_404(user_id)
-    link = url_for("recovery.reset_password", token=issue_token(user, LinkPurpose.RESET))
+    token = issue_token(user, LinkPurpose.RESET)
+    link = url_for("recovery.reset_password", token=token, _external=True)
     hours = current_app.config["RESET_LINK_SECONDS"] / 3600
-    response = render_template(
-        "admin/reset_link.html", user=user, link=request.host_url.rstrip("/") + link, hours=hours
-    )
+    response = render_template("admin/reset_link.html", user=user, link=link, hours=hours)
     return response, 200, {"Cache-Control": "no-store"}

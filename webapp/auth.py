@@ -89,7 +89,8 @@ def register() -> ResponseReturnValue:
             )
             return render_template("auth/register.html", errors=errors, email=""), 429
         count_attempt("register")
-        errors += email_errors(email) or password_errors(password, email)
+        email_problems = email_errors(email)
+        errors += email_problems or password_errors(password, email)
         if not errors:
             exists = db_session().scalar(select(User).where(func.lower(User.email) == email))
             if exists:
@@ -101,7 +102,7 @@ def register() -> ResponseReturnValue:
             if email in current_app.config["ADMIN_EMAILS"]:
                 _offer_admin_claim(user)
             return redirect(url_for("runs.new"))
-        if email_errors(email):
+        if email_problems:
             email = ""  # not echoed back
     return render_template("auth/register.html", errors=errors, email=email), (
         400 if errors else 200
@@ -113,12 +114,12 @@ def _offer_admin_claim(user: User) -> None:
     written to the server's log: with no mail to send, reading that log is the proof asked for
     (whoever runs the server reads it), and registering first with someone else's address gains
     nothing."""
-    link = url_for("recovery.admin_claim", token=issue_token(user, LinkPurpose.ADMIN_CLAIM))
+    token = issue_token(user, LinkPurpose.ADMIN_CLAIM)
     current_app.logger.warning(
         "%s is listed in TASTELOOP_ADMIN_EMAILS; to make this account an admin, open %s "
         "while logged in as it (the link works once)",
         user.email,
-        request.host_url.rstrip("/") + link,
+        url_for("recovery.admin_claim", token=token, _external=True),
     )
     flash(
         "This address is listed as an administrator's. To become one, open the one-time link "

@@ -15,7 +15,10 @@ from webapp.db import db_session
 
 bp = Blueprint("recovery", __name__)
 
-INVALID_LINK = "This link is not valid any more: it was used, it expired, or it was replaced."
+INVALID_LINK = (
+    "This link is not valid any more: it was used, it expired, or the account changed since "
+    "it was made. Ask an administrator for a new one."
+)
 
 
 def _invalid() -> ResponseReturnValue:

@@ -24,6 +24,8 @@ from store.migrate import migration_problem, upgrade
 from tasteloop.config import ConfigError, EngineSettings, load_env
 from webapp import create_app
 
+STOP_GRACE_SECONDS = 10.0  # how long the worker may finish its step when tasteloop stops
+
 
 class RequestHandler(WSGIRequestHandler):
     def version_string(self) -> str:
@@ -167,9 +169,6 @@ def main() -> int:
         _stop(worker, embedded)
         print("tasteloop stopped", flush=True)
     return 0
-
-
-STOP_GRACE_SECONDS = 10.0
 
 
 def _stop(worker: subprocess.Popen[bytes] | None, embedded: EmbeddedRedis | None) -> None:

@@ -39,7 +39,8 @@ MAX_MEASUREMENTS_BYTES = 512 * 1024
 
 
 def _clean_items(items: list[str], what: str) -> list[str]:
-    cleaned = [clean_text(item).strip() for item in items if item and clean_text(item).strip()]
+    stripped = (clean_text(item).strip() for item in items if item)
+    cleaned = [item for item in stripped if item]
     if len(cleaned) > MAX_ITEMS:
         raise ValueError(f"keep at most {MAX_ITEMS} {what}")
     if any(len(item) > MAX_ITEM_CHARS for item in cleaned):
