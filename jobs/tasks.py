@@ -13,16 +13,17 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
 from store.blobs import references_bytes
 from store.db import get_database
+from store.gates import pending_note, record_note_effect
 from store.leases import acquire_lease, holds_lease, lease_seconds, release_lease, renew_lease
 from store.library import add_reextracted, record_reextract_failure, reextract_pending
-from store.models import LibraryProfile, Run
+from store.models import Gate, LibraryProfile, Run
 from store.runs import (
     commit_iteration,
     current_profile,
@@ -35,7 +36,7 @@ from store.runs import (
 from store.states import Outcome, Phase, Stage
 from tasteloop.config import ConfigError, EngineSettings
 from tasteloop.engine_types import Engine
-from tasteloop.loop import GateDecision, IterationRecord, LoopState, run_loop
+from tasteloop.loop import GateDecision, IterationRecord, LoopState, revise_with_note, run_loop
 
 log = logging.getLogger(__name__)
 SKIPPED = "skipped: not in that phase, or another worker has it"
@@ -145,11 +146,33 @@ def advance_run(run_id: int) -> str:
         settings = loop_settings(run)
         state = loop_state(session, run)
         intent, seed = run.intent, run.seed
+        references = tuple(references_bytes(session, run.references))
         if state.next_index >= settings.max_iterations:
             finish_run(run, Outcome.MAX_ITERATIONS, run.best_iteration_id)
             return "done"
-        run.status_note = f"Generating iteration {state.next_index + 1} of {run.max_iterations}"
+        gate = pending_note(run)
+        note = (gate.id, gate.note) if gate is not None and gate.note else None
+        if note is None:
+            run.status_note = f"Generating iteration {state.next_index + 1} of {run.max_iterations}"
     assert profile is not None
+    if note is not None:
+        gate_id, words = note
+        with model_calls(run_id, owner, Stage.GENERATE) as work:
+            revision = revise_with_note(engine().critic, state.prompt, words, profile, intent)
+            with db.session() as session:
+                run = session.get(Run, run_id)
+                if not holds_lease(run, owner, Phase.GENERATING):
+                    raise LeaseLost(f"run {run_id} is no longer ours")
+                assert run is not None
+                gate = session.get(Gate, gate_id)
+                assert gate is not None
+                record_note_effect(run, gate, revision)
+                run.status_note = (
+                    f"Generating iteration {state.next_index + 1} of {run.max_iterations}"
+                )
+        if work.lost or work.failed:
+            return "stopped: lease lost" if work.lost else "failed"
+        state = replace(state, prompt=revision.prompt)
 
     def on_iteration(record: IterationRecord, _state: LoopState) -> None:
         with db.session() as session:
@@ -170,6 +193,7 @@ def advance_run(run_id: int) -> str:
             gate=lambda _record: GateDecision.PAUSE,
             on_iteration=on_iteration,
             seed=seed,
+            references=references,
         )
     if work.lost:
         return "stopped: lease lost"

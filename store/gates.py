@@ -12,6 +12,9 @@ from store.models import Gate, Run, User, utcnow
 from store.runs import add_profile_version, finish_run
 from store.states import OUTCOME_LABELS, Outcome, Phase
 from store.uploads import copy_references
+from tasteloop.engine_types import NoteRevision
+from tasteloop.loop import MAX_GATE_NOTE
+from tasteloop.text import clean_text
 
 
 class Decision(StrEnum):
@@ -27,14 +30,37 @@ class GateOutcome:
     new_run_id: int | None = None
 
 
+class NoteError(ValueError):
+    """A gate note we cannot take; the message is for the person."""
+
+
+def clean_note(note: str | None) -> str | None:
+    """The note as stored: hidden characters removed, None when blank; too long is an error."""
+    cleaned = clean_text(note or "").strip()
+    if len(cleaned) > MAX_GATE_NOTE:
+        raise NoteError(
+            f"Keep the note to {MAX_GATE_NOTE} characters or fewer ({len(cleaned)} given)."
+        )
+    return cleaned or None
+
+
 def decide_gate(
-    session: Session, run: Run, gate_id: int, decision: Decision, user: User
+    session: Session,
+    run: Run,
+    gate_id: int,
+    decision: Decision,
+    user: User,
+    note: str | None = None,
 ) -> GateOutcome:
-    """Apply a decision exactly once; a repeated or late decision changes nothing."""
+    """Apply a decision exactly once; a repeated or late decision changes nothing.
+
+    A note goes with "keep iterating" only: the worker applies it to the next prompt.
+    """
+    note = clean_note(note) if decision is Decision.CONTINUE else None
     claimed = session.execute(
         update(Gate)
         .where(Gate.id == gate_id, Gate.run_id == run.id, Gate.decision.is_(None))
-        .values(decision=decision.value, decided_by_id=user.id, decided_at=utcnow())
+        .values(decision=decision.value, decided_by_id=user.id, decided_at=utcnow(), note=note)
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
@@ -54,10 +80,31 @@ def decide_gate(
             finish_run(run, Outcome.MAX_ITERATIONS, run.best_iteration_id)
             return GateOutcome("No iterations left: the best image is kept.")
         run.phase = Phase.GENERATING
+        if note:
+            run.status_note = "Continuing: applying your note to the revised prompt"
+            return GateOutcome("Continuing with the revised prompt and your note.", resume=True)
         run.status_note = "Continuing with the critic's revised prompt"
         return GateOutcome("Continuing with the revised prompt.", resume=True)
     new_run = restart_run(session, run)
     return GateOutcome("Restarted: adjust the profile and intent.", new_run_id=new_run.id)
+
+
+def pending_note(run: Run) -> Gate | None:
+    """The last gate's note, when the run continued with one the worker has not applied yet."""
+    gate = run.gates[-1] if run.gates else None
+    if gate is None or gate.decision != Decision.CONTINUE.value:
+        return None
+    return gate if gate.note and gate.note_effect is None else None
+
+
+def record_note_effect(run: Run, gate: Gate, revision: NoteRevision) -> None:
+    """The note's revision becomes the next prompt, in the same transaction as its record."""
+    gate.note_effect = {
+        "prompt": revision.prompt,
+        **revision.to_dict(),
+        "usage": [u.to_dict() for u in revision.usage],
+    }
+    run.current_prompt = revision.prompt
 
 
 def restart_run(session: Session, run: Run) -> Run:

@@ -123,6 +123,8 @@ class Run(Base):
         DateTime(timezone=True), nullable=True
     )
     extract_usage: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # why the image model refused images beside the prompt; the run then sends text only
+    inputs_refused: Mapped[str | None] = mapped_column(Text, nullable=True)
     restarted_from_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
     # the library profile version this run started from; the run keeps its own copy of it
     library_version_id: Mapped[int | None] = mapped_column(
@@ -214,6 +216,10 @@ class Iteration(Base):
     generate_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     critique_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     usage: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # what went to the painter besides the prompt: {references_sent, edited_from, inputs_refused}
+    generation: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # the critic's pairwise verdict against the best so far: {answers, reasons, agreed, error}
+    comparison: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     run: Mapped[Run] = relationship(back_populates="iterations", foreign_keys=[run_id])
@@ -230,6 +236,10 @@ class Gate(Base):
     decision: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # "keep iterating" may carry a person's note; the worker applies it before the next
+    # iteration and records what it did ({prompt, acted_on, not_understood, error})
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    note_effect: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     run: Mapped[Run] = relationship(back_populates="gates")
     iteration: Mapped[Iteration] = relationship()

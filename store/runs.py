@@ -93,6 +93,7 @@ def loop_state(session: Session, run: Run) -> LoopState:
         best_index=best.index if best else None,
         best_score=best.score if best else -1.0,
         best_image=blob_bytes(session, best.image_sha) if best else None,
+        inputs_refused=run.inputs_refused,
     )
 
 
@@ -117,6 +118,8 @@ def commit_iteration(session: Session, run: Run, record: IterationRecord) -> Pha
         }
         for position, candidate in enumerate(record.candidates)
     ]
+    best = session.get(Iteration, run.best_iteration_id) if run.best_iteration_id else None
+    painted = record.best.image
     iteration = Iteration(
         run_id=run.id,
         index=record.index,
@@ -132,12 +135,19 @@ def commit_iteration(session: Session, run: Run, record: IterationRecord) -> Pha
         generate_seconds=record.best.generate_seconds,
         critique_seconds=record.best.critique_seconds,
         usage=[u.to_dict() for u in record.usage],
+        generation={
+            "references_sent": painted.references_sent,
+            "edited_from": best.index if painted.edited and best is not None else None,
+            "inputs_refused": painted.inputs_refused,
+        },
+        comparison=record.comparison.to_dict() if record.comparison else None,
     )
     session.add(iteration)
     session.flush()
-    best = session.get(Iteration, run.best_iteration_id) if run.best_iteration_id else None
-    if best is None or iteration.score > best.score:
+    if best is None or record.beats(best.score):
         run.best_iteration_id = iteration.id
+    if record.inputs_refused and not run.inputs_refused:
+        run.inputs_refused = record.inputs_refused
     run.next_index = record.index + 1
     run.current_prompt = record.critique.revised_prompt
     run.lease_expires_at = lease_expiry()
@@ -187,6 +197,7 @@ def retry_failed(session: Session, run: Run) -> bool:
 
 def usage_totals(run: Run) -> dict[str, float]:
     calls = list(run.extract_usage or []) + [u for it in run.iterations for u in (it.usage or [])]
+    calls += [u for gate in run.gates for u in (gate.note_effect or {}).get("usage") or []]
     costs = [u.get("cost_usd") for u in calls if u.get("cost_usd") is not None]
     return {
         "calls": len(calls),

@@ -11,9 +11,17 @@ from pathlib import Path
 import click
 
 from tasteloop.config import ConfigError, EngineSettings, load_env
-from tasteloop.engine_types import Engine
+from tasteloop.engine_types import Engine, NoteRevision
 from tasteloop.images import ImageError, reencode_upload
-from tasteloop.loop import GateDecision, IterationRecord, LoopSettings, LoopState, run_loop
+from tasteloop.loop import (
+    MAX_GATE_NOTE,
+    GateAnswer,
+    GateDecision,
+    IterationRecord,
+    LoopSettings,
+    LoopState,
+    run_loop,
+)
 from tasteloop.taste.profile import (
     CRITIQUE_DIMENSIONS,
     TasteProfile,
@@ -21,6 +29,7 @@ from tasteloop.taste.profile import (
     initial_prompt,
 )
 from tasteloop.taste.profile_file import ProfileFileError, read_profile_file
+from tasteloop.text import clean_text
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif"}
 
@@ -111,6 +120,11 @@ def _print_profile(profile: TasteProfile) -> None:
     show_default=True,
     help="what to answer at a human gate",
 )
+@click.option(
+    "--gate-note",
+    default="",
+    help='with --gate continue: a note for the next prompt, e.g. "warmer, fewer boats"',
+)
 @click.option("--seed", default=0, show_default=True, type=int)
 def run(
     refs: Path | None,
@@ -122,6 +136,7 @@ def run(
     gate_low: float,
     candidates: int,
     gate_policy: str,
+    gate_note: str,
     seed: int,
 ) -> None:
     """Run generate → critique → revise headless and save every iteration."""
@@ -133,7 +148,13 @@ def run(
         raise click.ClickException(str(exc)) from None
     if profile_path is None and refs is None:
         raise click.ClickException("give --refs DIR (3-5 images) or --profile profile.json.")
+    note = clean_text(gate_note).strip()
+    if note and gate_policy != "continue":
+        raise click.ClickException("--gate-note goes with --gate continue.")
+    if len(note) > MAX_GATE_NOTE:
+        raise click.ClickException(f"--gate-note: keep it to {MAX_GATE_NOTE} characters.")
     engine = _engine()
+    references: tuple[bytes, ...] = ()
     if profile_path is not None:
         try:
             profile = read_profile_file(profile_path.read_bytes())
@@ -143,7 +164,8 @@ def run(
         assert refs is not None
         if not refs.is_dir():
             raise click.ClickException(f"{refs} is not a folder of reference images.")
-        profile = engine.extractor.extract(read_references([refs])).profile
+        references = tuple(read_references([refs]))
+        profile = engine.extractor.extract(list(references)).profile
     out.mkdir(parents=True, exist_ok=True)
     decision = {
         "approve": GateDecision.APPROVE,
@@ -151,6 +173,18 @@ def run(
         "stop": GateDecision.PAUSE,
     }[gate_policy]
     records: list[dict[str, object]] = []
+
+    def at_gate(_record: IterationRecord) -> GateAnswer:
+        records[-1]["gate"] = {"decision": gate_policy, "note": note or None}
+        return GateAnswer(decision, note or None)
+
+    def on_note(_record: IterationRecord, _note: str, revision: NoteRevision) -> None:
+        records[-1]["gate"]["note_effect"] = {"prompt": revision.prompt, **revision.to_dict()}  # type: ignore[index]
+        click.echo(f"Your note: {_note}")
+        for line in revision.acted_on:
+            click.echo(f"  acted on: {line}")
+        if revision.not_understood:
+            click.echo(f"  not acted on: {', '.join(revision.not_understood)}")
 
     def on_iteration(record: IterationRecord, _state: LoopState) -> None:
         names = []
@@ -171,9 +205,11 @@ def run(
             engine.critic,
             settings,
             state=LoopState(0, initial_prompt(intent, profile)),
-            gate=lambda _record: decision,
+            gate=at_gate,
             on_iteration=on_iteration,
             seed=seed,
+            references=references,
+            on_note=on_note,
         )
     except Exception as exc:  # noqa: BLE001 - generator failures end the run with a message
         _write_run_json(out, engine, intent, profile, records, None)
@@ -212,6 +248,13 @@ def _iteration_json(record: IterationRecord, names: list[str]) -> dict[str, obje
         "generate_seconds": round(chosen.generate_seconds, 4),
         "critique_seconds": round(chosen.critique_seconds, 4),
         "usage": [u.to_dict() for u in record.usage],
+        "generation": {
+            "references_sent": chosen.image.references_sent,
+            "edited": chosen.image.edited,
+            "inputs_refused": chosen.image.inputs_refused,
+        },
+        "comparison": record.comparison.to_dict() if record.comparison else None,
+        "became_best": record.replaces_best,
     }
 
 

@@ -81,7 +81,7 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return found
 
 
-def _root_cause(exc: BaseException) -> BaseException:
+def root_cause(exc: BaseException) -> BaseException:
     """The most specific error worth reporting: the first openai error in the chain."""
     chain = _chain(exc)
     for item in chain:
@@ -105,7 +105,7 @@ def _retry_after(exc: BaseException) -> float | None:
 def is_retryable(exc: BaseException) -> bool:
     if isinstance(exc, TransientError):
         return True
-    cause = _root_cause(exc)
+    cause = root_cause(exc)
     if isinstance(cause, openai.APIStatusError):
         return cause.status_code == 429 or cause.status_code >= 500 or cause.status_code == 408
     return isinstance(cause, openai.APIConnectionError | openai.APITimeoutError | TimeoutError)
@@ -114,7 +114,7 @@ def is_retryable(exc: BaseException) -> bool:
 def describe_error(exc: BaseException) -> str:
     if isinstance(exc, TransientError | Refusal):
         return str(exc)
-    cause = _root_cause(exc)
+    cause = root_cause(exc)
     if isinstance(cause, openai.APITimeoutError):
         return "the gateway did not answer in time"
     if isinstance(cause, openai.APIConnectionError):
@@ -158,7 +158,7 @@ def call_with_retries(
                 raise GatewayError(
                     f"{what} failed{tries}: {describe_error(exc)}", retryable=retryable
                 ) from exc
-            delay = _retry_after(_root_cause(exc))
+            delay = _retry_after(root_cause(exc))
             if delay is None:
                 delay = min(max_delay, base_delay * 2 ** (attempt - 1)) * (0.5 + random.random())
             sleep(min(delay, max_delay))

@@ -33,6 +33,17 @@ def load_env(path: str | os.PathLike[str] | None = None) -> None:
 
 IMAGE_ENDPOINTS = ("chat", "images", "openrouter")
 JSON_MODE_SETTINGS = ("auto", "json", "md_json", "tools")
+REFINE_SETTINGS = ("regenerate", "edit")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _switch(env: dict[str, str], name: str, default: bool) -> bool:
+    value = _clean(env.get(name)).lower()
+    if not value:
+        return default
+    if value not in _TRUE + _FALSE:
+        raise ConfigError(f"{name} must be 1 or 0, not {value!r}.")
+    return value in _TRUE
 
 
 def _one_of(name: str, chosen: str, options: tuple[str, ...]) -> str:
@@ -62,6 +73,11 @@ class EngineSettings:
     # OpenAI images.generate endpoint) or "openrouter" (OpenRouter's dedicated POST /images)
     image_endpoint: str = "chat"
     json_mode: str = "auto"  # how structured answers are asked for (tasteloop.json_mode)
+    # send the user's references with each generation request, as style to take (not subjects)
+    style_references: bool = True
+    # "edit": from the second iteration, send the best image so far to be edited with the
+    # revised prompt; "regenerate": paint afresh each time
+    refine: str = "regenerate"
     # model calls in flight at once in one process (a worker's best-of-N shares this budget)
     max_concurrent_calls: int = 4
     # private hosts whose image URLs may be fetched (a self-hosted gateway's file server)
@@ -114,6 +130,12 @@ class EngineSettings:
                 "TASTELOOP_JSON_MODE",
                 _clean(env.get("TASTELOOP_JSON_MODE")).lower() or "auto",
                 JSON_MODE_SETTINGS,
+            ),
+            style_references=_switch(env, "TASTELOOP_STYLE_REFERENCES", True),
+            refine=_one_of(
+                "TASTELOOP_REFINE",
+                _clean(env.get("TASTELOOP_REFINE")).lower() or "regenerate",
+                REFINE_SETTINGS,
             ),
             fetch_allow_hosts=frozenset(
                 host.strip().lower()

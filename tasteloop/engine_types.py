@@ -7,6 +7,7 @@ app only ever see these protocols, so the offline and gateway engines are interc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 
 from tasteloop.taste.profile import CritiqueResult, TasteProfile
@@ -39,6 +40,69 @@ class GeneratedImage:
     data: bytes
     mime_type: str = "image/png"
     usage: tuple[CallUsage, ...] = ()
+    # what went with the prompt: how many style references, and whether the best image so far
+    # was sent to be edited; `inputs_refused` says why the provider took the text alone
+    references_sent: int = 0
+    edited: bool = False
+    inputs_refused: str | None = None
+
+
+@dataclass(frozen=True)
+class PaintInputs:
+    """Images sent with a generation request besides the prompt."""
+
+    references: tuple[bytes, ...] = ()  # style references, in order of emphasis
+    edit_from: bytes | None = None  # the best image so far, when refining by editing it
+
+
+NO_INPUTS = PaintInputs()
+
+
+class Preference(StrEnum):
+    CANDIDATE = "candidate"
+    BEST = "best"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Is the candidate better than the best so far? Asked twice with the images swapped."""
+
+    answers: tuple[Preference, ...]  # (candidate shown second, candidate shown first)
+    reasons: tuple[str, ...] = ()
+    usage: tuple[CallUsage, ...] = ()
+    error: str | None = None
+
+    @property
+    def agreed(self) -> Preference | None:
+        if self.error or len(set(self.answers)) != 1:
+            return None
+        return self.answers[0]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "answers": [str(a) for a in self.answers],
+            "reasons": list(self.reasons),
+            "agreed": str(self.agreed) if self.agreed else None,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class NoteRevision:
+    """A person's words at the gate turned into the next prompt."""
+
+    prompt: str
+    acted_on: tuple[str, ...] = ()  # what was done, one line per thing the note asked
+    not_understood: tuple[str, ...] = ()  # words the engine could not act on
+    usage: tuple[CallUsage, ...] = ()
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "acted_on": list(self.acted_on),
+            "not_understood": list(self.not_understood),
+            "error": self.error,
+        }
 
 
 @dataclass(frozen=True)
@@ -58,13 +122,37 @@ class Extractor(Protocol):
 
 
 class Generator(Protocol):
-    def generate(self, prompt: str, *, seed: int = 0) -> GeneratedImage: ...
+    def generate(
+        self, prompt: str, *, seed: int = 0, inputs: PaintInputs = NO_INPUTS
+    ) -> GeneratedImage: ...
 
 
 class Critic(Protocol):
     def critique(
-        self, image: bytes, profile: TasteProfile, prompt: str, intent: str
+        self,
+        image: bytes,
+        profile: TasteProfile,
+        prompt: str,
+        intent: str,
+        *,
+        references: tuple[bytes, ...] = (),
     ) -> Critique: ...
+
+    def compare(
+        self,
+        candidate: bytes,
+        best: bytes,
+        profile: TasteProfile,
+        intent: str,
+        *,
+        references: tuple[bytes, ...] = (),
+    ) -> Comparison | None:
+        """None when this critic's scores are already position-free (the loop uses them)."""
+        ...
+
+    def apply_note(
+        self, prompt: str, note: str, profile: TasteProfile, intent: str
+    ) -> NoteRevision: ...
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import warnings
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -151,3 +152,31 @@ def sniff_mime(data: bytes) -> str:
     if data[:3] == b"GIF":
         return "image/gif"
     return "application/octet-stream"
+
+
+SHEET_GAP = 8
+
+
+def contact_sheet(
+    images: list[bytes] | tuple[bytes, ...], max_side: int = EXTRACTION_SIDE
+) -> bytes:
+    """The references side by side in one JPEG no larger than `max_side` (one image to send).
+
+    A grid as square as the count allows; each cell keeps its image's aspect ratio.
+    """
+    if not images:
+        raise ValueError("a contact sheet needs at least one image")
+    columns = math.ceil(math.sqrt(len(images)))
+    rows = math.ceil(len(images) / columns)
+    cell = (max_side - SHEET_GAP * (columns + 1)) // columns
+    cell = min(cell, (max_side - SHEET_GAP * (rows + 1)) // rows)
+    width = columns * cell + SHEET_GAP * (columns + 1)
+    height = rows * cell + SHEET_GAP * (rows + 1)
+    sheet = Image.new("RGB", (width, height), (255, 255, 255))
+    for k, data in enumerate(images):
+        tile = resize_max_side(decode_image(data, max_side=max_side), cell)
+        col, row = k % columns, k // columns
+        x = SHEET_GAP + col * (cell + SHEET_GAP) + (cell - tile.width) // 2
+        y = SHEET_GAP + row * (cell + SHEET_GAP) + (cell - tile.height) // 2
+        sheet.paste(tile, (x, y))
+    return encode(sheet, "JPEG", quality=88)

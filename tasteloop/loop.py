@@ -10,10 +10,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from tasteloop.engine_types import CallUsage, Critic, GeneratedImage, Generator
+from tasteloop.engine_types import (
+    CallUsage,
+    Comparison,
+    Critic,
+    GeneratedImage,
+    Generator,
+    NoteRevision,
+    PaintInputs,
+    Preference,
+)
 from tasteloop.taste.profile import CritiqueResult, TasteProfile, failed_critique
 
 DEFAULT_THRESHOLD = 8.0
@@ -22,6 +31,7 @@ DEFAULT_MAX_ITERATIONS = 5
 # The bounds every layer checks against (the form, the CLI, the templates' input limits).
 MAX_ITERATIONS = 20
 MAX_CANDIDATES = 4
+MAX_GATE_NOTE = 500  # characters in a person's note at the gate
 
 
 class GateDecision(StrEnum):
@@ -90,6 +100,12 @@ class IterationRecord:
     prompt: str
     candidates: tuple[Candidate, ...]
     chosen: int  # index into candidates
+    # the pairwise verdict against the best so far, and whether this iteration is the new best
+    comparison: Comparison | None = None
+    replaces_best: bool | None = None  # None: the higher score wins
+
+    def beats(self, best_score: float) -> bool:
+        return self.replaces_best if self.replaces_best is not None else self.score > best_score
 
     @property
     def best(self) -> Candidate:
@@ -113,7 +129,14 @@ class IterationRecord:
 
     @property
     def usage(self) -> tuple[CallUsage, ...]:
-        return tuple(u for c in self.candidates for u in c.usage)
+        compared = self.comparison.usage if self.comparison else ()
+        return tuple(u for c in self.candidates for u in c.usage) + compared
+
+    @property
+    def inputs_refused(self) -> str | None:
+        return next(
+            (c.image.inputs_refused for c in self.candidates if c.image.inputs_refused), None
+        )
 
 
 @dataclass(frozen=True)
@@ -125,15 +148,23 @@ class LoopState:
     best_index: int | None = None
     best_score: float = -1.0
     best_image: bytes | None = None
+    # why the provider refused images beside the prompt; from then on the run sends text only
+    inputs_refused: str | None = None
 
     def after(self, record: IterationRecord, next_prompt: str) -> LoopState:
-        if record.score > self.best_score:
+        refused = self.inputs_refused or record.inputs_refused
+        if record.beats(self.best_score):
             return LoopState(
-                record.index + 1, next_prompt, record.index, record.score, record.image
+                record.index + 1, next_prompt, record.index, record.score, record.image, refused
             )
-        return LoopState(
-            record.index + 1, next_prompt, self.best_index, self.best_score, self.best_image
+        return replace(
+            self, next_index=record.index + 1, prompt=next_prompt, inputs_refused=refused
         )
+
+    def paint_inputs(self, references: tuple[bytes, ...]) -> PaintInputs:
+        if self.inputs_refused:
+            return PaintInputs()
+        return PaintInputs(references=references, edit_from=self.best_image)
 
 
 @dataclass
@@ -154,8 +185,17 @@ class LoopResult:
         return self.outcome is Outcome.APPROVED
 
 
-GateCallback = Callable[[IterationRecord], GateDecision]
+@dataclass(frozen=True)
+class GateAnswer:
+    """A decision at the gate; "continue" may carry a person's note for the next prompt."""
+
+    decision: GateDecision
+    note: str | None = None
+
+
+GateCallback = Callable[[IterationRecord], GateDecision | GateAnswer]
 IterationCallback = Callable[[IterationRecord, LoopState], None]
+NoteCallback = Callable[[IterationRecord, str, NoteRevision], None]
 
 
 def always_continue(_record: IterationRecord) -> GateDecision:
@@ -169,14 +209,16 @@ def _one_candidate(
     prompt: str,
     intent: str,
     seed: int,
+    inputs: PaintInputs,
+    references: tuple[bytes, ...],
 ) -> Candidate:
     started = time.perf_counter()
-    image = generator.generate(prompt, seed=seed)  # a generator error propagates
+    image = generator.generate(prompt, seed=seed, inputs=inputs)  # a generator error propagates
     generated = time.perf_counter()
     critic_error: str | None = None
     critique_usage: tuple[CallUsage, ...] = ()
     try:
-        judged = critic.critique(image.data, profile, prompt, intent)
+        judged = critic.critique(image.data, profile, prompt, intent, references=references)
         result = judged.result
         critique_usage = judged.usage
     except Exception as exc:  # noqa: BLE001 - any critic failure is recorded, never fatal
@@ -203,21 +245,54 @@ def run_iteration(
     critic: Critic,
     candidates: int = 1,
     seed: int = 0,
+    inputs: PaintInputs | None = None,
+    references: tuple[bytes, ...] = (),
 ) -> IterationRecord:
     """Generate and judge `candidates` images for one prompt; keep all, choose the best."""
+    inputs = inputs or PaintInputs()
     # The same seeds every iteration: the revised prompt is the only thing that changes.
     seeds = [seed + k for k in range(candidates)]
+
+    def one(s: int) -> Candidate:
+        return _one_candidate(generator, critic, profile, prompt, intent, s, inputs, references)
+
     if candidates == 1:
-        results = [_one_candidate(generator, critic, profile, prompt, intent, seeds[0])]
+        results = [one(seeds[0])]
     else:
         with ThreadPoolExecutor(max_workers=candidates) as pool:
-            futures = [
-                pool.submit(_one_candidate, generator, critic, profile, prompt, intent, s)
-                for s in seeds
-            ]
-            results = [f.result() for f in futures]
+            results = list(pool.map(one, seeds))
     chosen = max(range(len(results)), key=lambda k: (results[k].critique.score, -k))
     return IterationRecord(index=index, prompt=prompt, candidates=tuple(results), chosen=chosen)
+
+
+def compare_with_best(
+    record: IterationRecord,
+    state: LoopState,
+    critic: Critic,
+    profile: TasteProfile,
+    intent: str,
+    references: tuple[bytes, ...],
+) -> IterationRecord:
+    """Decide whether this iteration becomes the best so far.
+
+    A critic that judges pairs (asked twice, images swapped) decides when both answers agree;
+    a split keeps the best. Without a pairwise verdict the higher score wins, as always.
+    """
+    if state.best_image is None:
+        return replace(record, replaces_best=True)
+    comparison: Comparison | None = None
+    if record.critic_error is None:
+        try:
+            comparison = critic.compare(
+                record.image, state.best_image, profile, intent, references=references
+            )
+        except Exception as exc:  # noqa: BLE001 - recorded; the scores decide instead
+            comparison = Comparison(answers=(), error=f"{type(exc).__name__}: {exc}"[:500])
+    if comparison is not None and comparison.error is None:
+        replaces = comparison.agreed is Preference.CANDIDATE
+    else:
+        replaces = record.score > state.best_score
+    return replace(record, comparison=comparison, replaces_best=replaces)
 
 
 def run_loop(
@@ -231,8 +306,14 @@ def run_loop(
     gate: GateCallback = always_continue,
     on_iteration: IterationCallback | None = None,
     seed: int = 0,
+    references: tuple[bytes, ...] = (),
+    on_note: NoteCallback | None = None,
 ) -> LoopResult:
-    """Run from `state` until convergence, approval, a pause at the gate, or the cap."""
+    """Run from `state` until convergence, approval, a pause at the gate, or the cap.
+
+    `references` are the user's images: the critic sees them, and the generator gets them as
+    style references (with the best image so far, to edit) until the provider refuses images.
+    """
     iterations: list[IterationRecord] = []
     for index in range(state.next_index, settings.max_iterations):
         record = run_iteration(
@@ -244,7 +325,10 @@ def run_loop(
             critic=critic,
             candidates=settings.candidates,
             seed=seed,
+            inputs=state.paint_inputs(references),
+            references=references,
         )
+        record = compare_with_best(record, state, critic, profile, intent, references)
         iterations.append(record)
         state = state.after(record, record.critique.revised_prompt)
         if on_iteration is not None:
@@ -254,11 +338,18 @@ def run_loop(
         if judged is Verdict.CONVERGED:
             return _finish(Outcome.CONVERGED, state, iterations, record)
         if judged is Verdict.GATE:
-            decision = gate(record)
-            if decision is GateDecision.APPROVE:
+            answer = gate(record)
+            if isinstance(answer, GateDecision):
+                answer = GateAnswer(answer)
+            if answer.decision is GateDecision.APPROVE:
                 return _finish(Outcome.APPROVED, state, iterations, record)
-            if decision is GateDecision.PAUSE:
+            if answer.decision is GateDecision.PAUSE:
                 return LoopResult(Outcome.PAUSED, state, iterations)
+            if answer.note:
+                revision = revise_with_note(critic, state.prompt, answer.note, profile, intent)
+                state = replace(state, prompt=revision.prompt)
+                if on_note is not None:
+                    on_note(record, answer.note, revision)
     return LoopResult(
         Outcome.MAX_ITERATIONS,
         state,
@@ -267,6 +358,23 @@ def run_loop(
         final_image=state.best_image,
         final_score=state.best_score if state.best_index is not None else None,
     )
+
+
+NOTE_FALLBACK = "The person's direction, which wins over anything above: {note}"
+
+
+def revise_with_note(
+    critic: Critic, prompt: str, note: str, profile: TasteProfile, intent: str
+) -> NoteRevision:
+    """The next prompt with a person's gate note applied; a failure keeps the note verbatim."""
+    try:
+        return critic.apply_note(prompt, note, profile, intent)
+    except Exception as exc:  # noqa: BLE001 - the run goes on with the note as written
+        return NoteRevision(
+            prompt=f"{prompt.rstrip()}\n{NOTE_FALLBACK.format(note=note)}",
+            acted_on=("added to the prompt word for word",),
+            error=f"{type(exc).__name__}: {exc}"[:500],
+        )
 
 
 def _finish(

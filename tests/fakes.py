@@ -2,36 +2,54 @@
 
 import threading
 
-from tasteloop.engine_types import Critique, GeneratedImage
+from tasteloop.engine_types import (
+    NO_INPUTS,
+    Comparison,
+    Critique,
+    GeneratedImage,
+    NoteRevision,
+    Preference,
+)
 from tasteloop.taste.profile import CRITIQUE_DIMENSIONS, CritiqueResult
 
 
 class ScriptedGenerator:
     def __init__(self, fail_at: int | None = None):
         self.prompts: list[str] = []
+        self.inputs = []
         self.fail_at = fail_at
         self._lock = threading.Lock()
 
-    def generate(self, prompt, *, seed=0):
+    def generate(self, prompt, *, seed=0, inputs=NO_INPUTS):
         with self._lock:
             if self.fail_at is not None and len(self.prompts) == self.fail_at:
                 raise RuntimeError("provider down")
             self.prompts.append(prompt)
+            self.inputs.append(inputs)
             return GeneratedImage(f"image-{len(self.prompts)}".encode())
 
 
 class ScriptedCritic:
-    """Scores come from a list; None in the list means the critic raises."""
+    """Scores come from a list; None in the list means the critic raises.
 
-    def __init__(self, scores):
+    `verdicts`, when given, answer the pairwise question in order: a pair of "candidate" /
+    "best" (the two swapped asks), or None for a comparison that raises.
+    """
+
+    def __init__(self, scores, verdicts=None):
         self.scores = list(scores)
+        self.verdicts = list(verdicts) if verdicts is not None else None
         self.calls = 0
+        self.compared: list[tuple[bytes, bytes]] = []
+        self.references_seen: list[tuple[bytes, ...]] = []
+        self.notes: list[tuple[str, str]] = []
         self._lock = threading.Lock()
 
-    def critique(self, image, profile, prompt, intent):
+    def critique(self, image, profile, prompt, intent, *, references=()):
         with self._lock:
             score = self.scores[self.calls]
             self.calls += 1
+            self.references_seen.append(tuple(references))
         if score is None:
             raise TimeoutError("vision model timed out")
         return Critique(
@@ -42,3 +60,18 @@ class ScriptedCritic:
                 revised_prompt=f"revised after {image.decode()}",
             )
         )
+
+    def compare(self, candidate, best, profile, intent, *, references=()):
+        if self.verdicts is None:
+            return None
+        self.compared.append((candidate, best))
+        answers = self.verdicts.pop(0)
+        if answers is None:
+            raise TimeoutError("vision model timed out")
+        return Comparison(answers=tuple(Preference(a) for a in answers))
+
+    def apply_note(self, prompt, note, profile, intent):
+        self.notes.append((prompt, note))
+        if note == "explode":
+            raise RuntimeError("reviser down")
+        return NoteRevision(prompt=f"{prompt} + {note}", acted_on=(note,))

@@ -18,6 +18,8 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
+from email import policy as email_policy
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -92,6 +94,14 @@ class Recorded:
                 urls += [p["image_url"]["url"] for p in content if p.get("type") == "image_url"]
         return urls
 
+    @property
+    def input_images(self) -> list[bytes]:
+        """Every image the request carried: content parts, OpenRouter's input_references, or
+        the files of a multipart images edit."""
+        urls = self.image_urls + list(self.body.get("input_references") or [])
+        found = [base64.b64decode(_DATA_URL.match(u).group(1)) for u in urls]
+        return found + list(self.body.get("files") or [])
+
 
 @dataclass
 class FakeGateway:
@@ -107,6 +117,10 @@ class FakeGateway:
     fault_rate: float = 0.0
     random_faults: tuple[str, ...] = FAULTS
     seed: int = 0
+    # an image model that takes no images beside the prompt: HTTP 400 when it gets some
+    rejects_image_inputs: bool = False
+    # a judge that always prefers the image in this position ("A" or "B"), whatever it shows
+    position_bias: str | None = None
     requests: list[Recorded] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -149,8 +163,14 @@ class FakeGateway:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
+                raw = self.rfile.read(length)
                 headers_in = {k.lower(): v for k, v in self.headers.items()}
+                ctype = headers_in.get("content-type", "")
+                body = (
+                    _multipart(raw, ctype)
+                    if ctype.startswith("multipart/")
+                    else json.loads(raw or b"{}")
+                )
                 with gateway._lock:
                     gateway.in_flight += 1
                     gateway.max_in_flight = max(gateway.max_in_flight, gateway.in_flight)
@@ -205,7 +225,7 @@ class FakeGateway:
 
     # behaviour ----------------------------------------------------------------------------
     def _role(self, path: str, body: dict[str, Any]) -> str:
-        if path.endswith(("/images/generations", "/images")):
+        if path.endswith(("/images/generations", "/images", "/images/edits")):
             return "generate"
         if "image" in (body.get("modalities") or []):
             return "generate"
@@ -214,6 +234,10 @@ class FakeGateway:
             return "extract"
         if "TASK: CRITIQUE" in text:
             return "critique"
+        if "TASK: COMPARE" in text:
+            return "compare"
+        if "TASK: REVISE" in text:
+            return "revise"
         return "chat"
 
     def _next_fault(self, role: str) -> str | None:
@@ -257,16 +281,24 @@ class FakeGateway:
             return 400, {"error": {"message": "bad request: unknown model", "type": "invalid"}}, {}
         if fault == "hang":
             time.sleep(self.hang_seconds)
-        if path.endswith(("/images/generations", "/images")):
+        if role == "generate" and self.rejects_image_inputs and record.input_images:
+            message = "this model does not accept image input"
+            return 400, {"error": {"message": message, "type": "invalid_request"}}, {}
+        if path.endswith(("/images/generations", "/images", "/images/edits")):
             return 200, self._images_response(path, body, fault), {}
         if role == "generate":
             return 200, self._generation(body, fault), {}
-        if role in ("extract", "critique"):
+        if role in ("extract", "critique", "compare", "revise"):
             if self.json_quirk == "rejects_response_format" and "response_format" in body:
                 message = "response_format is not supported by this provider"
                 return 400, {"error": {"message": message, "type": "invalid_request"}}, {}
-            payload = self._extraction(body) if role == "extract" else self._critique(body)
-            return 200, self._json_reply(body, payload, fault), {}
+            answer = {
+                "extract": self._extraction,
+                "critique": self._critique,
+                "compare": self._compare,
+                "revise": self._revise,
+            }[role]
+            return 200, self._json_reply(body, answer(body), fault), {}
         return 200, self._completion(body, "ok"), {}
 
     @staticmethod
@@ -344,15 +376,36 @@ class FakeGateway:
         profile_json = re.search(r"Taste profile \(JSON\): (\{.*?\})\n", text).group(1)
         prompt = re.search(r"The prompt that produced the image: (.*)\n", text).group(1)
         intent = re.search(r"The user's intent: (.*)\n", text).group(1)
-        image = base64.b64decode(_DATA_URL.match(recorded.image_urls[0]).group(1))
+        # the candidate comes last, after the references' contact sheet when there is one
+        image = recorded.input_images[-1]
         profile = TasteProfile.model_validate_json(profile_json)
         return self._critic.critique(image, profile, prompt, intent).result.model_dump()
+
+    def _compare(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Measured scores of A and B, or the position it is biased to."""
+        recorded = Recorded("", "", body, {})
+        if self.position_bias:
+            return {"better": self.position_bias, "reason": "the first one feels right"}
+        profile_json = re.search(r"Taste profile \(JSON\): (\{.*?\})\n", recorded.text).group(1)
+        profile = TasteProfile.model_validate_json(profile_json)
+        _sheet, a, b = recorded.input_images
+        score_a, score_b = (self._critic.judge(x, profile).overall for x in (a, b))
+        better = "A" if score_a >= score_b else "B"
+        return {"better": better, "reason": f"A measures {score_a:.2f}, B {score_b:.2f}"}
+
+    def _revise(self, body: dict[str, Any]) -> dict[str, Any]:
+        text = Recorded("", "", body, {}).text
+        note = re.search(r"Their note: (.*)\n", text).group(1)
+        prompt = re.search(r"The prompt your critique proposed next: (.*)\n", text).group(1)
+        return {"prompt": f"{prompt} Direction from the person: {note}"}
 
     def _render(self, body: dict[str, Any]) -> bytes:
         if "prompt" in body:
             prompt = body["prompt"]
         else:
             prompt = Recorded("", "", body, {}).text
+        # with images attached, the instructions come first and the prompt after "Prompt: "
+        prompt = prompt.rsplit("\n\nPrompt: ", 1)[-1]
         return self._renderer.render_png(prompt, seed=int(body.get("seed") or 0))
 
     def _refusal(self, body: dict[str, Any], fault: str) -> dict[str, Any]:
@@ -432,6 +485,22 @@ class FakeGateway:
         if self.images_api_shape == "b64_data_url":
             b64 = f"data:image/png;base64,{b64}"
         return {"created": int(time.time()), "data": [{"b64_json": b64}]}
+
+
+def _multipart(raw: bytes, ctype: str) -> dict[str, Any]:
+    """A multipart form (the images edit endpoint): fields as strings, images under "files"."""
+    message = BytesParser(policy=email_policy).parsebytes(
+        f"Content-Type: {ctype}\r\n\r\n".encode() + raw
+    )
+    body: dict[str, Any] = {"files": []}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition") or ""
+        data = part.get_payload(decode=True) or b""
+        if name.startswith("image"):
+            body["files"].append(data)
+        else:
+            body[name] = data.decode()
+    return body
 
 
 def _solid_png(size: int) -> bytes:

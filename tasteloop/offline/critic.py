@@ -22,10 +22,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tasteloop.engine_types import CallUsage, Critique
+from tasteloop.engine_types import CallUsage, Comparison, Critique, NoteRevision
 from tasteloop.images import CRITIQUE_SIDE, decode_image
 from tasteloop.offline import OFFLINE_MODELS
 from tasteloop.offline.avoid_rules import rules_for_text
+from tasteloop.offline.gate_note import read_note
 from tasteloop.offline.measure import (
     FEATURE_FLOORS,
     Measurement,
@@ -250,7 +251,16 @@ class MeasuredCritic:
         overall = round(sum(self.weights[d] * ordered[d] for d in CRITIQUE_DIMENSIONS), 2)
         return Judgement(ordered, overall, nearest, image, violations)
 
-    def critique(self, image: bytes, profile: TasteProfile, prompt: str, intent: str) -> Critique:
+    def critique(
+        self,
+        image: bytes,
+        profile: TasteProfile,
+        prompt: str,
+        intent: str,
+        *,
+        references: tuple[bytes, ...] = (),
+    ) -> Critique:
+        """`references` are not needed: the profile carries their measurements."""
         started = time.perf_counter()
         judgement = self.judge(image, profile)
         reasoning = _reasoning(judgement)
@@ -263,6 +273,23 @@ class MeasuredCritic:
         )
         usage = CallUsage("critique", self.model, time.perf_counter() - started)
         return Critique(result=result, usage=(usage,))
+
+    def compare(
+        self,
+        candidate: bytes,
+        best: bytes,
+        profile: TasteProfile,
+        intent: str,
+        *,
+        references: tuple[bytes, ...] = (),
+    ) -> Comparison | None:
+        """None: measured scores do not depend on which image is shown first."""
+        return None
+
+    def apply_note(
+        self, prompt: str, note: str, profile: TasteProfile, intent: str
+    ) -> NoteRevision:
+        return read_note(prompt, note)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import zlib
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from tasteloop.engine_types import CallUsage, GeneratedImage
+from tasteloop.engine_types import NO_INPUTS, CallUsage, GeneratedImage, PaintInputs
 from tasteloop.offline import OFFLINE_MODELS
 from tasteloop.offline.vocabulary import RenderSpec, parse_prompt, strip_adjustments
 
@@ -26,6 +26,7 @@ LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 # stays a tint: at most this far (0-255 RGB units) from grey.
 MAX_TINT = 22.0
 SATURATION_GAIN = 1.5
+WARMTH_SHIFT = 0.25  # the red/blue shift (0-1 units) at full warmth
 
 
 def _ink_tint(colours: list[tuple[RGB, float]]) -> np.ndarray:
@@ -118,7 +119,10 @@ class ProceduralRenderer:
     def __init__(self, size: int = 1024) -> None:
         self.size = size
 
-    def generate(self, prompt: str, *, seed: int = 0) -> GeneratedImage:
+    def generate(
+        self, prompt: str, *, seed: int = 0, inputs: PaintInputs = NO_INPUTS
+    ) -> GeneratedImage:
+        """Paints from the prompt alone: the profile's measurements are already in its words."""
         started = time.perf_counter()
         data = self.render_png(prompt, seed=seed)
         usage = CallUsage("generate", self.model, time.perf_counter() - started)
@@ -396,6 +400,9 @@ class ProceduralRenderer:
             # exponential, so a near-grey palette can still be pushed to real colour
             gain = math.exp(SATURATION_GAIN * spec.saturation)
             canvas = luma[..., None] + (canvas - luma[..., None]) * gain
+        if spec.warmth:  # colour balance: red up and blue down, or the reverse
+            shift = np.array([1.0, 0.25, -1.0], dtype=np.float32) * spec.warmth * WARMTH_SHIFT
+            canvas = canvas + shift
         if spec.contrast:
             mean = float(luma.mean())
             canvas = (canvas - mean) * (1 + spec.contrast) + mean

@@ -11,7 +11,8 @@ Documented in docs/offline-engine.md. Unknown words are ignored, never errors.
 - Motifs: circles, stripes, waves, grid, horizon / landscape, blobs / organic,
   lines / flow, planes / facets / fragmented, swirls, hatching.
 - Adjustments (written by the offline critic): `detail +2`, `grain -1`, `softness +1`,
-  `brushwork +1`, `lightness -2`, `contrast +1`, `saturation -1`, `straightness +1`.
+  `brushwork +1`, `lightness -2`, `contrast +1`, `saturation -1`, `straightness +1`,
+  `warmth +2` (a person's note at the gate, read by `gate_note.py`).
 """
 
 from __future__ import annotations
@@ -115,6 +116,7 @@ ADJUSTABLE = (
     "contrast",
     "saturation",
     "straightness",
+    "warmth",
 )
 
 _HEX = re.compile(r"#([0-9a-fA-F]{6})\b(?:\s*\((\d{1,3})\s*%\))?")
@@ -156,6 +158,7 @@ class RenderSpec:
     contrast: float = 0.0
     saturation: float = 0.0
     straightness: float = 0.0  # -1 curved … +1 ruler-straight
+    warmth: float = 0.0  # -1 cooler … +1 warmer colour balance
     energy: float = 0.5
     monochrome: bool = False
     adjustments: dict[str, float] = field(default_factory=dict)
@@ -280,6 +283,7 @@ def parse_prompt(prompt: str) -> RenderSpec:
     spec.straightness = _clip(
         spec.straightness + step * adjustments.get("straightness", 0), -1.0, 1.0
     )
+    spec.warmth = _clip(step * adjustments.get("warmth", 0), -1.0, 1.0)
     return spec
 
 

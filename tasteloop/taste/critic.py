@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 from tasteloop.client import GatewayClients, ask_structured, usage_from_completion
-from tasteloop.engine_types import Critique
-from tasteloop.images import CRITIQUE_SIDE, data_url_for_model, decode_image
+from tasteloop.engine_types import CallUsage, Comparison, Critique, NoteRevision, Preference
+from tasteloop.images import (
+    CRITIQUE_SIDE,
+    EXTRACTION_SIDE,
+    contact_sheet,
+    data_url_for_model,
+    decode_image,
+)
 from tasteloop.offline.measure import measure
-from tasteloop.taste.profile import CRITIQUE_DIMENSIONS, CritiqueResult, TasteProfile
+from tasteloop.taste.profile import (
+    CRITIQUE_DIMENSIONS,
+    MAX_ITEM_CHARS,
+    MAX_SENTENCE_CHARS,
+    CritiqueResult,
+    TasteProfile,
+)
+from tasteloop.text import clean_text
 
 CRITIQUE_PROMPT = """TASK: CRITIQUE.
-Judge how well the attached image matches this taste profile (not whether it is pretty).
+{images}
+Judge how well the image matches this taste profile (not whether it is pretty).
 Taste profile (JSON): {profile}
 The user's intent: {intent}
 The prompt that produced the image: {prompt}
@@ -61,25 +79,78 @@ def measurement_evidence(profile: TasteProfile, image: bytes) -> str:
     return "\n".join(lines)
 
 
+SHEET_AND_CANDIDATE = (
+    "The first attached image is a contact sheet of the user's reference images: the taste. "
+    "The second is the image to judge."
+)
+CANDIDATE_ONLY = "The attached image is the one to judge."
+
+COMPARE_PROMPT = """TASK: COMPARE.
+The first attached image is a contact sheet of the user's reference images: the taste.
+Then come image A and image B, in that order.
+Taste profile (JSON): {profile}
+The user's intent: {intent}
+Which of A and B better matches the taste the references share (palette, composition, mood,
+texture, what they avoid) while showing the intent? Judge the images, not their position.
+`better` is "A" or "B"; `reason` is one sentence."""
+
+REVISE_PROMPT = """TASK: REVISE.
+A person looked at the latest image and wrote a note for the next attempt.
+Their note: {note}
+The prompt your critique proposed next: {prompt}
+The user's intent: {intent}
+Taste profile (JSON): {profile}
+Write `prompt`, the full prompt to try next. Follow the person's note; where it conflicts with
+the proposed prompt or the profile, the note wins. Keep everything else the proposed prompt
+asks for."""
+
+
+class PairwiseAnswer(BaseModel):
+    better: Literal["A", "B"] = Field(description='"A" or "B"')
+    reason: str = Field(default="", description="one sentence")
+
+
+class NotePrompt(BaseModel):
+    prompt: str = Field(min_length=1, max_length=MAX_SENTENCE_CHARS * 4)
+
+
+def _image_part(data: bytes, side: int) -> dict[str, Any]:
+    return {"type": "image_url", "image_url": {"url": data_url_for_model(data, side)}}
+
+
+@functools.lru_cache(maxsize=8)
+def _sheet_part(references: tuple[bytes, ...]) -> dict[str, Any]:
+    """One run's references change rarely: build their contact sheet once."""
+    return _image_part(contact_sheet(references), EXTRACTION_SIDE)
+
+
 class GatewayCritic:
     def __init__(self, clients: GatewayClients) -> None:
         self.clients = clients
         self.model = clients.settings.vision_model
 
-    def critique(self, image: bytes, profile: TasteProfile, prompt: str, intent: str) -> Critique:
+    def critique(
+        self,
+        image: bytes,
+        profile: TasteProfile,
+        prompt: str,
+        intent: str,
+        *,
+        references: tuple[bytes, ...] = (),
+    ) -> Critique:
         started = time.perf_counter()
         text = CRITIQUE_PROMPT.format(
-            profile=json.dumps(profile.model_dump(exclude={"measurements"})),
+            images=SHEET_AND_CANDIDATE if references else CANDIDATE_ONLY,
+            profile=_profile_json(profile),
             intent=intent,
             prompt=prompt,
             evidence=measurement_evidence(profile, image),
             dimensions=", ".join(CRITIQUE_DIMENSIONS),
         )
-        parts = [
-            {"type": "text", "text": text},
-            {"type": "image_url", "image_url": {"url": data_url_for_model(image, CRITIQUE_SIDE)}},
-        ]
-
+        parts: list[dict[str, Any]] = [{"type": "text", "text": text}]
+        if references:
+            parts.append(_sheet_part(references))
+        parts.append(_image_part(image, CRITIQUE_SIDE))
         result, completion = ask_structured(
             self.clients, self.model, CritiqueResult, parts, what="critique"
         )
@@ -87,3 +158,69 @@ class GatewayCritic:
             "critique", self.model, time.perf_counter() - started, completion
         )
         return Critique(result=result, usage=(usage,))
+
+    def compare(
+        self,
+        candidate: bytes,
+        best: bytes,
+        profile: TasteProfile,
+        intent: str,
+        *,
+        references: tuple[bytes, ...] = (),
+    ) -> Comparison | None:
+        """Asked twice, the candidate second then first: models favour a position."""
+        if not references:
+            return None
+        text = COMPARE_PROMPT.format(profile=_profile_json(profile), intent=intent)
+        sheet = _sheet_part(references)
+        answers: list[Preference] = []
+        reasons: list[str] = []
+        usage: list[CallUsage] = []
+        for first, second, candidate_is in ((best, candidate, "B"), (candidate, best, "A")):
+            started = time.perf_counter()
+            parts = [
+                {"type": "text", "text": text},
+                sheet,
+                _image_part(first, CRITIQUE_SIDE),
+                _image_part(second, CRITIQUE_SIDE),
+            ]
+            answer, completion = ask_structured(
+                self.clients, self.model, PairwiseAnswer, parts, what="pairwise comparison"
+            )
+            answers.append(
+                Preference.CANDIDATE if answer.better == candidate_is else Preference.BEST
+            )
+            reasons.append(clean_text(answer.reason)[:MAX_ITEM_CHARS])
+            usage.append(
+                usage_from_completion(
+                    "compare", self.model, time.perf_counter() - started, completion
+                )
+            )
+        return Comparison(answers=tuple(answers), reasons=tuple(reasons), usage=tuple(usage))
+
+    def apply_note(
+        self, prompt: str, note: str, profile: TasteProfile, intent: str
+    ) -> NoteRevision:
+        started = time.perf_counter()
+        text = REVISE_PROMPT.format(
+            note=note, prompt=prompt, intent=intent, profile=_profile_json(profile)
+        )
+        answer, completion = ask_structured(
+            self.clients,
+            self.model,
+            NotePrompt,
+            [{"type": "text", "text": text}],
+            what="revising the prompt with your note",
+        )
+        usage = usage_from_completion(
+            "revise", self.model, time.perf_counter() - started, completion
+        )
+        return NoteRevision(
+            prompt=clean_text(answer.prompt),
+            acted_on=(f"given to {self.model} as an instruction that wins over its own revision",),
+            usage=(usage,),
+        )
+
+
+def _profile_json(profile: TasteProfile) -> str:
+    return json.dumps(profile.model_dump(exclude={"measurements"}))
