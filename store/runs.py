@@ -94,6 +94,7 @@ def loop_state(session: Session, run: Run) -> LoopState:
         best_score=best.score if best else -1.0,
         best_image=blob_bytes(session, best.image_sha) if best else None,
         inputs_refused=run.inputs_refused,
+        best_judged=best.critic_error is None if best else True,
     )
 
 

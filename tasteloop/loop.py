@@ -150,12 +150,20 @@ class LoopState:
     best_image: bytes | None = None
     # why the provider refused images beside the prompt; from then on the run sends text only
     inputs_refused: str | None = None
+    # False when the best so far is there only because its critique failed (score 0)
+    best_judged: bool = True
 
     def after(self, record: IterationRecord, next_prompt: str) -> LoopState:
         refused = self.inputs_refused or record.inputs_refused
         if record.beats(self.best_score):
             return LoopState(
-                record.index + 1, next_prompt, record.index, record.score, record.image, refused
+                record.index + 1,
+                next_prompt,
+                record.index,
+                record.score,
+                record.image,
+                refused,
+                record.critic_error is None,
             )
         return replace(
             self, next_index=record.index + 1, prompt=next_prompt, inputs_refused=refused
@@ -280,6 +288,8 @@ def compare_with_best(
     """
     if state.best_image is None:
         return replace(record, replaces_best=True)
+    if not state.best_judged:  # nothing to defend: a judged image beats an unjudged one
+        return replace(record, replaces_best=True if record.critic_error is None else None)
     comparison: Comparison | None = None
     if record.critic_error is None:
         try:

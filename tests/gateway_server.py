@@ -18,8 +18,8 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from email import policy as email_policy
 from email.parser import BytesParser
+from email.policy import default as email_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 

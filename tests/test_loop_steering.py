@@ -121,3 +121,11 @@ def test_a_failing_reviser_keeps_the_note_word_for_word():
     revision = revise_with_note(ScriptedCritic([]), "a pier", "explode", PROFILE, "a pier")
     assert "reviser down" in revision.error
     assert revision.prompt.startswith("a pier\n") and revision.prompt.endswith("explode")
+
+
+def test_a_best_whose_critique_failed_is_replaced_without_asking():
+    critic = ScriptedCritic([None, 4.0, 3.0], verdicts=[("best", "best")])
+    result, _ = loop(critic)
+    assert result.iterations[1].comparison is None and result.iterations[1].replaces_best
+    assert critic.compared == [(b"image-3", b"image-2")]  # judged from then on
+    assert result.final_index == 1

@@ -7,7 +7,7 @@ from store.db import get_database
 from store.models import Iteration, Phase, Run
 from tests.conftest import work
 from tests.gateway_server import FakeGateway
-from tests.webflow import start_run
+from tests.webflow import gate_id_on, start_run
 
 
 @pytest.fixture
@@ -145,3 +145,46 @@ def test_gateway_calls_per_worker_respect_the_global_limit(
     run, iterations = load(database_url, run_id)
     assert run.phase == Phase.DONE and len(iterations[0].candidates) == 4
     assert gateway.max_in_flight == 2
+
+
+def test_the_run_page_shows_references_sent_and_pairwise_verdicts(
+    gateway, browser, redis_conn, database_url
+):
+    browser.register("ada@example.com")
+    run_id, _ = start_run(browser, redis_conn, threshold="9.9", gate_low="9.8", max_iterations="2")
+    work(redis_conn)
+    run, iterations = load(database_url, run_id)
+    assert [it.generation["references_sent"] for it in iterations] == [3, 3]
+    assert iterations[0].comparison is None and iterations[1].comparison["agreed"] in (
+        "candidate",
+        "best",
+    )
+    assert len(gateway.calls("compare")) == 2
+    page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    assert "painted with 3 style references" in page
+    assert "Judged against the best so far, twice with the images swapped" in page
+
+
+def test_a_refusal_of_images_is_remembered_across_a_gate_and_the_note_reaches_the_reviser(
+    gateway, browser, redis_conn, database_url
+):
+    gateway.rejects_image_inputs = True
+    browser.register("ada@example.com")
+    run_id, _ = start_run(browser, redis_conn, threshold="9.9", gate_low="0.1", max_iterations="3")
+    work(redis_conn)
+    run, _ = load(database_url, run_id)
+    assert run.phase == Phase.GATED and "refused images beside the prompt" in run.inputs_refused
+    page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    assert "refused images beside the prompt" in page
+    gate_id = gate_id_on(page)
+    browser.post(
+        f"/runs/{run_id}/gate", {"gate_id": gate_id, "decision": "continue", "note": "warmer"}
+    )
+    work(redis_conn)
+    # after the one refused request, every generation went as text alone, the next job's too
+    assert [bool(c.input_images) for c in gateway.calls("generate")] == [True, False, False]
+    (revise,) = gateway.calls("revise")
+    assert "Their note: warmer" in revise.text
+    _, iterations = load(database_url, run_id)
+    assert iterations[1].prompt.endswith("Direction from the person: warmer")
+    assert iterations[1].generation["inputs_refused"] is None

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from store.blobs import run_blobs
 from store.deletion import delete_run
-from store.gates import Decision, decide_gate
+from store.gates import Decision, NoteError, decide_gate
 from store.models import Blob, Gate, Iteration, Run
 from store.runs import (
     confirm_run,
@@ -73,7 +73,8 @@ def _live_context(run: Run) -> dict[str, Any]:
             select(Iteration).where(Iteration.run_id == run.id).order_by(Iteration.index)
         )
     )
-    open_gate = session.scalar(select(Gate).where(Gate.run_id == run.id, Gate.decision.is_(None)))
+    gates = list(session.scalars(select(Gate).where(Gate.run_id == run.id).order_by(Gate.id)))
+    open_gate = next((g for g in gates if g.decision is None), None)
     final = session.get(Iteration, run.final_iteration_id) if run.final_iteration_id else None
     best = session.get(Iteration, run.best_iteration_id) if run.best_iteration_id else None
     profile = current_profile(run)
@@ -84,6 +85,7 @@ def _live_context(run: Run) -> dict[str, Any]:
         "run": run,
         "iterations": iterations,
         "open_gate": open_gate,
+        "gate_of": {g.iteration_id: g for g in gates},
         "final": final,
         "best": best,
         "profile": profile,
@@ -137,7 +139,13 @@ def gate(run_id: int) -> ResponseReturnValue:
         abort(400)
     decision = Decision(request.form["decision"])
     session = db_session()
-    outcome = decide_gate(session, run, gate_id, decision, current_user)
+    try:
+        outcome = decide_gate(
+            session, run, gate_id, decision, current_user, request.form.get("note")
+        )
+    except NoteError as exc:
+        flash(str(exc))
+        return redirect(url_for("runs.show", run_id=run.id), code=303)
     session.commit()
     flash(outcome.message)
     if outcome.resume:

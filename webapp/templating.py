@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 from store.library import MAX_NAME
 from store.states import OUTCOME_LABELS, STAGE_LABELS, Outcome, Phase, Stage
-from tasteloop.loop import DEFAULT_GATE_LOW, DEFAULT_THRESHOLD
+from tasteloop.loop import DEFAULT_GATE_LOW, DEFAULT_THRESHOLD, MAX_GATE_NOTE
 from tasteloop.taste.profile import DIMENSION_LABELS, SENTENCE_FIELDS
 from webapp.credentials import MIN_PASSWORD
 from webapp.profile_form import DEFAULT_SETTINGS, LOOP_BOUNDS, MAX_INTENT
@@ -77,4 +77,5 @@ def register_template_globals(app: Flask) -> None:
     env.globals.update(DIMENSION_LABELS=DIMENSION_LABELS, SENTENCE_FIELDS=SENTENCE_FIELDS)
     env.globals.update(DEFAULT_SETTINGS=DEFAULT_SETTINGS, LOOP_BOUNDS=LOOP_BOUNDS)
     env.globals.update(MAX_INTENT=MAX_INTENT, MAX_NAME=MAX_NAME, MIN_PASSWORD=MIN_PASSWORD)
+    env.globals.update(MAX_GATE_NOTE=MAX_GATE_NOTE)
     app.context_processor(_poll_ms)

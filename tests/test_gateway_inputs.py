@@ -1,0 +1,182 @@
+"""What goes to the image model and the judge beside the prompt, over real HTTP: the style
+references, the best image to edit, the contact sheet, the swapped pairwise asks, a gate note."""
+
+import io
+
+import pytest
+from PIL import Image
+
+from tasteloop.gateway_engine import gateway_engine
+from tasteloop.generator.client import EDIT_INSTRUCTION, STYLE_INSTRUCTION
+from tasteloop.loop import GateAnswer, GateDecision, LoopSettings, LoopState, run_loop
+from tasteloop.offline.extractor import MeasuredExtractor
+from tasteloop.offline.renderer import ProceduralRenderer
+from tests.gateway_server import FakeGateway
+from tests.test_gateway import settings_for
+
+NEVER_CONVERGE = LoopSettings(max_iterations=3, threshold=9.9, gate_low=9.8)
+
+
+def references(count=3, side=1400):
+    """Painted references, larger than 1024 px so the resize is visible."""
+    renderer = ProceduralRenderer(size=side)
+    prompts = ["swirls, #1d3c78, #e8c547", "waves, #1d3c78, #f0e6c8", "swirls, #24408e, #d9b23a"]
+    return tuple(renderer.render_png(prompts[k % 3], seed=k) for k in range(count))
+
+
+REFS = references()
+PROFILE = MeasuredExtractor().extract(list(REFS)).profile
+
+
+@pytest.fixture
+def gateway():
+    server = FakeGateway(render_size=256).start()
+    yield server
+    server.stop()
+
+
+def run(gateway, settings=NEVER_CONVERGE, refs=REFS, **overrides):
+    engine = gateway_engine(settings_for(gateway, timeout_s=10, **overrides))
+    return run_loop(
+        "a harbour at dusk",
+        PROFILE,
+        engine.generator,
+        engine.critic,
+        settings,
+        state=LoopState(0, "a harbour at dusk, swirls"),
+        references=refs,
+    )
+
+
+def sizes(images):
+    return [Image.open(io.BytesIO(data)).size for data in images]
+
+
+def test_each_generation_carries_the_references_at_most_1024px(gateway):
+    result = run(gateway)
+    calls = gateway.calls("generate")
+    assert len(calls) == 3
+    for call in calls:
+        assert len(call.input_images) == 3
+        assert all(max(size) == 1024 for size in sizes(call.input_images))
+        assert STYLE_INSTRUCTION in call.text and "Never copy their subjects" in call.text
+        assert call.text.endswith("Prompt: " + call.text.rsplit("Prompt: ", 1)[1])
+        assert EDIT_INSTRUCTION not in call.text  # regenerating is the default
+    assert [it.best.image.references_sent for it in result.iterations] == [3, 3, 3]
+
+
+def test_style_references_can_be_turned_off(gateway):
+    result = run(gateway, style_references=False)
+    assert all(not call.input_images for call in gateway.calls("generate"))
+    assert all(it.best.image.references_sent == 0 for it in result.iterations)
+
+
+def test_a_model_that_refuses_images_falls_back_to_text_once_and_says_so(gateway):
+    gateway.rejects_image_inputs = True
+    result = run(gateway)
+    calls = gateway.calls("generate")
+    # one refused request with images, then text alone for the rest of the run
+    assert [bool(c.input_images) for c in calls] == [True, False, False, False]
+    first = result.iterations[0].best.image
+    assert first.references_sent == 0
+    assert "refused images beside the prompt" in first.inputs_refused
+    assert "HTTP 400" in first.inputs_refused
+    assert result.state.inputs_refused == first.inputs_refused
+    assert all(it.best.image.inputs_refused is None for it in result.iterations[1:])
+
+
+def test_refine_by_editing_sends_the_best_image_first(gateway):
+    result = run(gateway, refine="edit")
+    first, *later = gateway.calls("generate")
+    assert len(first.input_images) == 3 and EDIT_INSTRUCTION not in first.text
+    for call in later:
+        assert len(call.input_images) == 4 and EDIT_INSTRUCTION in call.text
+        assert sizes(call.input_images)[0] == (256, 256)  # the best so far, then the refs
+    assert [it.best.image.edited for it in result.iterations] == [False, True, True]
+
+
+def test_refine_by_editing_on_the_images_api_uses_the_edits_endpoint(gateway):
+    run(gateway, refine="edit", image_endpoint="images", style_references=False)
+    paths = [c.path for c in gateway.calls("generate")]
+    assert paths == ["/v1/images/generations", "/v1/images/edits", "/v1/images/edits"]
+    edit = gateway.calls("generate")[1]
+    assert len(edit.input_images) == 1 and EDIT_INSTRUCTION in edit.body["prompt"]
+
+
+def test_openrouter_images_endpoint_gets_input_references(gateway):
+    run(gateway, image_endpoint="openrouter", refine="edit")
+    first, second, _ = gateway.calls("generate")
+    assert len(first.body["input_references"]) == 3
+    assert len(second.body["input_references"]) == 4
+    assert all(u.startswith("data:image/jpeg;base64,") for u in first.body["input_references"])
+
+
+def test_the_critic_sees_a_contact_sheet_of_the_references_beside_the_candidate(gateway):
+    run(gateway, settings=LoopSettings(max_iterations=1))
+    call = gateway.calls("critique")[0]
+    sheet, candidate = sizes(call.input_images)
+    assert max(sheet) <= 1024 and max(candidate) <= 512
+    assert "contact sheet of the user's reference images" in call.text
+
+
+def test_pairwise_judging_asks_twice_with_the_images_swapped(gateway):
+    result = run(gateway)
+    asks = gateway.calls("compare")
+    assert len(asks) == 4  # twice for iterations 2 and 3
+    for first, second in (asks[0:2], asks[2:4]):
+        _, a1, b1 = first.input_images
+        _, a2, b2 = second.input_images
+        assert (a1, b1) == (b2, a2)
+    for record in result.iterations[1:]:
+        comparison = record.comparison
+        # this judge looks at the images, not their order: its two answers agree
+        assert comparison.error is None and len(comparison.answers) == 2
+        assert comparison.agreed is not None and len(comparison.reasons) == 2
+        assert record.replaces_best == (comparison.agreed == "candidate")
+        assert [u.role for u in record.usage].count("compare") == 2
+
+
+def test_a_judge_biased_to_a_position_never_changes_the_best(gateway):
+    gateway.position_bias = "A"
+    result = run(gateway)
+    assert all(it.comparison.agreed is None for it in result.iterations[1:])
+    assert not any(it.replaces_best for it in result.iterations[1:])
+    assert result.final_index == 0
+
+
+def test_a_gate_note_reaches_the_reviser_as_an_instruction_that_wins(gateway):
+    engine = gateway_engine(settings_for(gateway, timeout_s=10))
+    seen = []
+    run_loop(
+        "a harbour at dusk",
+        PROFILE,
+        engine.generator,
+        engine.critic,
+        LoopSettings(max_iterations=2, threshold=9.99, gate_low=0.5),
+        state=LoopState(0, "a harbour at dusk, swirls"),
+        references=REFS,
+        gate=lambda _r: GateAnswer(GateDecision.CONTINUE, "warmer, fewer boats"),
+        on_note=lambda _r, _n, revision: seen.append(revision),
+    )
+    revise = gateway.calls("revise")[0]
+    assert "Their note: warmer, fewer boats" in revise.text
+    assert "the note wins" in revise.text
+    assert seen[0].prompt.endswith("Direction from the person: warmer, fewer boats")
+    second_prompt = gateway.calls("generate")[1].text.rsplit("Prompt: ", 1)[1]
+    assert second_prompt == seen[0].prompt
+    assert seen[0].usage and seen[0].usage[0].role == "revise"
+
+
+def test_painter_input_settings_come_from_the_environment():
+    from tasteloop.config import ConfigError, EngineSettings
+
+    defaults = EngineSettings.from_env({})
+    assert defaults.style_references and defaults.refine == "regenerate"
+    chosen = EngineSettings.from_env(
+        {"TASTELOOP_STYLE_REFERENCES": "0", "TASTELOOP_REFINE": " Edit "}
+    )
+    assert not chosen.style_references and chosen.refine == "edit"
+    with pytest.raises(ConfigError, match="TASTELOOP_REFINE must be one of regenerate, edit"):
+        EngineSettings.from_env({"TASTELOOP_REFINE": "inpaint"})
+    with pytest.raises(ConfigError, match="TASTELOOP_STYLE_REFERENCES must be 1 or 0"):
+        EngineSettings.from_env({"TASTELOOP_STYLE_REFERENCES": "maybe"})
