@@ -178,3 +178,28 @@ def test_gateway_without_key_is_one_sentence(runner, monkeypatch, tmp_path):
     result = runner.invoke(main, ["extract", str(set_dir("geometric-abstraction"))])
     assert result.exit_code != 0
     assert "API_KEY is not set" in result.output and "Traceback" not in result.output
+
+
+def test_a_gate_note_steers_the_next_prompt_and_is_in_run_json(runner, tmp_path):
+    out = tmp_path / "run"
+    args = ["run", "--refs", str(set_dir("van-gogh-swirling-landscapes"))]
+    args += ["--intent", "a harbour at dusk", "--out", str(out), "--max-iterations", "2"]
+    args += ["--threshold", "9.9", "--gate-low", "0.1", "--gate", "continue"]
+    result = runner.invoke(main, [*args, "--gate-note", "much warmer, fewer boats"])
+    assert result.exit_code == 0, result.output
+    assert "Your note: much warmer, fewer boats" in result.output
+    assert "not acted on: boats" in result.output
+    first, second = json.loads((out / "run.json").read_text())["iterations"]
+    gate = first["gate"]
+    assert gate["decision"] == "continue" and gate["note"] == "much warmer, fewer boats"
+    assert gate["note_effect"]["prompt"] == second["prompt"]
+    assert "warmth +4" in second["prompt"] and gate["note_effect"]["not_understood"] == ["boats"]
+
+
+def test_a_gate_note_needs_keep_iterating(runner, tmp_path):
+    result = runner.invoke(
+        main,
+        ["run", "--profile", str(tmp_path / "p.json"), "--intent", "x", "--out", str(tmp_path)]
+        + ["--gate", "approve", "--gate-note", "warmer"],
+    )
+    assert result.exit_code != 0 and "--gate-note goes with --gate continue" in result.output

@@ -2,6 +2,7 @@
 references, the best image to edit, the contact sheet, the swapped pairwise asks, a gate note."""
 
 import io
+import json
 
 import pytest
 from PIL import Image
@@ -180,3 +181,29 @@ def test_painter_input_settings_come_from_the_environment():
         EngineSettings.from_env({"TASTELOOP_REFINE": "inpaint"})
     with pytest.raises(ConfigError, match="TASTELOOP_STYLE_REFERENCES must be 1 or 0"):
         EngineSettings.from_env({"TASTELOOP_STYLE_REFERENCES": "maybe"})
+
+
+def test_cli_run_json_shows_references_sent_and_pairwise_verdicts(gateway, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from tasteloop.cli import main
+
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    for k, data in enumerate(REFS):
+        (refs / f"ref-{k}.png").write_bytes(data)
+    for name, value in {
+        "TASTELOOP_ENGINE": "gateway",
+        "BASE_URL": gateway.base_url,
+        "API_KEY": "k",
+        "TASTELOOP_TIMEOUT": "10",
+    }.items():
+        monkeypatch.setenv(name, value)
+    out = tmp_path / "run"
+    args = ["run", "--refs", str(refs), "--intent", "a harbour at dusk", "--out", str(out)]
+    result = CliRunner().invoke(main, [*args, "--max-iterations", "2", "--threshold", "9.9"])
+    assert result.exit_code == 0, result.output
+    first, second = json.loads((out / "run.json").read_text())["iterations"]
+    assert first["generation"]["references_sent"] == 3 and first["comparison"] is None
+    assert len(second["comparison"]["answers"]) == 2
+    assert second["became_best"] == (second["comparison"]["agreed"] == "candidate")

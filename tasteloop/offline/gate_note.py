@@ -177,9 +177,9 @@ def read_note(prompt: str, note: str) -> NoteRevision:
     unknown = tuple(w for w in dict.fromkeys(content) if w not in known)
     if known:
         acted.append("kept in the prompt, which the renderer reads: " + ", ".join(known))
-    base = strip_adjustments(prompt).rstrip(". ")
+    base = strip_adjustments(prompt)
     if content:
-        base = f"{base}. The person's note: {remainder}."
+        base = f"{base.rstrip('. ')}. The person's note: {remainder}."
     return NoteRevision(
         prompt=set_adjustments(base, adjustments),
         acted_on=tuple(acted),
