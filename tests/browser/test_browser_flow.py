@@ -93,8 +93,13 @@ def test_the_whole_flow(live_server, page_factory):
     assert page.locator("button:has-text('yes — approve')").is_visible()
     assert page.locator("button:has-text('no — restart')").is_visible()
     screenshot(page, "04-gate")
+    page.fill("input[name=note]", "much warmer, fewer boats")
     page.click("button:has-text('almost — keep iterating')")
     page.locator("li.card").nth(1).wait_for()
+    # the note, and what the offline engine made of it, show on the first iteration's card
+    noted = page.locator("li.card", has_text="Iteration 1")
+    noted.locator("text=Could not act on: boats").wait_for()
+    assert "warmth +4" in noted.inner_text()
     page.locator("button:has-text('yes — approve')").wait_for()
     page.click("button:has-text('yes — approve')")
     page.locator("h2:has-text('Approved by you')").wait_for()
