@@ -43,8 +43,8 @@ def _engine() -> Engine:
         raise click.ClickException(str(exc)) from None
 
 
-def read_references(paths: list[Path]) -> list[bytes]:
-    """Read and validate 3-5 reference images; every file is read once."""
+def reference_files(paths: list[Path]) -> list[Path]:
+    """The 3-5 reference files named by `paths` (files, or a folder's images in name order)."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -58,6 +58,11 @@ def read_references(paths: list[Path]) -> list[bytes]:
             f"tasteloop needs 3 to 5 reference images; found {len(files)}"
             + (f" in {', '.join(str(p) for p in paths)}." if paths else ".")
         )
+    return files
+
+
+def read_references(files: list[Path]) -> list[bytes]:
+    """Validate and re-encode each reference; every file is read once."""
     cleaned = []
     for file in files:
         try:
@@ -78,7 +83,7 @@ def main() -> None:
 @click.option("--out", type=click.Path(path_type=Path), help="write the profile JSON here")
 def extract(refs: tuple[Path, ...], out: Path | None) -> None:
     """Extract a taste profile from 3-5 reference images (files or one folder)."""
-    images = read_references(list(refs))
+    images = read_references(reference_files(list(refs)))
     engine = _engine()
     profile = engine.extractor.extract(images).profile
     _print_profile(profile)
@@ -155,6 +160,7 @@ def run(
         raise click.ClickException(f"--gate-note: keep it to {MAX_GATE_NOTE} characters.")
     engine = _engine()
     references: tuple[bytes, ...] = ()
+    reference_names: list[str] = []
     if profile_path is not None:
         try:
             profile = read_profile_file(profile_path.read_bytes())
@@ -164,7 +170,9 @@ def run(
         assert refs is not None
         if not refs.is_dir():
             raise click.ClickException(f"{refs} is not a folder of reference images.")
-        references = tuple(read_references([refs]))
+        files = reference_files([refs])
+        reference_names = [f.name for f in files]
+        references = tuple(read_references(files))
         profile = engine.extractor.extract(list(references)).profile
     out.mkdir(parents=True, exist_ok=True)
     decision = {
@@ -212,7 +220,7 @@ def run(
             on_note=on_note,
         )
     except Exception as exc:  # noqa: BLE001 - generator failures end the run with a message
-        _write_run_json(out, engine, intent, profile, records, None)
+        _write_run_json(out, engine, intent, profile, reference_names, records, None)
         raise click.ClickException(f"generation failed: {exc}") from None
     final_name = None
     if result.final_image is not None:
@@ -228,7 +236,7 @@ def run(
         "human_approved": result.human_approved,
         "seconds": round(time.perf_counter() - started, 3),
     }
-    _write_run_json(out, engine, intent, profile, records, summary)
+    _write_run_json(out, engine, intent, profile, reference_names, records, summary)
     click.echo(f"\n{result.outcome.value}: score {result.final_score} → {out / 'run.json'}")
 
 
@@ -263,6 +271,7 @@ def _write_run_json(
     engine: Engine,
     intent: str,
     profile: TasteProfile,
+    references: list[str],
     records: list[dict[str, object]],
     result: dict[str, object] | None,
 ) -> None:
@@ -270,6 +279,9 @@ def _write_run_json(
         "engine": engine.name,
         "models": engine.models,
         "intent": intent,
+        # in the order they go to painter and critic; an iteration's `generation` says how many
+        # of them its request carried
+        "references": references,
         "profile": profile.model_dump(exclude={"measurements"}),
         "iterations": records,
         "result": result,

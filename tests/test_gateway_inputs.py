@@ -203,7 +203,9 @@ def test_cli_run_json_shows_references_sent_and_pairwise_verdicts(gateway, tmp_p
     args = ["run", "--refs", str(refs), "--intent", "a harbour at dusk", "--out", str(out)]
     result = CliRunner().invoke(main, [*args, "--max-iterations", "2", "--threshold", "9.9"])
     assert result.exit_code == 0, result.output
-    first, second = json.loads((out / "run.json").read_text())["iterations"]
+    written = json.loads((out / "run.json").read_text())
+    assert written["references"] == ["ref-0.png", "ref-1.png", "ref-2.png"]
+    first, second = written["iterations"]
     assert first["generation"]["references_sent"] == 3 and first["comparison"] is None
     assert len(second["comparison"]["answers"]) == 2
     assert second["became_best"] == (second["comparison"]["agreed"] == "candidate")
