@@ -108,7 +108,7 @@ class Stack:
         return worker
 
     def kill(self, worker: subprocess.Popen[bytes]) -> list[int]:
-        """SIGKILL the worker and its work-horse (RQ forks one per job, in its own session)."""
+        """SIGKILL the worker process (its job threads die with it) and any child it forked."""
         victims = [*descendants(worker.pid), worker.pid]
         for pid in victims:
             try:
@@ -220,7 +220,8 @@ def consistency_problems(run: Run, iterations: list[Iteration], gates: list[Gate
         problems.append(f"still {run.phase}")
     if run.best_iteration_id is not None and run.best_iteration_id not in ids:
         problems.append("best iteration belongs to another run")
-    if iterations and run.best_iteration_id is not None:
+    judged_in_pairs = any((it.comparison or {}).get("agreed") for it in iterations)
+    if iterations and run.best_iteration_id is not None and not judged_in_pairs:
         best = max(iterations, key=lambda it: it.score)
         chosen = next(it for it in iterations if it.id == run.best_iteration_id)
         if chosen.score < best.score:

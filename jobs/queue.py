@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from functools import lru_cache
 
 import redis
@@ -46,13 +47,37 @@ JOB_FOR_PHASE = {
 }
 
 
+def _job_prefix(run_id: int) -> str:
+    return f"run{run_id}-"
+
+
 def enqueue_for(run_id: int, phase: Phase, conn: redis.Redis | None = None) -> str:
-    """Enqueue the job for a run's working phase (after the commit that put it there)."""
+    """Enqueue the job for a run's working phase (after the commit that put it there).
+
+    The job id starts with the run's id, so the queue itself says where a run waits.
+    """
     function, timeout = JOB_FOR_PHASE[Phase(phase)]
     job = queue(conn).enqueue(
-        function, run_id, job_timeout=timeout, retry=Retry(max=2, interval=[5, 30])
+        function,
+        run_id,
+        job_id=f"{_job_prefix(run_id)}{Phase(phase).value}-{uuid.uuid4().hex[:12]}",
+        job_timeout=timeout,
+        retry=Retry(max=2, interval=[5, 30]),
     )
     return job.id
+
+
+def runs_ahead(run_id: int, conn: redis.Redis | None = None) -> int | None:
+    """How many other runs' turns (or other jobs) wait before this run's; None when this run has
+    no job waiting (a worker has it, or it is not working). One LRANGE: cheap for every poll."""
+    ids = [raw.decode() if isinstance(raw, bytes) else raw for raw in queue(conn).get_job_ids()]
+    mine = _job_prefix(run_id)
+    ahead: set[str] = set()
+    for job_id in ids:
+        if job_id.startswith(mine):
+            return len(ahead)
+        ahead.add(job_id.split("-", 1)[0] if job_id.startswith("run") else job_id)
+    return None
 
 
 def enqueue_reextract(library_profile_id: int, conn: redis.Redis | None = None) -> str:

@@ -11,13 +11,15 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jobs.queue import enqueue_for
 from store.blobs import references_bytes
 from store.db import get_database
 from store.gates import pending_note, record_note_effect
@@ -36,10 +38,22 @@ from store.runs import (
 from store.states import Outcome, Phase, Stage
 from tasteloop.config import ConfigError, EngineSettings
 from tasteloop.engine_types import Engine
-from tasteloop.loop import GateDecision, IterationRecord, LoopState, revise_with_note, run_loop
+from tasteloop.loop import (
+    GateDecision,
+    IterationRecord,
+    LoopState,
+    RunStopped,
+    revise_with_note,
+    run_loop,
+)
+from tasteloop.loop import Outcome as LoopOutcome
+from tasteloop.taste.profile import TasteProfile
 
 log = logging.getLogger(__name__)
 SKIPPED = "skipped: not in that phase, or another worker has it"
+# Iterations a job runs before the run's next turn goes to the back of the queue: one, so a
+# run started behind thirty others gets its first image before their later iterations.
+ITERATIONS_PER_TURN = 1
 
 
 class LeaseLost(RuntimeError):
@@ -102,7 +116,7 @@ def model_calls(run_id: int, owner: str, stage: Stage) -> Iterator[Work]:
     try:
         with LeaseKeeper(run_id, owner):
             yield work
-    except LeaseLost:
+    except (LeaseLost, RunStopped):
         work.lost = True
     except Exception as exc:  # noqa: BLE001 - every failure ends as a visible, retryable state
         log.exception("%s failed for run %s", stage, run_id)
@@ -135,7 +149,17 @@ def extract_profile(run_id: int) -> str:
     return "extracted"
 
 
+def still_ours(run_id: int, owner: str) -> bool:
+    """Read before every provider call: a stopped run, or one another worker took, makes none."""
+    with get_database().session() as session:
+        row = session.execute(
+            select(Run.phase, Run.lease_owner).where(Run.id == run_id)
+        ).one_or_none()
+    return row is not None and row.phase == Phase.GENERATING and row.lease_owner == owner
+
+
 def advance_run(run_id: int) -> str:
+    """One iteration of a run (runs take turns), then its next turn goes to the back of the queue."""
     db = get_database()
     owner = worker_identity()
     with db.session() as session:
@@ -152,27 +176,11 @@ def advance_run(run_id: int) -> str:
             return "done"
         gate = pending_note(run)
         note = (gate.id, gate.note) if gate is not None and gate.note else None
-        if note is None:
-            run.status_note = f"Generating iteration {state.next_index + 1} of {run.max_iterations}"
+        run.status_note = f"Generating iteration {state.next_index + 1} of {run.max_iterations}"
     assert profile is not None
-    if note is not None:
-        gate_id, words = note
-        with model_calls(run_id, owner, Stage.GENERATE) as work:
-            revision = revise_with_note(engine().critic, state.prompt, words, profile, intent)
-            with db.session() as session:
-                run = session.get(Run, run_id)
-                if not holds_lease(run, owner, Phase.GENERATING):
-                    raise LeaseLost(f"run {run_id} is no longer ours")
-                assert run is not None
-                gate = session.get(Gate, gate_id)
-                assert gate is not None
-                record_note_effect(run, gate, revision)
-                run.status_note = (
-                    f"Generating iteration {state.next_index + 1} of {run.max_iterations}"
-                )
-        if work.lost or work.failed:
-            return "stopped: lease lost" if work.lost else "failed"
-        state = replace(state, prompt=revision.prompt)
+
+    def stopped() -> bool:
+        return not still_ours(run_id, owner)
 
     def on_iteration(record: IterationRecord, _state: LoopState) -> None:
         with db.session() as session:
@@ -183,7 +191,9 @@ def advance_run(run_id: int) -> str:
             commit_iteration(session, run, record)
 
     with model_calls(run_id, owner, Stage.GENERATE) as work:
-        run_loop(
+        if note is not None:
+            state = _apply_note(run_id, owner, note, state, profile, intent, stopped)
+        result = run_loop(
             intent,
             profile,
             engine().generator,
@@ -194,14 +204,44 @@ def advance_run(run_id: int) -> str:
             on_iteration=on_iteration,
             seed=seed,
             references=references,
+            max_steps=ITERATIONS_PER_TURN,
+            should_stop=stopped,
         )
     if work.lost:
-        return "stopped: lease lost"
+        return "stopped: the run was stopped or another worker has it"
     if work.failed:
         return "failed"
     with db.session() as session:
         release_lease(session, run_id, owner)
+    if result.outcome is LoopOutcome.YIELDED:
+        enqueue_for(run_id, Phase.GENERATING)
+        return "advanced one iteration; the next is queued"
     return "advanced"
+
+
+def _apply_note(
+    run_id: int,
+    owner: str,
+    note: tuple[int, str],
+    state: LoopState,
+    profile: TasteProfile,
+    intent: str,
+    stopped: Callable[[], bool],
+) -> LoopState:
+    """A person's gate note, applied to the next prompt and stored with what was done."""
+    gate_id, words = note
+    if stopped():
+        raise RunStopped("note")
+    revision = revise_with_note(engine().critic, state.prompt, words, profile, intent)
+    with get_database().session() as session:
+        run = session.get(Run, run_id)
+        if not holds_lease(run, owner, Phase.GENERATING):
+            raise LeaseLost(f"run {run_id} is no longer ours")
+        assert run is not None
+        gate = session.get(Gate, gate_id)
+        assert gate is not None
+        record_note_effect(run, gate, revision)
+    return replace(state, prompt=revision.prompt)
 
 
 def reextract_library_profile(library_profile_id: int) -> str:

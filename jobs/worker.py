@@ -1,4 +1,5 @@
-"""`python -m jobs.worker`: one RQ worker on the tasteloop queue, plus the abandoned-run sweeper."""
+"""`python -m jobs.worker`: RQ workers on the tasteloop queue, one per thread (`--threads`,
+default TASTELOOP_WORKER_THREADS or 10), plus the abandoned-run sweeper and the heartbeat."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import logging
 import sys
 
 import redis
-from rq import Worker
 
 from jobs.heartbeat import Heartbeat
 from jobs.queue import QueueUnavailable, connection, queue
 from jobs.sweeper import Sweeper
+from jobs.worker_threads import WorkerThreads, worker_threads_setting
 from store.db import database_url
 from store.migrate import migration_problem
 from tasteloop.config import ConfigError, EngineSettings, load_env
@@ -21,8 +22,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     parser.add_argument("--sweep-interval", type=float, default=15.0)
+    parser.add_argument("--threads", type=int, default=None, help="runs advanced at once")
     args = parser.parse_args(argv)
     load_env()
+    try:
+        threads = args.threads or worker_threads_setting()
+    except ValueError as exc:
+        print(f"tasteloop worker cannot start: {exc}", file=sys.stderr)
+        return 1
     try:
         EngineSettings.from_env()
     except ConfigError as exc:
@@ -39,8 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tasteloop worker cannot start: {problem}", file=sys.stderr)
         return 1
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
-    # Build the engine once here: RQ forks a work-horse per job, and each fork inherits the
-    # imports and clients instead of paying ~0.7 s to build them again (bench/orchestration.py).
+    # Build the engine once here, before the threads share it.
     from jobs.tasks import engine
 
     engine()
@@ -49,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     sweeper.start()
     heartbeat.start()
     try:
-        Worker([queue(conn)], connection=conn).work(burst=args.burst, with_scheduler=True)
+        WorkerThreads(queue(conn), conn, threads).run(burst=args.burst)
     finally:
         heartbeat.stop()
         sweeper.stop()

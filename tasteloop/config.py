@@ -79,7 +79,7 @@ class EngineSettings:
     # revised prompt; "regenerate": paint afresh each time
     refine: str = "regenerate"
     # model calls in flight at once in one process (a worker's best-of-N shares this budget)
-    max_concurrent_calls: int = 4
+    max_concurrent_calls: int = 32
     # private hosts whose image URLs may be fetched (a self-hosted gateway's file server)
     fetch_allow_hosts: frozenset[str] = frozenset()
 
@@ -108,7 +108,7 @@ class EngineSettings:
         try:
             timeout_s = float(_clean(env.get("TASTELOOP_TIMEOUT")) or 120)
             max_retries = int(_clean(env.get("TASTELOOP_MAX_RETRIES")) or 3)
-            max_concurrent = int(_clean(env.get("TASTELOOP_MAX_CONCURRENT_CALLS")) or 4)
+            max_concurrent = int(_clean(env.get("TASTELOOP_MAX_CONCURRENT_CALLS")) or 32)
         except ValueError as exc:
             raise ConfigError(
                 "TASTELOOP_TIMEOUT / TASTELOOP_MAX_RETRIES / TASTELOOP_MAX_CONCURRENT_CALLS must "

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import cast
 
 from tasteloop.engine_types import (
     CallUsage,
@@ -32,6 +33,27 @@ DEFAULT_MAX_ITERATIONS = 5
 MAX_ITERATIONS = 20
 MAX_CANDIDATES = 4
 MAX_GATE_NOTE = 500  # characters in a person's note at the gate
+
+
+class RunStopped(BaseException):  # noqa: N818 - a signal, like KeyboardInterrupt
+    """The run was stopped: raised before a provider call, never caught as a model failure."""
+
+
+class _Guarded:
+    """A generator or critic that checks `should_stop` before every call to the provider."""
+
+    def __init__(self, inner: object, should_stop: Callable[[], bool]) -> None:
+        self._inner, self._should_stop = inner, should_stop
+
+    def __getattr__(self, name: str) -> object:
+        method = getattr(self._inner, name)
+
+        def guarded(*args: object, **kwargs: object) -> object:
+            if self._should_stop():
+                raise RunStopped(name)
+            return method(*args, **kwargs)
+
+        return guarded
 
 
 class GateDecision(StrEnum):
@@ -61,6 +83,7 @@ class Outcome(StrEnum):
     APPROVED = "approved"
     PAUSED = "paused"
     MAX_ITERATIONS = "max_iterations"
+    YIELDED = "yielded"  # `max_steps` iterations done: the caller queues the rest (taking turns)
 
 
 @dataclass(frozen=True)
@@ -318,14 +341,23 @@ def run_loop(
     seed: int = 0,
     references: tuple[bytes, ...] = (),
     on_note: NoteCallback | None = None,
+    max_steps: int | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> LoopResult:
     """Run from `state` until convergence, approval, a pause at the gate, or the cap.
 
     `references` are the user's images: the critic sees them, and the generator gets them as
     style references (with the best image so far, to edit) until the provider refuses images.
+    `max_steps` ends the call after that many iterations (YIELDED), so runs can take turns;
+    `should_stop` is asked before every provider call and raises RunStopped when it says so.
     """
+    if should_stop is not None:
+        generator = cast(Generator, _Guarded(generator, should_stop))
+        critic = cast(Critic, _Guarded(critic, should_stop))
     iterations: list[IterationRecord] = []
     for index in range(state.next_index, settings.max_iterations):
+        if max_steps is not None and len(iterations) >= max_steps:
+            return LoopResult(Outcome.YIELDED, state, iterations)
         record = run_iteration(
             index,
             state.prompt,

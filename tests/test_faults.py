@@ -15,7 +15,9 @@ pytestmark = pytest.mark.slow
 
 def test_worker_killed_mid_call_loses_and_duplicates_nothing():
     result = worker_kill.trials(2, seed=3)
-    assert all(row["processes_killed"] >= 2 for row in result["rows"])  # worker and work-horse
+    assert all(
+        row["processes_killed"] >= 1 for row in result["rows"]
+    )  # the worker, threads and all
     assert result["completed"] == 2, result["rows"]
     assert result["lost"] == 0 and result["duplicated"] == 0
 

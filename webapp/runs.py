@@ -31,7 +31,7 @@ from webapp.dispatch import engine_label, start_and_show, start_work
 from webapp.htmx import poll_response
 from webapp.profile_form import form_values, parse_confirm
 from webapp.trajectory import trajectory_svg
-from webapp.worker_status import no_worker_running
+from webapp.worker_status import no_worker_running, waiting_behind
 
 bp = Blueprint("runs", __name__)
 
@@ -95,6 +95,7 @@ def _live_context(run: Run) -> dict[str, Any]:
         "form_errors": [],
         "restarted_to": session.scalar(select(Run.id).where(Run.restarted_from_id == run.id)),
         "no_worker": run.phase.working and no_worker_running(),
+        "waiting": waiting_behind(run.id) if run.phase.working else None,
     }
 
 

@@ -1,11 +1,11 @@
-"""Whether any worker is alive to move runs on (jobs.heartbeat)."""
+"""Whether any worker is alive to move runs on (jobs.heartbeat), and where a run waits."""
 
 from __future__ import annotations
 
 import redis
 
 from jobs.heartbeat import workers_alive
-from jobs.queue import QueueUnavailable, connection
+from jobs.queue import QueueUnavailable, connection, runs_ahead
 
 
 def no_worker_running() -> bool:
@@ -15,3 +15,11 @@ def no_worker_running() -> bool:
         return workers_alive(connection()) == 0
     except (QueueUnavailable, redis.RedisError):
         return False
+
+
+def waiting_behind(run_id: int) -> int | None:
+    """How many runs' turns are queued ahead of this run's; None when it is not queued."""
+    try:
+        return runs_ahead(run_id, connection())
+    except (QueueUnavailable, redis.RedisError):
+        return None

@@ -1,0 +1,105 @@
+"""Many people at once: runs take turns one iteration at a time, a waiting run says where it
+waits, and one worker process advances several runs at once (one per thread)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bench.harness import stack
+from store.db import get_database
+from store.models import Iteration
+from tasteloop.loop import LoopSettings
+from tests.conftest import Browser, work
+from tests.webflow import confirm, run_id_from, upload
+
+
+def people(app, count, first=0):
+    browsers = []
+    for k in range(first, first + count):
+        browser = Browser(app.test_client())
+        browser.register(f"person{k}@example.com")
+        browsers.append(browser)
+    return browsers
+
+
+def confirmed_runs(app, redis_conn, count, first=0, **settings):
+    """`count` people upload, their extractions run, then each confirms in turn."""
+    browsers = people(app, count, first)
+    run_ids = [run_id_from(upload(b)) for b in browsers]
+    work(redis_conn)
+    for browser, run_id in zip(browsers, run_ids, strict=True):
+        confirm(browser, run_id, threshold="9.9", gate_low="9.8", **settings)
+    return browsers, run_ids
+
+
+def test_runs_take_turns_one_iteration_at_a_time(app, redis_conn, database_url):
+    _, run_ids = confirmed_runs(app, redis_conn, 3, max_iterations="3")
+    work(redis_conn)
+    with get_database(database_url).session() as session:
+        order = session.execute(select(Iteration.run_id, Iteration.index).order_by(Iteration.id))
+        order = [tuple(row) for row in order]
+    a, b, c = run_ids
+    assert order == [(a, 0), (b, 0), (c, 0), (a, 1), (b, 1), (c, 1), (a, 2), (b, 2), (c, 2)]
+
+
+def test_a_run_started_behind_others_gets_its_first_image_before_their_later_ones(
+    app, redis_conn, database_url
+):
+    from rq import SimpleWorker
+
+    from jobs.queue import queue
+
+    browsers = people(app, 4)
+    run_ids = [run_id_from(upload(b)) for b in browsers]
+    work(redis_conn)  # every extraction
+    *early, late = run_ids
+    for browser, run_id in zip(browsers[:3], early, strict=True):
+        confirm(browser, run_id, threshold="9.9", gate_low="9.8", max_iterations="3")
+    # the early runs have each had a turn and are queued again when the late one starts
+    SimpleWorker([queue(redis_conn)], connection=redis_conn).work(burst=True, max_jobs=3)
+    confirm(browsers[3], late, threshold="9.9", gate_low="9.8", max_iterations="3")
+    work(redis_conn)
+    with get_database(database_url).session() as session:
+        order = [
+            tuple(r)
+            for r in session.execute(
+                select(Iteration.run_id, Iteration.index).order_by(Iteration.id)
+            )
+        ]
+    assert order[:3] == [(run, 0) for run in early]
+    late_first = order.index((late, 0))
+    # after one more turn of each early run at most (they were queued first), never after two
+    assert all(order.index((run, 2)) > late_first for run in early)
+
+
+def test_a_waiting_run_says_how_many_runs_are_ahead(app, redis_conn):
+    browsers, run_ids = confirmed_runs(app, redis_conn, 3, max_iterations="2")
+    first = browsers[0].get(f"/runs/{run_ids[0]}/status").get_data(as_text=True)
+    last = browsers[2].get(f"/runs/{run_ids[2]}/status").get_data(as_text=True)
+    assert "waiting: yours is next" in first
+    assert "waiting: 2 runs ahead of yours" in last
+    work(redis_conn)
+    done = browsers[2].get(f"/runs/{run_ids[2]}/status").get_data(as_text=True)
+    assert "waiting:" not in done
+
+
+@pytest.mark.slow
+def test_one_worker_process_advances_several_runs_at_once(database_url, redis_url):
+    latency = {"generate": 0.6, "critique": 0.3}
+    with stack(
+        database_url=database_url,
+        redis_url=redis_url,
+        latency=latency,
+        extra_env={"TASTELOOP_WORKER_THREADS": "4"},
+    ) as s:
+        run_ids = s.create_runs(4, LoopSettings(2, 9.9, 9.8, 1))
+        s.enqueue(run_ids)
+        s.start_worker()
+        assert s.wait_until_settled(run_ids, timeout=120)
+        s.stop_workers()
+        rows = s.audit(run_ids)
+        # four runs' calls were in flight at the same moment: one process, four turns at once
+        assert s.gateway.max_in_flight >= 4
+    assert [row["problems"] for row in rows] == [[]] * 4
+    assert {row["phase"] for row in rows} == {"done"}
