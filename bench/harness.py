@@ -209,7 +209,8 @@ def consistency_problems(run: Run, iterations: list[Iteration], gates: list[Gate
             problems.append("gated without exactly one open gate on the last iteration")
     elif open_gates:
         problems.append(f"{len(open_gates)} open gates while {run.phase}")
-    if run.phase == Phase.DONE:
+    stopped_before_any = run.outcome == "stopped" and not iterations
+    if run.phase == Phase.DONE and not stopped_before_any:
         if run.final_iteration_id not in ids:
             problems.append("done without a final iteration of its own")
         if run.outcome == "converged" and iterations[-1].score < run.threshold:

@@ -35,6 +35,7 @@ from store.runs import (
     record_extraction,
     record_failure,
 )
+from store.spending import over_cap
 from store.states import Outcome, Phase, Stage
 from tasteloop.config import ConfigError, EngineSettings
 from tasteloop.engine_types import Engine
@@ -51,6 +52,7 @@ from tasteloop.taste.profile import TasteProfile
 
 log = logging.getLogger(__name__)
 SKIPPED = "skipped: not in that phase, or another worker has it"
+PAUSED = "paused: the person's monthly spending limit is reached"
 # Iterations a job runs before the run's next turn goes to the back of the queue: one, so a
 # run started behind thirty others gets its first image before their later iterations.
 ITERATIONS_PER_TURN = 1
@@ -127,12 +129,24 @@ def model_calls(run_id: int, owner: str, stage: Stage) -> Iterator[Work]:
                 record_failure(run, stage, _reason(exc), _retryable(exc))
 
 
+def pause_for_spending(session: Session, run: Run, stage: Stage) -> bool:
+    """Before the next model call: a person over their monthly cap waits, visibly; Retry (once
+    the cap is raised, or next month) resumes where the run stopped."""
+    problem = over_cap(session, run.user, costs_money=engine().name != "offline")
+    if problem is None:
+        return False
+    record_failure(run, stage, f"Paused: {problem}", retryable=True)
+    return True
+
+
 def extract_profile(run_id: int) -> str:
     owner = worker_identity()
     with get_database().session() as session:
         run = claim(session, run_id, owner, Phase.EXTRACTING)
         if run is None:
             return SKIPPED
+        if pause_for_spending(session, run, Stage.EXTRACT):
+            return PAUSED
         images = references_bytes(session, run.references)
         run.status_note = f"Measuring and describing what your {len(images)} references share"
     with model_calls(run_id, owner, Stage.EXTRACT) as work:
@@ -166,6 +180,8 @@ def advance_run(run_id: int) -> str:
         run = claim(session, run_id, owner, Phase.GENERATING)
         if run is None:
             return SKIPPED
+        if pause_for_spending(session, run, Stage.GENERATE):
+            return PAUSED
         profile = current_profile(run)
         settings = loop_settings(run)
         state = loop_state(session, run)

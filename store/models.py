@@ -61,6 +61,8 @@ class User(Base):
     # change) makes every cookie issued before invalid.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # an admin's monthly spending limit for this person; None: TASTELOOP_USER_MONTHLY_USD
+    monthly_cap_usd: Mapped[float | None] = mapped_column(Float, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     # Flask-Login protocol, kept here so the web layer needs no wrapper class.

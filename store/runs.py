@@ -181,6 +181,37 @@ def finish_run(run: Run, outcome: Outcome, final_iteration_id: int | None) -> No
     run.status_note = OUTCOME_LABELS[outcome]["status"]
 
 
+def stop_run(session: Session, run: Run) -> str:
+    """End a generating run as stopped, keeping its iterations and best image.
+
+    Exactly once, whoever asks first; the worker sees it before its next provider call.
+    Returns what happened, for the person who asked.
+    """
+    label = OUTCOME_LABELS[Outcome.STOPPED]["status"]
+    claimed = session.execute(
+        update(Run)
+        .where(Run.id == run.id, Run.phase == Phase.GENERATING)
+        .values(
+            phase=Phase.DONE,
+            outcome=Outcome.STOPPED,
+            final_iteration_id=Run.best_iteration_id,
+            finished_at=utcnow(),
+            lease_owner=None,
+            lease_expires_at=None,
+            status_note=label,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(run)
+    if claimed == 1:
+        return "Stopped. The call in flight, if any, finishes; nothing more is asked of the model."
+    if run.outcome == Outcome.STOPPED:
+        return "This run was already stopped; nothing changed."
+    if run.phase == Phase.DONE:
+        return "This run had already finished; nothing changed."
+    return f"Only a generating run can be stopped (this one is {run.phase}); nothing changed."
+
+
 def retry_failed(session: Session, run: Run) -> bool:
     """Put a failed run back to work at the stage that failed; False if it was not failed."""
     stage = run.failed_stage or Stage.GENERATE

@@ -52,6 +52,7 @@ class Outcome(StrEnum):
     APPROVED = "approved"
     MAX_ITERATIONS = "max_iterations"
     RESTARTED = "restarted"
+    STOPPED = "stopped"
 
 
 STAGE_LABELS: dict[Stage, dict[str, str]] = {
@@ -80,6 +81,11 @@ OUTCOME_LABELS: dict[Outcome, dict[str, str]] = {
         "title": "Best of {count}",
         "sentence": "The iteration cap was reached; this is the best-scoring image.",
         "status": "Reached the iteration cap: the best image is kept",
+    },
+    Outcome.STOPPED: {
+        "title": "Stopped",
+        "sentence": "The run was stopped; its iterations are kept, and the best image so far.",
+        "status": "Stopped: no further model calls are made",
     },
     Outcome.RESTARTED: {
         "title": "Restarted",

@@ -9,10 +9,11 @@ from flask_login import current_user
 
 from store.gates import decided_gates, open_gates
 from store.models import User
-from store.users import user_rows
+from store.users import set_monthly_cap, user_rows
 from webapp.access import admin_required, get_by_id
 from webapp.account_links import LinkPurpose, issue_token
 from webapp.db import db_session
+from webapp.history import run_rows
 from webapp.library import library_rows
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -60,6 +61,25 @@ def disable(user_id: int) -> ResponseReturnValue:
         db_session().commit()
         flash(f"{user.email} is {'disabled' if user.disabled else 'enabled again'}.")
     return redirect(url_for("admin.users"), code=303)
+
+
+@bp.route("/users/<int:user_id>/monthly-cap", methods=["POST"])
+@admin_required
+def monthly_cap(user_id: int) -> ResponseReturnValue:
+    user = _user_or_404(user_id)
+    try:
+        flash(set_monthly_cap(user, request.form.get("cap", "")))
+        db_session().commit()
+    except ValueError as exc:
+        flash(str(exc))
+    return redirect(url_for("admin.users"), code=303)
+
+
+@bp.route("/runs")
+@admin_required
+def runs() -> ResponseReturnValue:
+    """Every user's runs, newest first: how each ended (stopped ones too), and whose it is."""
+    return render_template("history.html", rows=run_rows(None), spending=None, all_users=True)
 
 
 @bp.route("/users/<int:user_id>/reset-link", methods=["POST"])

@@ -6,13 +6,15 @@ from __future__ import annotations
 import logging
 
 from flask import redirect, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from jobs.queue import enqueue_for
 from store.models import Run
 from store.runs import record_failure
+from store.spending import start_problem
 from store.states import Stage
-from tasteloop.config import EngineSettings
+from tasteloop.config import ConfigError, EngineSettings
 from tasteloop.engines import engine_models
 from webapp.db import db_session
 
@@ -23,6 +25,15 @@ def engine_label() -> tuple[str, dict[str, str]]:
     """The engine a new run will use and its models by role (ConfigError if misconfigured)."""
     settings = EngineSettings.from_env()
     return settings.engine, engine_models(settings)
+
+
+def limit_problem() -> str | None:
+    """Why the signed-in person may not put another run to work now (spending limits), or None."""
+    try:
+        costs_money = EngineSettings.from_env().engine != "offline"
+    except ConfigError:
+        costs_money = True  # the misconfiguration is reported where the run starts
+    return start_problem(db_session(), current_user, costs_money=costs_money)
 
 
 def start_work(run: Run) -> bool:

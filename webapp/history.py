@@ -6,8 +6,10 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from store.models import Iteration, ReferenceImage, Run
+from store.spending import Limits, active_runs, spent_this_month
 from webapp.db import db_session
 
 bp = Blueprint("history", __name__)
@@ -19,6 +21,8 @@ def run_rows(user_id: int | None = None) -> list[dict]:
     query = select(Run).order_by(Run.created_at.desc(), Run.id.desc())
     if user_id is not None:
         query = query.where(Run.user_id == user_id)
+    else:
+        query = query.options(joinedload(Run.user))
     runs = list(session.scalars(query))
     ids = [r.id for r in runs]
     stats = {
@@ -59,4 +63,12 @@ def run_rows(user_id: int | None = None) -> list[dict]:
 @bp.route("/history")
 @login_required
 def index() -> ResponseReturnValue:
-    return render_template("history.html", rows=run_rows(current_user.id))
+    session = db_session()
+    limits = Limits.from_env()
+    spending = {
+        "spent": spent_this_month(session, [current_user.id]).get(current_user.id, 0.0),
+        "cap": limits.cap_for(current_user),
+        "active": active_runs(session, current_user.id),
+        "max_active": limits.max_active_runs,
+    }
+    return render_template("history.html", rows=run_rows(current_user.id), spending=spending)

@@ -19,7 +19,7 @@ from tasteloop.taste.profile_file import MAX_FILE_BYTES, ProfileFileError
 from webapp.access import owned_library_profile, owned_run
 from webapp.blobs import serve_blob
 from webapp.db import db_session
-from webapp.dispatch import engine_label, start_and_show
+from webapp.dispatch import engine_label, limit_problem, start_and_show
 from webapp.htmx import poll_response
 from webapp.profile_form import (
     PROFILE_KEYS,
@@ -213,9 +213,12 @@ def start(profile_id: int) -> ResponseReturnValue:
             engine, models = engine_label()
         except ConfigError as exc:
             errors = [str(exc)]
-    if errors or settings is None:
-        context = _detail_context(entry, version, start_form=values, start_errors=errors)
-        return render_template("library/show.html", **context), 400
+    problem = None if errors else limit_problem()
+    if errors or problem or settings is None:
+        context = _detail_context(
+            entry, version, start_form=values, start_errors=errors or [problem]
+        )
+        return render_template("library/show.html", **context), 403 if problem else 400
     run = library.start_run(
         db_session(), current_user, version, values["intent"].strip(), settings, engine, models
     )

@@ -18,6 +18,7 @@ from store.runs import (
     current_profile,
     extracted_measurements,
     retry_failed,
+    stop_run,
     usage_totals,
 )
 from store.states import Phase
@@ -27,7 +28,7 @@ from tasteloop.taste.profile_file import profile_document
 from webapp.access import owned_run, parse_id
 from webapp.blobs import blob_response, serve_blob
 from webapp.db import db_session
-from webapp.dispatch import engine_label, start_and_show, start_work
+from webapp.dispatch import engine_label, limit_problem, start_and_show, start_work
 from webapp.htmx import poll_response
 from webapp.profile_form import form_values, parse_confirm
 from webapp.trajectory import trajectory_svg
@@ -48,6 +49,9 @@ def home() -> ResponseReturnValue:
 def new() -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("runs/new.html", errors=[])
+    problem = limit_problem()
+    if problem:  # before reading any file
+        return render_template("runs/new.html", errors=[problem]), 403
     uploads = [u for u in request.files.getlist("images") if u and (u.filename or u.content_length)]
     wrong_count = count_problem(len(uploads))
     if wrong_count:  # before reading or decoding any file
@@ -122,10 +126,11 @@ def confirm(run_id: int) -> ResponseReturnValue:
         flash("This run is past the confirm step.")
         return redirect(url_for("runs.show", run_id=run.id))
     parsed = parse_confirm(request.form.to_dict(), extracted_measurements(run))
-    if parsed.errors:
+    problem = None if parsed.errors else limit_problem()
+    if parsed.errors or problem:
         context = _live_context(run)
-        context.update(form=parsed.values, form_errors=parsed.errors)
-        return render_template("runs/show.html", **context), 400
+        context.update(form=parsed.values, form_errors=parsed.errors or [problem])
+        return render_template("runs/show.html", **context), 400 if parsed.errors else 403
     assert parsed.profile is not None and parsed.settings is not None
     confirm_run(db_session(), run, parsed.profile, parsed.intent, parsed.settings)
     return start_and_show(run)
@@ -139,6 +144,10 @@ def gate(run_id: int) -> ResponseReturnValue:
     if gate_id is None or request.form.get("decision") not in set(Decision):
         abort(400)
     decision = Decision(request.form["decision"])
+    problem = limit_problem() if decision is Decision.CONTINUE else None
+    if problem:
+        flash(problem)
+        return redirect(url_for("runs.show", run_id=run.id), code=303)
     session = db_session()
     try:
         outcome = decide_gate(
@@ -163,6 +172,10 @@ def gate(run_id: int) -> ResponseReturnValue:
 def retry(run_id: int) -> ResponseReturnValue:
     run = owned_run(run_id)
     session = db_session()
+    problem = limit_problem() if run.phase == Phase.FAILED else None
+    if problem:
+        flash(problem)
+        return redirect(url_for("runs.show", run_id=run.id))
     if not retry_failed(session, run):
         flash("This run is not stopped by an error; nothing to retry.")
         return redirect(url_for("runs.show", run_id=run.id))
@@ -170,6 +183,18 @@ def retry(run_id: int) -> ResponseReturnValue:
     if start_work(run):
         flash("Retrying from the last saved iteration.")
     return redirect(url_for("runs.show", run_id=run.id))
+
+
+@bp.route("/runs/<int:run_id>/stop", methods=["POST"])
+@login_required
+def stop(run_id: int) -> ResponseReturnValue:
+    """The owner or an admin ends a generating run; asking twice, or too late, changes nothing."""
+    run = owned_run(run_id)
+    session = db_session()
+    message = stop_run(session, run)
+    session.commit()
+    flash(message)
+    return redirect(url_for("runs.show", run_id=run.id), code=303)
 
 
 @bp.route("/runs/<int:run_id>/delete", methods=["POST"])

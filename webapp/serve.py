@@ -21,6 +21,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from jobs.embedded_redis import EmbeddedRedis, RedisUnavailable
 from store.db import database_url, default_data_dir, make_engine
 from store.migrate import migration_problem, upgrade
+from store.spending import Limits, LimitSettingError
 from tasteloop.config import ConfigError, EngineSettings, load_env
 from webapp import create_app
 
@@ -52,8 +53,9 @@ def check_data_dir(data_dir: Path) -> None:
 
 def check_engine() -> EngineSettings:
     try:
+        Limits.from_env()
         return EngineSettings.from_env()
-    except ConfigError as exc:
+    except (ConfigError, LimitSettingError) as exc:
         raise StartupError(str(exc)) from None
 
 

@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from markupsafe import Markup, escape
 
 from store.library import MAX_NAME
+from store.spending import usd
 from store.states import OUTCOME_LABELS, STAGE_LABELS, Outcome, Phase, Stage
 from tasteloop.loop import DEFAULT_GATE_LOW, DEFAULT_THRESHOLD, MAX_GATE_NOTE
 from tasteloop.taste.profile import DIMENSION_LABELS, SENTENCE_FIELDS
@@ -70,7 +71,7 @@ def _poll_ms() -> dict[str, Any]:
 
 def register_template_globals(app: Flask) -> None:
     """The vocabulary, labels and bounds the templates use, so none is typed twice."""
-    app.jinja_env.filters.update(swatches=_swatches, elapsed=_elapsed, when=_when)
+    app.jinja_env.filters.update(swatches=_swatches, elapsed=_elapsed, when=_when, usd=usd)
     env = app.jinja_env
     env.globals.update(score_class=_score_class, Phase=Phase, Stage=Stage, Outcome=Outcome)
     env.globals.update(OUTCOME_LABELS=OUTCOME_LABELS, STAGE_LABELS=STAGE_LABELS)
