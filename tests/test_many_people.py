@@ -3,6 +3,8 @@ waits, and one worker process advances several runs at once (one per thread)."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import select
 
@@ -103,3 +105,29 @@ def test_one_worker_process_advances_several_runs_at_once(database_url, redis_ur
         assert s.gateway.max_in_flight >= 4
     assert [row["problems"] for row in rows] == [[]] * 4
     assert {row["phase"] for row in rows} == {"done"}
+
+
+@pytest.mark.slow
+def test_two_worker_hosts_one_killed_mid_run_lose_and_duplicate_nothing(database_url, redis_url):
+    """Two worker processes sharing only the database and Redis, as two hosts would; one is
+    SIGKILLed while runs are mid-flight, and its runs come back through their leases."""
+    latency = {"generate": 0.4, "critique": 0.2}
+    with stack(
+        database_url=database_url,
+        redis_url=redis_url,
+        latency=latency,
+        lease_seconds=2.0,
+        extra_env={"TASTELOOP_WORKER_THREADS": "3"},
+    ) as s:
+        run_ids = s.create_runs(6, LoopSettings(3, 9.9, 9.8, 1))
+        s.enqueue(run_ids)
+        doomed = s.start_worker()
+        s.start_worker()
+        while len(s.gateway.calls("generate")) < 6:
+            time.sleep(0.02)
+        s.kill(doomed)
+        assert s.wait_until_settled(run_ids, timeout=180)
+        s.stop_workers()
+        rows = s.audit(run_ids)
+    assert [row["problems"] for row in rows] == [[]] * 6
+    assert [row["iterations"] for row in rows] == [3] * 6
