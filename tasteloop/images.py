@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import math
 import warnings
@@ -136,8 +137,13 @@ def to_data_url(data: bytes, mime_type: str) -> str:
     return f"data:{mime_type};base64,{base64.b64encode(data).decode('ascii')}"
 
 
+@functools.lru_cache(maxsize=64)
 def data_url_for_model(data: bytes, max_side: int) -> str:
-    """Resize stored image bytes to `max_side` and return a JPEG data URL for a vision model."""
+    """Resize stored image bytes to `max_side` and return a JPEG data URL for a vision model.
+
+    Cached: a run sends the same references (and its best image) with every request, and
+    decoding, resizing and encoding them each time is most of a worker's CPU.
+    """
     image = decode_image(data, max_side=max_side)
     return to_data_url(encode(image, "JPEG", quality=88), "image/jpeg")
 

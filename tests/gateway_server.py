@@ -9,6 +9,7 @@ way a provider fails, and can add latency per role.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import random
@@ -28,7 +29,7 @@ from PIL import Image, PngImagePlugin
 from tasteloop.offline.critic import MeasuredCritic
 from tasteloop.offline.extractor import MeasuredExtractor
 from tasteloop.offline.renderer import ProceduralRenderer
-from tasteloop.taste.profile import TasteProfile
+from tasteloop.taste.profile import CRITIQUE_DIMENSIONS, TasteProfile
 
 IMAGE_SHAPES = (
     "images",
@@ -121,11 +122,16 @@ class FakeGateway:
     rejects_image_inputs: bool = False
     # a judge that always prefers the image in this position ("A" or "B"), whatever it shows
     position_bias: str | None = None
+    # for load benchmarks on a small machine: answer from a few images painted once and with
+    # scores from a hash, so the simulated provider does not eat the CPU the stack under test
+    # needs (a real provider's work happens on its own machines)
+    cheap: bool = False
     requests: list[Recorded] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._scripted: deque[tuple[str | None, str]] = deque()
         self._files: dict[str, bytes] = {}
+        self._cheap: dict[Any, Any] = {}
         self.file_gets = 0
         self._lock = threading.Lock()
         self._rng = random.Random(self.seed)
@@ -363,6 +369,8 @@ class FakeGateway:
         return self._completion(body, text)
 
     def _extraction(self, body: dict[str, Any]) -> dict[str, Any]:
+        if self.cheap:
+            return self._cheap_profile()
         images = [
             base64.b64decode(_DATA_URL.match(u).group(1))
             for u in Recorded("", "", body, {}).image_urls
@@ -370,7 +378,31 @@ class FakeGateway:
         profile = self._extractor.extract(images).profile
         return profile.model_dump(exclude={"measurements"})
 
+    def _cheap_profile(self) -> dict[str, Any]:
+        with self._lock:
+            if "profile" not in self._cheap:
+                refs = [
+                    self._renderer.render_png(f"swirls, #1d3c78, #e8c547 {k}") for k in range(3)
+                ]
+                profile = self._extractor.extract(refs).profile
+                self._cheap["profile"] = profile.model_dump(exclude={"measurements"})
+            return self._cheap["profile"]
+
+    def _cheap_score(self, seed: str) -> float:
+        digest = hashlib.sha256(seed.encode()).digest()
+        return round(4.0 + 5.0 * digest[0] / 255, 2)  # 4.0-9.0: never converges at 9.9
+
     def _critique(self, body: dict[str, Any]) -> dict[str, Any]:
+        if self.cheap:
+            text = Recorded("", "", body, {}).text
+            score = self._cheap_score(text[-200:] + str(len(self.requests)))
+            prompt = re.search(r"The prompt that produced the image: (.*)\n", text).group(1)
+            return {
+                "score": score,
+                "breakdown": {d: score for d in CRITIQUE_DIMENSIONS},
+                "reasoning": "The palette needs to be warmer.",
+                "revised_prompt": f"{prompt}, warmer",
+            }
         recorded = Recorded("", "", body, {})
         text = recorded.text
         profile_json = re.search(r"Taste profile \(JSON\): (\{.*?\})\n", text).group(1)
@@ -384,6 +416,8 @@ class FakeGateway:
     def _compare(self, body: dict[str, Any]) -> dict[str, Any]:
         """Measured scores of A and B, or the position it is biased to."""
         recorded = Recorded("", "", body, {})
+        if self.cheap:
+            return {"better": "A" if len(self.requests) % 2 else "B", "reason": "cheap judge"}
         if self.position_bias:
             return {"better": self.position_bias, "reason": "the first one feels right"}
         profile_json = re.search(r"Taste profile \(JSON\): (\{.*?\})\n", recorded.text).group(1)
@@ -406,6 +440,12 @@ class FakeGateway:
             prompt = Recorded("", "", body, {}).text
         # with images attached, the instructions come first and the prompt after "Prompt: "
         prompt = prompt.rsplit("\n\nPrompt: ", 1)[-1]
+        if self.cheap:  # one of eight images, each painted once
+            slot = hashlib.sha256(prompt.encode()).digest()[0] % 8
+            with self._lock:
+                if slot not in self._cheap:
+                    self._cheap[slot] = self._renderer.render_png(f"a harbour {slot}", seed=slot)
+                return self._cheap[slot]
         return self._renderer.render_png(prompt, seed=int(body.get("seed") or 0))
 
     def _refusal(self, body: dict[str, Any], fault: str) -> dict[str, Any]:
