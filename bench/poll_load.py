@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import httpx
+from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from bench.refsets import ROOT, load_sets
@@ -145,7 +146,7 @@ async def poller(
         try:
             response = await client.get(f"/runs/{run_id}/status", headers={"HX-Request": "true"})
             elapsed = time.perf_counter() - started
-            if response.status_code != 200 or "iteration" not in response.text:
+            if response.status_code not in (200, 286) or "iteration" not in response.text:
                 errors.append(f"HTTP {response.status_code}")
             else:
                 latencies.append(elapsed)
@@ -182,12 +183,74 @@ async def load(base: str, accounts: list[tuple[str, int]], seconds: float, inter
         await asyncio.gather(*(client.aclose() for client in clients))
 
 
+class Generating:
+    """A worker and the wire gateway moving some seeded runs on while they are polled."""
+
+    def __init__(self, url: str, env: dict[str, str], run_ids: list[int]) -> None:
+        from tests.gateway_server import FakeGateway
+
+        self.url, self.run_ids = url, run_ids
+        self.gateway = FakeGateway(
+            render_size=256, latency={"generate": 2.0, "critique": 1.0, "compare": 1.0}, cheap=True
+        ).start()
+        worker_env = {
+            **env,
+            "TASTELOOP_ENGINE": "gateway",
+            "BASE_URL": self.gateway.base_url,
+            "API_KEY": "bench",
+            "TASTELOOP_WORKER_THREADS": str(max(1, len(run_ids))),
+        }
+        with get_database(url).session() as session:
+            for run_id in run_ids:  # three more iterations, never converging or gating
+                run = session.get(Run, run_id)
+                assert run is not None
+                run.max_iterations, run.threshold, run.gate_low = 5, 9.9, 9.8
+        self.worker = subprocess.Popen(
+            [sys.executable, "-m", "jobs.worker"],
+            cwd=ROOT,
+            env=worker_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        import redis as redis_lib
+
+        from jobs.queue import enqueue_for
+
+        conn = redis_lib.Redis.from_url(env["REDIS_URL"])
+        for run_id in run_ids:
+            enqueue_for(run_id, Phase.GENERATING, conn)
+
+    def stop(self) -> dict:
+        self.worker.terminate()
+        try:
+            self.worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.worker.kill()
+        self.gateway.stop()
+        with get_database(self.url).session() as session:
+            made = session.scalar(
+                select(func.count(Iteration.id)).where(
+                    Iteration.run_id.in_(self.run_ids), Iteration.index >= 2
+                )
+            )
+        return {"iterations_made_while_polled": made}
+
+
+def start_generating(url: str, env: dict[str, str], run_ids: list[int]) -> Generating | None:
+    return Generating(url, env, run_ids) if run_ids else None
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def measure(pollers: int, seconds: float, interval: float, workers: int) -> dict:
+def measure(
+    pollers: int, seconds: float, interval: float, workers: int, generating: int = 0
+) -> dict:
+    """`generating` of the runs really generate while they are polled: a threaded worker moves
+    them on through the wire gateway (cheap mode, 2 s + 1 s per iteration); the rest wait."""
     with tempfile.TemporaryDirectory(prefix="tasteloop-load-") as tmp:
         folder = Path(tmp)
         url = f"sqlite:///{folder / 'load.db'}"
@@ -203,6 +266,7 @@ def measure(pollers: int, seconds: float, interval: float, workers: int) -> dict
             "TASTELOOP_SECRET_KEY": "load-test-secret",
             "TASTELOOP_LOGIN_ATTEMPTS": "1000",
         }
+        background = start_generating(url, env, [run_id for _, run_id in accounts[:generating]])
         server = subprocess.Popen(
             [
                 sys.executable,
@@ -230,11 +294,16 @@ def measure(pollers: int, seconds: float, interval: float, workers: int) -> dict
         finally:
             server.terminate()
             server.wait(timeout=20)
+            progress = background.stop() if background else {}
             redis_server.stop()
     latencies = [x for lat, _ in results for x in lat]
     errors = [e for _, errs in results for e in errs]
+    busy = [x for lat, _ in results[:generating] for x in lat]
     return {
         "pollers": pollers,
+        "generating": generating,
+        **progress,
+        **({"p95_ms_generating_pollers": round(1000 * percentile(busy, 0.95), 2)} if busy else {}),
         "seconds": seconds,
         "interval_s": interval,
         "gunicorn": f"{workers} workers x 4 threads (gthread)",
@@ -256,13 +325,12 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=1.5)
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--generating", type=int, default=0, help="runs really generating")
     args = parser.parse_args()
-    print(
-        json.dumps(
-            repeated(args.repeats, args.pollers, args.seconds, args.interval, args.workers),
-            indent=2,
-        )
+    figures = repeated(
+        args.repeats, args.pollers, args.seconds, args.interval, args.workers, args.generating
     )
+    print(json.dumps(figures, indent=2))
 
 
 def repeated(
@@ -271,9 +339,10 @@ def repeated(
     seconds: float = 30,
     interval: float = 1.5,
     workers: int = 2 * (os.cpu_count() or 1) + 1,
+    generating: int = 0,
 ) -> dict:
     """The median of each figure over `repeats` fresh servers."""
-    runs = [measure(pollers, seconds, interval, workers) for _ in range(repeats)]
+    runs = [measure(pollers, seconds, interval, workers, generating) for _ in range(repeats)]
     summary = {
         k: v
         for k, v in runs[0].items()
@@ -282,7 +351,11 @@ def repeated(
     }
     summary["repeats"] = repeats
     summary["errors_total"] = sum(r["errors"] for r in runs)
-    for key in ("requests_per_s", "p50_ms", "p95_ms", "p99_ms", "max_ms"):
+    medianed = ["requests_per_s", "p50_ms", "p95_ms", "p99_ms", "max_ms"]
+    medianed += [
+        k for k in ("p95_ms_generating_pollers", "iterations_made_while_polled") if k in runs[0]
+    ]
+    for key in medianed:
         summary[key] = statistics.median(r[key] for r in runs)
         summary[f"{key}_all"] = [r[key] for r in runs]
     return summary

@@ -43,11 +43,11 @@ from tasteloop.loop import (
     GateDecision,
     IterationRecord,
     LoopState,
-    RunStopped,
     revise_with_note,
     run_loop,
 )
 from tasteloop.loop import Outcome as LoopOutcome
+from tasteloop.stopping import RunStopped, stop_when
 from tasteloop.taste.profile import TasteProfile
 
 log = logging.getLogger(__name__)
@@ -246,9 +246,8 @@ def _apply_note(
 ) -> LoopState:
     """A person's gate note, applied to the next prompt and stored with what was done."""
     gate_id, words = note
-    if stopped():
-        raise RunStopped("note")
-    revision = revise_with_note(engine().critic, state.prompt, words, profile, intent)
+    with stop_when(stopped):
+        revision = revise_with_note(engine().critic, state.prompt, words, profile, intent)
     with get_database().session() as session:
         run = session.get(Run, run_id)
         if not holds_lease(run, owner, Phase.GENERATING):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 import redis
@@ -16,6 +17,8 @@ from jobs.worker_threads import WorkerThreads, worker_threads_setting
 from store.db import database_url
 from store.migrate import migration_problem
 from tasteloop.config import ConfigError, EngineSettings, load_env
+
+WORKER_NICENESS = 5
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     from jobs.tasks import engine
 
     engine()
+    # Background work yields the CPU to the web server's requests when both share a machine
+    # (`make run`): a page poll waits on the CPU, a turn mostly waits on the provider.
+    os.nice(WORKER_NICENESS)
     sweeper = Sweeper(args.sweep_interval)
     heartbeat = Heartbeat(conn)
     sweeper.start()

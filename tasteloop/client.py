@@ -16,6 +16,7 @@ import openai
 from tasteloop.config import EngineSettings
 from tasteloop.engine_types import CallUsage
 from tasteloop.json_mode import JSON_MODES, JsonModeChooser, tidy_reply
+from tasteloop.stopping import raise_if_stopped
 
 T = TypeVar("T")
 
@@ -146,6 +147,7 @@ def call_with_retries(
     Each attempt holds one of `slots` while it is in flight; back-off sleeps hold none.
     """
     for attempt in range(1, attempts + 1):
+        raise_if_stopped(what)  # every attempt is a provider call: none after a stop
         try:
             if slots is None:
                 return fn()

@@ -7,6 +7,7 @@ resumed later from a `LoopState`, which is all a caller has to persist.
 
 from __future__ import annotations
 
+import contextvars
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +25,7 @@ from tasteloop.engine_types import (
     PaintInputs,
     Preference,
 )
+from tasteloop.stopping import RunStopped, stop_when
 from tasteloop.taste.profile import CritiqueResult, TasteProfile, failed_critique
 
 DEFAULT_THRESHOLD = 8.0
@@ -33,10 +35,6 @@ DEFAULT_MAX_ITERATIONS = 5
 MAX_ITERATIONS = 20
 MAX_CANDIDATES = 4
 MAX_GATE_NOTE = 500  # characters in a person's note at the gate
-
-
-class RunStopped(BaseException):  # noqa: N818 - a signal, like KeyboardInterrupt
-    """The run was stopped: raised before a provider call, never caught as a model failure."""
 
 
 class _Guarded:
@@ -51,7 +49,8 @@ class _Guarded:
         def guarded(*args: object, **kwargs: object) -> object:
             if self._should_stop():
                 raise RunStopped(name)
-            return method(*args, **kwargs)
+            with stop_when(self._should_stop):  # and before each provider call inside
+                return method(*args, **kwargs)
 
         return guarded
 
@@ -291,7 +290,9 @@ def run_iteration(
         results = [one(seeds[0])]
     else:
         with ThreadPoolExecutor(max_workers=candidates) as pool:
-            results = list(pool.map(one, seeds))
+            # each candidate's thread carries the caller's context (its stop check)
+            futures = [pool.submit(contextvars.copy_context().run, one, s) for s in seeds]
+            results = [f.result() for f in futures]
     chosen = max(range(len(results)), key=lambda k: (results[k].critique.score, -k))
     return IterationRecord(index=index, prompt=prompt, candidates=tuple(results), chosen=chosen)
 

@@ -129,3 +129,24 @@ def test_a_best_whose_critique_failed_is_replaced_without_asking():
     assert result.iterations[1].comparison is None and result.iterations[1].replaces_best
     assert critic.compared == [(b"image-3", b"image-2")]  # judged from then on
     assert result.final_index == 1
+
+
+def test_a_stop_is_seen_before_every_provider_call_inside_a_method():
+    import pytest
+
+    from tasteloop.client import call_with_retries
+    from tasteloop.stopping import RunStopped, stop_when
+
+    calls = []
+    stopped = {"now": False}
+
+    def two_asks():  # like a pairwise comparison: two provider calls in one method
+        for k in range(2):
+            call_with_retries(lambda k=k: calls.append(k), attempts=1, what="ask")
+            stopped["now"] = True  # the person presses Stop during the first ask
+
+    with stop_when(lambda: stopped["now"]), pytest.raises(RunStopped):
+        two_asks()
+    assert calls == [0]
+    call_with_retries(lambda: calls.append("outside"), attempts=1, what="ask")
+    assert calls == [0, "outside"]  # no stop check outside the run's context
