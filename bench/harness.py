@@ -221,7 +221,8 @@ def consistency_problems(run: Run, iterations: list[Iteration], gates: list[Gate
         problems.append(f"still {run.phase}")
     if run.best_iteration_id is not None and run.best_iteration_id not in ids:
         problems.append("best iteration belongs to another run")
-    judged_in_pairs = any((it.comparison or {}).get("agreed") for it in iterations)
+    # a pairwise verdict (agreed or split) may keep or choose an image the scores would not
+    judged_in_pairs = any(it.comparison and not it.comparison.get("error") for it in iterations)
     if iterations and run.best_iteration_id is not None and not judged_in_pairs:
         best = max(iterations, key=lambda it: it.score)
         chosen = next(it for it in iterations if it.id == run.best_iteration_id)

@@ -85,3 +85,14 @@ def enqueue_reextract(library_profile_id: int, conn: redis.Redis | None = None) 
         "jobs.tasks.reextract_library_profile", library_profile_id, job_timeout=900
     )
     return job.id
+
+
+def queued_run_ids(conn: redis.Redis | None = None) -> set[int]:
+    """The runs that have a turn waiting in the queue."""
+    found = set()
+    for raw in queue(conn).get_job_ids():
+        job_id = raw.decode() if isinstance(raw, bytes) else raw
+        head = job_id.split("-", 1)[0]
+        if head.startswith("run") and head[3:].isdigit():
+            found.add(int(head[3:]))
+    return found

@@ -1,6 +1,7 @@
 """One worker per run: a lease with an expiry, taken and renewed with conditional UPDATEs.
 
-A worker that dies stops renewing; `runs_to_resume` finds its runs so they can be re-enqueued.
+A worker that dies stops renewing; `runs_to_resume` finds its runs so they can be re-enqueued,
+and `unleased_working_runs` the ones whose job vanished before any worker claimed them.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from store.models import Run, utcnow
 from store.states import WORKING_PHASES, Phase
 
 DEFAULT_LEASE_SECONDS = 60
-# A working run with no lease and no change for this long lost its job (Redis restarted empty).
-ORPHAN_AFTER = timedelta(seconds=90)
+# A working run with no lease, no change for this long and no turn in the queue lost its job:
+# Redis restarted empty, or a worker was killed after taking the job but before claiming the run.
+ORPHAN_AFTER = timedelta(seconds=10)
 
 
 def lease_seconds() -> float:
@@ -69,17 +71,14 @@ def holds_lease(run: Run | None, owner: str, phase: Phase) -> bool:
 
 
 def runs_to_resume(session: Session) -> dict[int, Phase]:
-    """Working runs whose worker stopped: an expired lease (killed), or no lease and no progress
-    for a while (the job was lost before any worker took it). Each is touched, so the next
-    sweep waits for this resumption to be taken. Returns run id → phase."""
+    """Working runs whose worker was killed mid-turn: their lease expired. Each is touched, so
+    the next sweep waits for this resumption to be taken. Returns run id → phase."""
     now = utcnow()
     stale = session.execute(
         select(Run.id, Run.phase).where(
             Run.phase.in_(WORKING_PHASES),
-            or_(
-                Run.lease_owner.is_not(None) & (Run.lease_expires_at < now),
-                Run.lease_owner.is_(None) & (Run.updated_at < now - ORPHAN_AFTER),
-            ),
+            Run.lease_owner.is_not(None),
+            Run.lease_expires_at < now,
         )
     ).all()
     found = {run_id: phase for run_id, phase in stale}
@@ -91,3 +90,17 @@ def runs_to_resume(session: Session) -> dict[int, Phase]:
             .execution_options(synchronize_session=False)
         )
     return found
+
+
+def unleased_working_runs(session: Session, quiet_for: timedelta) -> dict[int, Phase]:
+    """Working runs no worker holds and nothing changed for `quiet_for`: either queued and
+    waiting their turn, or their job died with a worker between taking it and claiming the run.
+    The caller tells the two apart by looking at the queue."""
+    rows = session.execute(
+        select(Run.id, Run.phase).where(
+            Run.phase.in_(WORKING_PHASES),
+            Run.lease_owner.is_(None),
+            Run.updated_at < utcnow() - quiet_for,
+        )
+    ).all()
+    return {run_id: phase for run_id, phase in rows}

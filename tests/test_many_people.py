@@ -131,3 +131,24 @@ def test_two_worker_hosts_one_killed_mid_run_lose_and_duplicate_nothing(database
         rows = s.audit(run_ids)
     assert [row["problems"] for row in rows] == [[]] * 6
     assert [row["iterations"] for row in rows] == [3] * 6
+
+
+def test_a_turn_lost_with_a_killed_worker_is_queued_again(app, redis_conn, database_url):
+    """A worker killed after taking a run's job but before claiming the run leaves no lease and
+    no job: the sweeper queues the run again; a run waiting its turn in the queue is left alone."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from jobs.queue import queue, queued_run_ids
+    from jobs.sweeper import requeue_abandoned
+    from store.models import Run, utcnow
+
+    _, (lost, waiting) = confirmed_runs(app, redis_conn, 2, max_iterations="2")
+    queue(redis_conn).remove(queue(redis_conn).get_job_ids()[0])  # lost's job died unseen
+    long_ago = utcnow() - timedelta(minutes=5)
+    with get_database(database_url).session() as session:
+        session.execute(update(Run).values(updated_at=long_ago))
+    assert queued_run_ids(redis_conn) == {waiting}
+    assert requeue_abandoned() == [lost]
+    assert queued_run_ids(redis_conn) == {lost, waiting}
