@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import html
 import json
 import os
 import re
@@ -38,6 +39,7 @@ from tasteloop.taste.profile import CRITIQUE_DIMENSIONS, initial_prompt
 
 PASSWORD = "load test passphrase"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+HX_GET = re.compile(r'hx-get="([^"]+)"')
 
 
 def seed_database(url: str, users: int) -> list[tuple[str, int]]:
@@ -140,16 +142,22 @@ async def poller(
 ) -> tuple[list[float], list[str]]:
     latencies: list[float] = []
     errors: list[str] = []
+    url = f"/runs/{run_id}/status"
     await asyncio.sleep(max(0.0, start_at - time.monotonic()))
     while time.monotonic() < until:
         started = time.perf_counter()
         try:
-            response = await client.get(f"/runs/{run_id}/status", headers={"HX-Request": "true"})
+            # as htmx does: ask with the URL the last partial carried; 204 leaves it as it is
+            response = await client.get(url, headers={"HX-Request": "true"})
             elapsed = time.perf_counter() - started
-            if response.status_code not in (200, 286) or "iteration" not in response.text:
+            if response.status_code == 204:
+                latencies.append(elapsed)
+            elif response.status_code not in (200, 286) or "iteration" not in response.text:
                 errors.append(f"HTTP {response.status_code}")
             else:
                 latencies.append(elapsed)
+                found = HX_GET.search(response.text)
+                url = html.unescape(found.group(1)) if found else url
         except httpx.HTTPError as exc:
             errors.append(type(exc).__name__)
         await asyncio.sleep(max(0.0, interval - (time.perf_counter() - started)))

@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark and print its figures (copied into BENCHMARKS.md).
 
-`make bench` takes about 10 minutes on the 2-core machine; `python -m bench.<name>` runs one.
+`make bench` takes about 25 minutes on the 2-core machine; `python -m bench.<name>` runs one.
 """
 
 from __future__ import annotations
@@ -11,10 +11,13 @@ from bench import (
     critic_ranking,
     extract_memory,
     gateway_faults,
+    many_people,
     offline_convergence,
     offline_timings,
     orchestration,
     poll_load,
+    stop_calls,
+    two_hosts,
     worker_kill,
 )
 
@@ -48,6 +51,18 @@ def main() -> None:
     kill.pop("rows")
     show("worker SIGKILLed mid-call, 20 trials", kill)
     show("gateway failing 30% of calls, 20 runs", gateway_faults.fault_runs(20, 0.3))
+    show("many people through HTTP (median of 3)", many_people.benchmark(3))
+    show(
+        "poll endpoint while 30 runs generate, 100 pollers (median of 3)",
+        poll_load.repeated(3, seconds=20, generating=30),
+    )
+    hosts = [two_hosts.trial(database_url=None, redis_url=None) for _ in range(3)]
+    show(
+        "two worker hosts, one SIGKILLed, 20 runs (3 trials; --database-url for PostgreSQL)", hosts
+    )
+    stop = stop_calls.trials(12)
+    stop.pop("rows")
+    show("provider calls after Stop, 12 trials", stop)
 
 
 if __name__ == "__main__":

@@ -152,3 +152,17 @@ def test_a_turn_lost_with_a_killed_worker_is_queued_again(app, redis_conn, datab
     assert queued_run_ids(redis_conn) == {waiting}
     assert requeue_abandoned() == [lost]
     assert queued_run_ids(redis_conn) == {lost, waiting}
+
+
+def test_a_poll_that_finds_nothing_new_answers_204_and_renders_nothing(app, redis_conn):
+    import re
+
+    browsers, (run_id,) = confirmed_runs(app, redis_conn, 1, max_iterations="2")
+    page = browsers[0].get(f"/runs/{run_id}").get_data(as_text=True)
+    poll_url = re.search(r'hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert "v=" in poll_url
+    unchanged = browsers[0].get(poll_url)
+    assert unchanged.status_code == 204 and unchanged.get_data() == b""
+    work(redis_conn)  # the run moves on: the same poll now gets the new state, and stops
+    changed = browsers[0].get(poll_url)
+    assert changed.status_code == 286 and "Best of 2" in changed.get_data(as_text=True)

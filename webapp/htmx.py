@@ -1,4 +1,5 @@
-"""htmx conventions: a polled partial keeps polling with 200 and stops with 286."""
+"""htmx conventions: a polled partial keeps polling with 200, stops with 286, and is left as it
+is with 204 (htmx swaps nothing on 204 and the polling trigger stays)."""
 
 from __future__ import annotations
 
@@ -9,3 +10,7 @@ POLL_STOP = 286  # htmx stops polling on this status and still swaps the body
 
 def poll_response(body: str, keep_polling: bool) -> Response:
     return Response(body, status=200 if keep_polling else POLL_STOP)
+
+
+def poll_unchanged() -> Response:
+    return Response(status=204)

@@ -29,7 +29,7 @@ from webapp.access import owned_run, parse_id
 from webapp.blobs import blob_response, serve_blob
 from webapp.db import db_session
 from webapp.dispatch import engine_label, limit_problem, start_and_show, start_work
-from webapp.htmx import poll_response
+from webapp.htmx import poll_response, poll_unchanged
 from webapp.profile_form import form_values, parse_confirm
 from webapp.trajectory import trajectory_svg
 from webapp.worker_status import no_worker_running, waiting_behind
@@ -70,7 +70,22 @@ def new() -> ResponseReturnValue:
     return start_and_show(run)
 
 
-def _live_context(run: Run) -> dict[str, Any]:
+def _live_signals(run: Run) -> dict[str, Any]:
+    """What the live partial shows besides the database: the queue and the workers (Redis)."""
+    return {
+        "no_worker": run.phase.working and no_worker_running(),
+        "waiting": waiting_behind(run.id) if run.phase.working else None,
+    }
+
+
+def live_version(run: Run, signals: dict[str, Any]) -> str:
+    """Changes whenever the live partial would: every change to a run touches its row."""
+    stamp = run.updated_at.timestamp() if run.updated_at else 0
+    return f"{stamp:.6f}-{run.phase}-{signals['waiting']}-{int(signals['no_worker'])}"
+
+
+def _live_context(run: Run, signals: dict[str, Any] | None = None) -> dict[str, Any]:
+    signals = signals or _live_signals(run)
     session = db_session()
     iterations = list(
         session.scalars(
@@ -98,8 +113,8 @@ def _live_context(run: Run) -> dict[str, Any]:
         "form": form_values(profile, run.intent) if run.phase == Phase.CONFIRM else None,
         "form_errors": [],
         "restarted_to": session.scalar(select(Run.id).where(Run.restarted_from_id == run.id)),
-        "no_worker": run.phase.working and no_worker_running(),
-        "waiting": waiting_behind(run.id) if run.phase.working else None,
+        **signals,
+        "live_version": live_version(run, signals),
     }
 
 
@@ -114,7 +129,10 @@ def show(run_id: int) -> ResponseReturnValue:
 @login_required
 def status(run_id: int) -> ResponseReturnValue:
     run = owned_run(run_id)
-    body = render_template("runs/_live.html", **_live_context(run))
+    signals = _live_signals(run)
+    if run.phase.working and request.args.get("v") == live_version(run, signals):
+        return poll_unchanged()  # most polls: nothing to render, htmx keeps the page
+    body = render_template("runs/_live.html", **_live_context(run, signals))
     return poll_response(body, keep_polling=run.phase.working)
 
 

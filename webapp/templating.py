@@ -30,6 +30,10 @@ def _elapsed(start: datetime | None, end: datetime | None = None) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
 
 
+def _epoch(moment: datetime) -> int:
+    return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
+
+
 def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "–"
 
@@ -71,7 +75,9 @@ def _poll_ms() -> dict[str, Any]:
 
 def register_template_globals(app: Flask) -> None:
     """The vocabulary, labels and bounds the templates use, so none is typed twice."""
-    app.jinja_env.filters.update(swatches=_swatches, elapsed=_elapsed, when=_when, usd=usd)
+    app.jinja_env.filters.update(
+        swatches=_swatches, elapsed=_elapsed, when=_when, usd=usd, epoch=_epoch
+    )
     env = app.jinja_env
     env.globals.update(score_class=_score_class, Phase=Phase, Stage=Stage, Outcome=Outcome)
     env.globals.update(OUTCOME_LABELS=OUTCOME_LABELS, STAGE_LABELS=STAGE_LABELS)

@@ -23,3 +23,14 @@ document.addEventListener("change", (event) => {
     (files.length < 3 || files.length > 5 ? " — choose 3 to 5" : "");
   box.append(note);
 });
+
+// The elapsed time of a working run ticks here: a poll that finds nothing new answers 204 and
+// leaves the page as it is, so the server's figure would otherwise stand still.
+setInterval(() => {
+  for (const el of document.querySelectorAll("[data-elapsed-since]")) {
+    const seconds = Math.max(0, Math.floor(Date.now() / 1000 - Number(el.dataset.elapsedSince)));
+    el.textContent = seconds >= 60
+      ? `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`
+      : `${seconds} s`;
+  }
+}, 1000);
