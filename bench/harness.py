@@ -93,17 +93,8 @@ class Stack:
 
     # workers ------------------------------------------------------------------------------
     def start_worker(self, burst: bool = False) -> subprocess.Popen[bytes]:
-        args = [sys.executable, "-m", "jobs.worker", "--sweep-interval", "0.5"]
-        if burst:
-            args.append("--burst")
-        worker = subprocess.Popen(
-            args,
-            cwd=ROOT,
-            env=self.worker_env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        args = ["--sweep-interval", "0.5", *(["--burst"] if burst else [])]
+        worker = spawn_worker(self.worker_env, *args)
         self.workers.append(worker)
         return worker
 
@@ -167,6 +158,18 @@ class Stack:
                     }
                 )
         return rows
+
+
+def spawn_worker(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
+    """`python -m jobs.worker` in its own session (so it and its children can be killed)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "jobs.worker", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def descendants(pid: int) -> list[int]:

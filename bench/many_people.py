@@ -31,7 +31,7 @@ from pathlib import Path
 import httpx
 from werkzeug.security import generate_password_hash
 
-from bench.harness import descendants
+from bench.harness import descendants, spawn_worker
 from bench.poll_load import CSRF, PASSWORD, free_port, wait_for
 from bench.refsets import ROOT, load_sets
 from jobs.embedded_redis import EmbeddedRedis
@@ -193,14 +193,7 @@ def measure(people: int, threads: int, database_url: str | None = None) -> dict:
             cwd=ROOT,
             env=env,
         )
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "jobs.worker"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        worker = spawn_worker(env)
         assert redis_server.process is not None
         sampler = RssSampler(
             {"web": web.pid, "worker": worker.pid, "redis": redis_server.process.pid}

@@ -213,14 +213,9 @@ class Generating:
                 run = session.get(Run, run_id)
                 assert run is not None
                 run.max_iterations, run.threshold, run.gate_low = 5, 9.9, 9.8
-        self.worker = subprocess.Popen(
-            [sys.executable, "-m", "jobs.worker"],
-            cwd=ROOT,
-            env=worker_env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        from bench.harness import spawn_worker
+
+        self.worker = spawn_worker(worker_env)
         import redis as redis_lib
 
         from jobs.queue import enqueue_for
