@@ -37,39 +37,51 @@ def worker_threads_setting() -> int:
     return count
 
 
+class InFlight:
+    """How many jobs the process's threads are running right now."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def add(self, delta: int) -> None:
+        with self._lock:
+            self.count += delta
+
+
 class ThreadWorker(SimpleWorker):
     death_penalty_class = TimerDeathPenalty
 
-    def __init__(self, *args: object, busy: threading.Semaphore, **kwargs: object) -> None:
+    def __init__(self, *args: object, in_flight: InFlight, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._busy = busy
+        self._in_flight = in_flight
 
     def _install_signal_handlers(self) -> None:
         """The main thread handles signals for every worker in the process."""
 
     def execute_job(self, job: Job, queue: Queue) -> None:
-        self._busy.release()  # counts turns in flight (released = one more busy)
+        self._in_flight.add(1)
         try:
             super().execute_job(job, queue)
         finally:
-            self._busy.acquire()
+            self._in_flight.add(-1)
 
 
 class WorkerThreads:
     def __init__(self, queue: Queue, connection: redis.Redis, count: int) -> None:
         if count < 1:
             raise ValueError("a worker needs at least one thread")
-        # A semaphore used as a thread-safe counter of jobs in flight.
-        self._in_flight = threading.Semaphore(0)
+        self._in_flight = InFlight()
         self.workers = [
-            ThreadWorker([queue], connection=connection, busy=self._in_flight) for _ in range(count)
+            ThreadWorker([queue], connection=connection, in_flight=self._in_flight)
+            for _ in range(count)
         ]
         self._stop = threading.Event()
         self._force = False
 
     @property
     def in_flight(self) -> int:
-        return self._in_flight._value  # noqa: SLF001 - reading a counter, never blocking
+        return self._in_flight.count
 
     def _request_stop(self, signum: int, _frame: FrameType | None) -> None:
         if self._stop.is_set():
