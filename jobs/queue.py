@@ -67,16 +67,25 @@ def enqueue_for(run_id: int, phase: Phase, conn: redis.Redis | None = None) -> s
     return job.id
 
 
+def _queued(conn: redis.Redis | None) -> list[tuple[str, int | None]]:
+    """The queue in order: each job id, with the run it is a turn of (None for other jobs)."""
+    found = []
+    for raw in queue(conn).get_job_ids():
+        job_id = raw.decode() if isinstance(raw, bytes) else raw
+        head = job_id.split("-", 1)[0]
+        run_id = int(head[3:]) if head.startswith("run") and head[3:].isdigit() else None
+        found.append((job_id, run_id))
+    return found
+
+
 def runs_ahead(run_id: int, conn: redis.Redis | None = None) -> int | None:
     """How many other runs' turns (or other jobs) wait before this run's; None when this run has
     no job waiting (a worker has it, or it is not working). One LRANGE: cheap for every poll."""
-    ids = [raw.decode() if isinstance(raw, bytes) else raw for raw in queue(conn).get_job_ids()]
-    mine = _job_prefix(run_id)
-    ahead: set[str] = set()
-    for job_id in ids:
-        if job_id.startswith(mine):
+    ahead: set[object] = set()
+    for job_id, queued_run in _queued(conn):
+        if queued_run == run_id:
             return len(ahead)
-        ahead.add(job_id.split("-", 1)[0] if job_id.startswith("run") else job_id)
+        ahead.add(queued_run if queued_run is not None else job_id)
     return None
 
 
@@ -89,10 +98,4 @@ def enqueue_reextract(library_profile_id: int, conn: redis.Redis | None = None) 
 
 def queued_run_ids(conn: redis.Redis | None = None) -> set[int]:
     """The runs that have a turn waiting in the queue."""
-    found = set()
-    for raw in queue(conn).get_job_ids():
-        job_id = raw.decode() if isinstance(raw, bytes) else raw
-        head = job_id.split("-", 1)[0]
-        if head.startswith("run") and head[3:].isdigit():
-            found.add(int(head[3:]))
-    return found
+    return {run_id for _, run_id in _queued(conn) if run_id is not None}
