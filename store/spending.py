@@ -88,9 +88,12 @@ def spent_this_month(session: Session, user_ids: list[int] | None = None) -> dic
     return {user_id: round(total, 6) for user_id, total in spent.items()}
 
 
-def active_runs(session: Session, user_id: int) -> int:
-    query = select(func.count(Run.id)).where(Run.user_id == user_id, Run.phase.in_(IN_FLIGHT))
-    return int(session.scalar(query) or 0)
+def active_runs(session: Session, user_ids: list[int] | None = None) -> dict[int, int]:
+    """Runs extracting or generating, per user (every user, or those in `user_ids`)."""
+    query = select(Run.user_id, func.count(Run.id)).where(Run.phase.in_(IN_FLIGHT))
+    if user_ids is not None:
+        query = query.where(Run.user_id.in_(user_ids))
+    return {user_id: count for user_id, count in session.execute(query.group_by(Run.user_id))}
 
 
 def usd(amount: float) -> str:
@@ -125,7 +128,7 @@ def start_problem(
     """Why this person may not put another run to work now, or None."""
     limits = limits or Limits.from_env()
     most = limits.max_active_runs
-    if most is not None and active_runs(session, user.id) >= most:
+    if most is not None and active_runs(session, [user.id]).get(user.id, 0) >= most:
         return (
             f"You have {most} run{'s' if most != 1 else ''} in progress, the most allowed at once. "
             "Wait for one to finish, or stop one."

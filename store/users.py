@@ -8,18 +8,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from store.models import Run, User
-from store.spending import IN_FLIGHT, Limits, spent_this_month
+from store.spending import Limits, active_runs, spent_this_month
 
 
 def user_rows(session: Session) -> list[dict[str, Any]]:
     query = select(Run.user_id, func.count(Run.id)).group_by(Run.user_id)
     counts = {user_id: count for user_id, count in session.execute(query)}
-    active_query = (
-        select(Run.user_id, func.count(Run.id))
-        .where(Run.phase.in_(IN_FLIGHT))
-        .group_by(Run.user_id)
-    )
-    active = {user_id: count for user_id, count in session.execute(active_query)}
+    active = active_runs(session)
     spent = spent_this_month(session)
     limits = Limits.from_env()
     users = session.scalars(select(User).order_by(User.created_at, User.id))

@@ -68,7 +68,7 @@ def index() -> ResponseReturnValue:
     spending = {
         "spent": spent_this_month(session, [current_user.id]).get(current_user.id, 0.0),
         "cap": limits.cap_for(current_user),
-        "active": active_runs(session, current_user.id),
+        "active": active_runs(session, [current_user.id]).get(current_user.id, 0),
         "max_active": limits.max_active_runs,
     }
     return render_template("history.html", rows=run_rows(current_user.id), spending=spending)
