@@ -18,20 +18,21 @@ from webapp.credentials import MIN_PASSWORD
 from webapp.profile_form import DEFAULT_SETTINGS, LOOP_BOUNDS, MAX_INTENT
 
 
+def _utc(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes; every stored one is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _elapsed(start: datetime | None, end: datetime | None = None) -> str:
     if start is None:
         return "–"
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=UTC)
-    finish = end or datetime.now(UTC)
-    if finish.tzinfo is None:
-        finish = finish.replace(tzinfo=UTC)
-    seconds = max(0, int((finish - start).total_seconds()))
+    finish = _utc(end or datetime.now(UTC))
+    seconds = max(0, int((finish - _utc(start)).total_seconds()))
     return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
 
 
 def _epoch(moment: datetime) -> int:
-    return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
+    return int(_utc(moment).timestamp())
 
 
 def _when(moment: datetime | None) -> str:
