@@ -5,10 +5,9 @@ from __future__ import annotations
 import time
 
 from tasteloop.engine_types import CallUsage, Extraction
-from tasteloop.images import EXTRACTION_SIDE, decode_image
 from tasteloop.offline import OFFLINE_MODELS
-from tasteloop.offline.measure import measure
-from tasteloop.offline.taste_set import profile_from_summary, summarise
+from tasteloop.offline.learned_style import measure_references
+from tasteloop.offline.taste_set import profile_from_summary
 
 
 class MeasuredExtractor:
@@ -16,7 +15,6 @@ class MeasuredExtractor:
 
     def extract(self, images: list[bytes]) -> Extraction:
         started = time.perf_counter()
-        measurements = [measure(decode_image(data, max_side=EXTRACTION_SIDE)) for data in images]
-        profile = profile_from_summary(summarise(measurements))
+        profile = profile_from_summary(measure_references(images))
         usage = CallUsage("extract", self.model, time.perf_counter() - started)
         return Extraction(profile=profile, usage=(usage,))

@@ -93,14 +93,19 @@ class Measurement:
     hue_histogram: list[float]  # 12 bins, chroma-weighted, sums to 1 (or all 0 when grey)
     # Normalised histograms (each sums to 1): the critic's evidence of colour and mark-making.
     histograms: dict[str, list[float]]
+    # the learned style vector (tasteloop.style_network), when the network measured the image
+    style: list[float] | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "features": {k: round(v, 5) for k, v in self.features.items()},
             "palette": self.palette,
             "hue_histogram": [round(v, 5) for v in self.hue_histogram],
             "histograms": {k: [round(v, 5) for v in h] for k, h in self.histograms.items()},
         }
+        if self.style is not None:
+            data["style"] = [round(v, 5) for v in self.style]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Measurement:
@@ -112,6 +117,7 @@ class Measurement:
                 k: [float(v) for v in h]
                 for k, h in dict(data["histograms"]).items()  # type: ignore[arg-type]
             },
+            style=[float(v) for v in data["style"]] if data.get("style") else None,  # type: ignore[union-attr]
         )
 
 

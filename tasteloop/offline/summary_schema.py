@@ -16,9 +16,11 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from tasteloop.offline.measure import ALL_FEATURES, HISTOGRAM_BINS, HUE_BINS
+from tasteloop.style_network import VECTOR_SIZE
 
 MAX_REFERENCES = 16
 MAX_COLOURS = 16
@@ -56,6 +58,7 @@ class ReferenceMeasurement(_Strict):
     palette: list[Colour] = Field(max_length=MAX_COLOURS)
     hue_histogram: list[Number] = Field(min_length=HUE_BINS, max_length=HUE_BINS)
     histograms: dict[str, list[Number]]
+    style: list[Number] | None = Field(None, min_length=VECTOR_SIZE, max_length=VECTOR_SIZE)
 
     @field_validator("features")
     @classmethod
@@ -86,18 +89,32 @@ class AvoidLimit(_Strict):
     limit: Number
 
 
+class StyleSummary(_Strict):
+    model: str = Field(max_length=200)
+    # the references' style vectors averaged with the profile's weights
+    mean: list[Number] = Field(min_length=VECTOR_SIZE, max_length=VECTOR_SIZE)
+
+
 class MeasurementSummary(_Strict):
     version: int = Field(ge=1, le=1)
     references: list[ReferenceMeasurement] = Field(min_length=1, max_length=MAX_REFERENCES)
     stats: dict[str, FeatureStats]
     palette: list[Colour] = Field(max_length=MAX_COLOURS)
     avoid: list[AvoidLimit] = Field(max_length=MAX_AVOID)
+    style: StyleSummary | None = None
 
     @field_validator("stats")
     @classmethod
     def _every_feature(cls, value: dict[str, FeatureStats]) -> dict[str, FeatureStats]:
         _exact_keys(value, ALL_FEATURES)
         return value
+
+    @model_validator(mode="after")
+    def _style_everywhere_or_nowhere(self) -> MeasurementSummary:
+        measured = [r.style is not None for r in self.references]
+        if self.style is not None and not all(measured):
+            raise ValueError("a set style needs every reference's style vector")
+        return self
 
 
 def summary_problem(value: object) -> str | None:

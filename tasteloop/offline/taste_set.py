@@ -6,6 +6,7 @@ import numpy as np
 
 from tasteloop.offline.avoid_rules import RULES
 from tasteloop.offline.measure import FEATURE_FLOORS, Measurement, lab_to_hex
+from tasteloop.style_network import MODEL_NAME, weighted_mean
 from tasteloop.taste.profile import TasteProfile
 
 MEASUREMENT_VERSION = 1
@@ -73,13 +74,18 @@ def avoid_items(stats: dict[str, dict[str, float]]) -> list[dict[str, object]]:
 def summarise(measurements: list[Measurement]) -> dict[str, object]:
     """The numeric side of a profile: what the critic compares against."""
     stats = feature_stats(measurements)
-    return {
+    summary: dict[str, object] = {
         "version": MEASUREMENT_VERSION,
         "references": [m.to_dict() for m in measurements],
         "stats": stats,
         "palette": pooled_palette(measurements),
         "avoid": avoid_items(stats),
     }
+    vectors = [m.style for m in measurements]
+    if all(v is not None for v in vectors):
+        mean = weighted_mean(vectors, [1.0] * len(vectors))  # type: ignore[arg-type]
+        summary["style"] = {"model": MODEL_NAME, "mean": mean}
+    return summary
 
 
 # words ------------------------------------------------------------------------------------

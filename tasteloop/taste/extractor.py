@@ -8,9 +8,8 @@ from pydantic import BaseModel, Field
 
 from tasteloop.client import GatewayClients, ask_structured, usage_from_completion
 from tasteloop.engine_types import Extraction
-from tasteloop.images import EXTRACTION_SIDE, data_url_for_model, decode_image
-from tasteloop.offline.measure import measure
-from tasteloop.offline.taste_set import summarise
+from tasteloop.images import EXTRACTION_SIDE, data_url_for_model
+from tasteloop.offline.learned_style import measure_references
 from tasteloop.taste.profile import TasteProfile
 
 EXTRACTION_PROMPT = """TASK: EXTRACT TASTE.
@@ -54,10 +53,8 @@ class GatewayExtractor:
         taste, completion = ask_structured(
             self.clients, self.model, ExtractedTaste, parts, what="taste extraction"
         )
-        # Offline measurements travel with the profile as evidence for the critic.
-        measurements = summarise(
-            [measure(decode_image(data, max_side=EXTRACTION_SIDE)) for data in images]
-        )
+        # Offline measurements (and the learned style) travel with the profile as evidence.
+        measurements = measure_references(images)
         profile = TasteProfile(**taste.model_dump(), measurements=measurements)
         usage = usage_from_completion(
             "extract", self.model, time.perf_counter() - started, completion

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from tasteloop.offline.summary_schema import summary_problem
+from tasteloop.offline.summary_schema import MAX_REFERENCES, summary_problem
+from tasteloop.style_network import weighted_mean
 from tasteloop.text import clean_text
 
 CRITIQUE_DIMENSIONS: tuple[str, ...] = (
@@ -48,6 +50,48 @@ def _clean_items(items: list[str], what: str) -> list[str]:
     return cleaned
 
 
+MAX_WEIGHT = 2.0
+
+
+class StyleControls(BaseModel):
+    """A person's say in how the taste is applied: how strongly, and which references count most.
+
+    `strength` (0-1) moves the offline painter between the picture's own style and the set's,
+    and sets how strictly both critics hold an image to the learned style. `weights` (0-2, one
+    per reference in upload order, None meaning all 1) weigh the set's style and order the
+    references sent to a model; 0 leaves a reference out."""
+
+    strength: float = 1.0
+    weights: list[float] | None = None
+
+    @field_validator("strength")
+    @classmethod
+    def _strength_range(cls, value: float) -> float:
+        if not (math.isfinite(value) and 0 <= value <= 1):
+            raise ValueError("style strength must be between 0 and 100 %")
+        return value
+
+    @field_validator("weights")
+    @classmethod
+    def _weights_range(cls, value: list[float] | None) -> list[float] | None:
+        if value is None:
+            return None
+        if not 1 <= len(value) <= MAX_REFERENCES:
+            raise ValueError(f"give 1 to {MAX_REFERENCES} reference weights")
+        if any(not (math.isfinite(w) and 0 <= w <= MAX_WEIGHT) for w in value):
+            raise ValueError(f"each reference weight must be between 0 and {MAX_WEIGHT:g}")
+        if not any(w > 0 for w in value):
+            raise ValueError("at least one reference needs a weight above 0")
+        return value
+
+    def weights_for(self, count: int) -> list[float]:
+        return list(self.weights) if self.weights is not None else [1.0] * count
+
+    @property
+    def is_default(self) -> bool:
+        return self.strength == 1.0 and (self.weights is None or set(self.weights) == {1.0})
+
+
 class TasteProfile(BaseModel):
     """What a set of reference images shares, in words an image model can follow."""
 
@@ -61,6 +105,7 @@ class TasteProfile(BaseModel):
     avoid_list: list[str] = Field(description="3-5 things the images never do")
     # Numeric evidence from the offline measurer; kept so a critic can compare against it.
     measurements: dict[str, Any] | None = Field(default=None, exclude=False)
+    style: StyleControls = Field(default_factory=StyleControls)
 
     @field_validator("principles")
     @classmethod
@@ -96,6 +141,27 @@ class TasteProfile(BaseModel):
         if problem:
             raise ValueError(f"the measurements are not ones tasteloop made ({problem})")
         return value
+
+    @model_validator(mode="after")
+    def _weights_fit_references(self) -> TasteProfile:
+        """One weight per measured reference; the set's style is their weighted mean."""
+        refs = (self.measurements or {}).get("references") or []
+        weights = self.style.weights
+        if weights is not None and refs and len(weights) != len(refs):
+            raise ValueError(
+                f"give one weight per reference ({len(refs)} references, {len(weights)} weights)"
+            )
+        set_style = (self.measurements or {}).get("style")
+        if set_style is not None:
+            vectors = [r["style"] for r in refs]
+            mean = weighted_mean(vectors, self.style.weights_for(len(vectors)))
+            if mean != set_style.get("mean"):
+                self.measurements = {**self.measurements, "style": {**set_style, "mean": mean}}  # type: ignore[dict-item]
+        return self
+
+    def with_style(self, controls: StyleControls) -> TasteProfile:
+        """This profile under other controls (the set's mean is weighted again)."""
+        return TasteProfile.model_validate({**self.model_dump(), "style": controls.model_dump()})
 
     def dimension_text(self, dimension: str) -> str:
         if dimension == "avoid_list":

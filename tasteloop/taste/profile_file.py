@@ -1,7 +1,12 @@
 """The profile file format: a taste profile as JSON with a schema version.
 
-{"format": "tasteloop.profile", "schema_version": 1, "name": "...", "profile": {...},
+{"format": "tasteloop.profile", "schema_version": 2, "name": "...", "profile": {...},
  "references": ["data:image/jpeg;base64,...", ...]}   (references optional)
+
+Version 2 added the learned style: each reference's style vector and the set's weighted mean in
+`profile.measurements`, and a person's controls in `profile.style` (strength, one weight per
+reference). Version 1 files still import; they paint with the references' style when the file
+carries the references, and take the default controls.
 
 A bare TasteProfile JSON object (as written by `tasteloop extract --out`) is read too.
 """
@@ -16,7 +21,8 @@ from pydantic import ValidationError
 from tasteloop.taste.profile import TasteProfile
 
 FORMAT = "tasteloop.profile"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
@@ -64,10 +70,10 @@ def parse_profile_document(data: bytes) -> tuple[TasteProfile, dict[str, Any]]:
                 f"unknown format {document.get('format')!r}; expected {FORMAT!r}"
             )
         version = document.get("schema_version")
-        if type(version) is not int or version != SCHEMA_VERSION:  # `true == 1` in Python
+        if type(version) is not int or version not in READABLE_VERSIONS:  # `true == 1`
             raise ProfileFileError(
-                f"schema version {version!r} is not supported (this tasteloop reads version "
-                f"{SCHEMA_VERSION})"
+                f"schema version {version!r} is not supported (this tasteloop reads versions "
+                f"{', '.join(map(str, READABLE_VERSIONS))})"
             )
         body = document.get("profile")
         if not isinstance(body, dict):
