@@ -48,11 +48,21 @@ class GeneratedImage:
 
 
 @dataclass(frozen=True)
+class StyleTarget:
+    """The learned style to paint in (tasteloop.style_network) and how strongly (0-1)."""
+
+    vector: tuple[float, ...]
+    strength: float = 1.0
+
+
+@dataclass(frozen=True)
 class PaintInputs:
-    """Images sent with a generation request besides the prompt."""
+    """What goes with a generation request besides the prompt."""
 
     references: tuple[bytes, ...] = ()  # style references, in order of emphasis
     edit_from: bytes | None = None  # the best image so far, when refining by editing it
+    style: StyleTarget | None = None  # for a painter that paints with the style network
+    emphasis: tuple[float, ...] = ()  # the references' weights (heaviest first), when set
 
 
 NO_INPUTS = PaintInputs()
@@ -109,6 +119,7 @@ class NoteRevision:
 class Critique:
     result: CritiqueResult
     usage: tuple[CallUsage, ...] = ()
+    evidence: str | None = None  # what the judgement rests on, for a person to check
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from tasteloop.engine_types import (
 )
 from tasteloop.stopping import RunStopped, stop_when
 from tasteloop.taste.profile import CritiqueResult, TasteProfile, failed_critique
+from tasteloop.taste.style import emphasis, style_target, weighted_references
 
 DEFAULT_THRESHOLD = 8.0
 DEFAULT_GATE_LOW = 6.0
@@ -114,6 +115,7 @@ class Candidate:
     generate_seconds: float
     critique_seconds: float
     usage: tuple[CallUsage, ...]
+    evidence: str | None = None  # the critic's measurements behind its sentence
 
 
 @dataclass(frozen=True)
@@ -191,10 +193,17 @@ class LoopState:
             self, next_index=record.index + 1, prompt=next_prompt, inputs_refused=refused
         )
 
-    def paint_inputs(self, references: tuple[bytes, ...]) -> PaintInputs:
+    def paint_inputs(self, references: tuple[bytes, ...], profile: TasteProfile) -> PaintInputs:
+        """`references` are the person's, as uploaded; they go heaviest first, 0 left out."""
+        style = style_target(profile)
         if self.inputs_refused:
-            return PaintInputs()
-        return PaintInputs(references=references, edit_from=self.best_image)
+            return PaintInputs(style=style)
+        return PaintInputs(
+            references=weighted_references(profile, references),
+            edit_from=self.best_image,
+            style=style,
+            emphasis=emphasis(profile, len(references)),
+        )
 
 
 @dataclass
@@ -247,10 +256,12 @@ def _one_candidate(
     generated = time.perf_counter()
     critic_error: str | None = None
     critique_usage: tuple[CallUsage, ...] = ()
+    evidence: str | None = None
     try:
         judged = critic.critique(image.data, profile, prompt, intent, references=references)
         result = judged.result
         critique_usage = judged.usage
+        evidence = judged.evidence
     except Exception as exc:  # noqa: BLE001 - any critic failure is recorded, never fatal
         critic_error = f"{type(exc).__name__}: {exc}"[:500]
         result = failed_critique(prompt, critic_error)
@@ -262,6 +273,7 @@ def _one_candidate(
         generate_seconds=generated - started,
         critique_seconds=finished - generated,
         usage=image.usage + critique_usage,
+        evidence=evidence,
     )
 
 
@@ -347,11 +359,13 @@ def run_loop(
 ) -> LoopResult:
     """Run from `state` until convergence, approval, a pause at the gate, or the cap.
 
-    `references` are the user's images: the critic sees them, and the generator gets them as
-    style references (with the best image so far, to edit) until the provider refuses images.
+    `references` are the user's images in upload order: the critic sees them, and the
+    generator gets them as style references (with the best image so far, to edit) until the
+    provider refuses images; both get them heaviest first, without those weighted 0.
     `max_steps` ends the call after that many iterations (YIELDED), so runs can take turns;
     `should_stop` is asked before every provider call and raises RunStopped when it says so.
     """
+    for_critic = weighted_references(profile, references)
     if should_stop is not None:
         generator = cast(Generator, _Guarded(generator, should_stop))
         critic = cast(Critic, _Guarded(critic, should_stop))
@@ -368,10 +382,10 @@ def run_loop(
             critic=critic,
             candidates=settings.candidates,
             seed=seed,
-            inputs=state.paint_inputs(references),
-            references=references,
+            inputs=state.paint_inputs(references, profile),
+            references=for_critic,
         )
-        record = compare_with_best(record, state, critic, profile, intent, references)
+        record = compare_with_best(record, state, critic, profile, intent, for_critic)
         iterations.append(record)
         state = state.after(record, record.critique.revised_prompt)
         if on_iteration is not None:

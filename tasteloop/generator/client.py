@@ -51,6 +51,9 @@ STYLE_INSTRUCTION = (
     "mark-making, texture and habits of composition. Never copy their subjects, objects, "
     "people, places or scenes: paint only what the prompt asks for."
 )
+EMPHASIS_INSTRUCTION = (
+    "The references come in order of emphasis (weights {weights}): follow the first most closely."
+)
 EDIT_INSTRUCTION = (
     "The first attached image is the best attempt so far: edit it so that it follows the "
     "prompt, keeping what already works."
@@ -68,6 +71,7 @@ class Request:
     seed: int
     edit_from: bytes | None = None
     references: tuple[bytes, ...] = ()
+    emphasis: tuple[float, ...] = ()  # the references' weights, when a person set them
 
     @property
     def images(self) -> list[bytes]:
@@ -80,6 +84,9 @@ class Request:
         lines = [EDIT_INSTRUCTION] if self.edit_from else []
         if self.references:
             lines.append(STYLE_INSTRUCTION)
+            if self.emphasis:
+                weights = ", ".join(f"{w:g}" for w in self.emphasis)
+                lines.append(EMPHASIS_INSTRUCTION.format(weights=weights))
         return "\n".join(lines) + f"\n\nPrompt: {self.prompt}"
 
     def data_urls(self) -> list[str]:
@@ -156,6 +163,7 @@ class GatewayGenerator:
             seed,
             edit_from=inputs.edit_from if settings.refine == "edit" else None,
             references=inputs.references if settings.style_references else (),
+            emphasis=inputs.emphasis if settings.style_references else (),
         )
 
     def _with_retries(self, request: Request) -> tuple[FoundImage, Any]:

@@ -1,4 +1,8 @@
-"""A deterministic procedural painter driven by prompt text (see vocabulary.py)."""
+"""A deterministic painter driven by prompt text (see vocabulary.py).
+
+A procedural layout (background, motifs, marks) sets out the intent; the style network
+(tasteloop.style_network) then paints it in the references' learned style, and the layout's
+fine detail is laid back over the network's 384 px pass so the 1024 px picture stays crisp."""
 
 from __future__ import annotations
 
@@ -11,9 +15,11 @@ import zlib
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from tasteloop.engine_types import NO_INPUTS, CallUsage, GeneratedImage, PaintInputs
+from tasteloop.engine_types import NO_INPUTS, CallUsage, GeneratedImage, PaintInputs, StyleTarget
+from tasteloop.images import EXTRACTION_SIDE, decode_image
 from tasteloop.offline import OFFLINE_MODELS
 from tasteloop.offline.vocabulary import RenderSpec, parse_prompt, strip_adjustments
+from tasteloop.style_network import TRANSFORM_SIDE, style_network, weighted_mean
 
 RGB = tuple[int, int, int]
 Palette = list[tuple[RGB, float]]  # colours with their weights
@@ -27,6 +33,13 @@ LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 MAX_TINT = 22.0
 SATURATION_GAIN = 1.5
 WARMTH_SHIFT = 0.25  # the red/blue shift (0-1 units) at full warmth
+# The critic's `style +n` may push past the set's own style (extrapolating the vector), a
+# little: further out the network paints noise.
+MAX_STRENGTH = 1.3
+# The layout's detail laid back over the upscaled 384 px pass: a high-pass of its luma at
+# this radius (at 1024 px), at full amount. Chosen by bench/detail_restore.py.
+DETAIL_RADIUS = 2.0
+DETAIL_AMOUNT = 1.0
 
 
 def _ink_tint(colours: list[tuple[RGB, float]]) -> np.ndarray:
@@ -122,18 +135,21 @@ class ProceduralRenderer:
     def generate(
         self, prompt: str, *, seed: int = 0, inputs: PaintInputs = NO_INPUTS
     ) -> GeneratedImage:
-        """Paints from the prompt alone: the profile's measurements are already in its words."""
+        """Paints the prompt's layout in the learned style (the references' own when the
+        profile carries none); the edit image is not used."""
         started = time.perf_counter()
-        data = self.render_png(prompt, seed=seed)
+        data = self.render_png(prompt, seed=seed, style=inputs.style or _style_of(inputs))
         usage = CallUsage("generate", self.model, time.perf_counter() - started)
         return GeneratedImage(data=data, mime_type="image/png", usage=(usage,))
 
-    def render_png(self, prompt: str, *, seed: int = 0) -> bytes:
+    def render_png(self, prompt: str, *, seed: int = 0, style: StyleTarget | None = None) -> bytes:
         out = io.BytesIO()
-        self.render(prompt, seed=seed).save(out, "PNG", compress_level=1)
+        self.render(prompt, seed=seed, style=style).save(out, "PNG", compress_level=1)
         return out.getvalue()
 
-    def render(self, prompt: str, *, seed: int = 0) -> Image.Image:
+    def render(
+        self, prompt: str, *, seed: int = 0, style: StyleTarget | None = None
+    ) -> Image.Image:
         spec = parse_prompt(prompt)
         root = int(_rng(prompt, seed).integers(2**62))
 
@@ -153,6 +169,10 @@ class ProceduralRenderer:
             getattr(self, f"_motif_{motif}")(draw, spec, colours, stream(motif))
         if spec.brushwork > 0.02:
             image = self._brushwork(image, spec, stream("brushwork"))
+        if style is not None:
+            strength = float(np.clip(style.strength + spec.style_shift, 0.0, MAX_STRENGTH))
+            if style.strength > 0 and strength > 0:
+                image = paint_in_style(image, np.asarray(style.vector, np.float32), strength)
         if spec.softness > 0.02:
             image = image.filter(ImageFilter.GaussianBlur(radius=spec.softness * size / 150))
         return Image.fromarray(
@@ -416,3 +436,36 @@ class ProceduralRenderer:
             coarse = np.repeat(np.repeat(coarse, 4, axis=0), 4, axis=1)
             canvas = canvas + ((fine + coarse) * spec.grain * 0.06)[..., None]
         return (np.clip(canvas, 0, 1) * 255).astype(np.uint8)
+
+
+def _style_of(inputs: PaintInputs) -> StyleTarget | None:
+    """A profile without learned style (made before the network): the references' own."""
+    if not inputs.references:
+        return None
+    network = style_network()
+    vectors = [
+        network.style_vector(decode_image(data, max_side=EXTRACTION_SIDE)).tolist()
+        for data in inputs.references
+    ]
+    return StyleTarget(tuple(weighted_mean(vectors, [1.0] * len(vectors))))
+
+
+def paint_in_style(layout: Image.Image, vector: np.ndarray, strength: float) -> Image.Image:
+    """The layout painted by the style network, with its own fine detail restored.
+
+    `strength` moves the style from the layout's own (0) to `vector` (1): the vectors are
+    interpolated, not the pixels, so part strength is a lighter hand, not a fade."""
+    network = style_network()
+    if strength != 1.0:
+        own = network.style_vector(layout)
+        vector = own + strength * (vector - own)
+    small = layout.resize((TRANSFORM_SIDE, TRANSFORM_SIDE), Image.Resampling.BILINEAR)
+    painted = network.paint(np.asarray(small, dtype=np.float32) / 255.0, vector)
+    up = Image.fromarray((np.clip(painted, 0, 1) * 255 + 0.5).astype(np.uint8))
+    up = up.resize(layout.size, Image.Resampling.LANCZOS)
+    radius = DETAIL_RADIUS * layout.width / 1024
+    sharp = np.asarray(layout, dtype=np.float32)
+    blurred = np.asarray(layout.filter(ImageFilter.GaussianBlur(radius)), dtype=np.float32)
+    detail = (sharp - blurred) @ LUMA
+    out = np.asarray(up, dtype=np.float32) + DETAIL_AMOUNT * detail[..., None]
+    return Image.fromarray(np.clip(out, 0, 255).astype(np.uint8))

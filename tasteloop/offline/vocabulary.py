@@ -12,7 +12,8 @@ Documented in docs/offline-engine.md. Unknown words are ignored, never errors.
   lines / flow, planes / facets / fragmented, swirls, hatching.
 - Adjustments (written by the offline critic): `detail +2`, `grain -1`, `softness +1`,
   `brushwork +1`, `lightness -2`, `contrast +1`, `saturation -1`, `straightness +1`,
-  `warmth +2` (a person's note at the gate, read by `gate_note.py`).
+  `warmth +2` (a person's note at the gate, read by `gate_note.py`), `style +1` (how far
+  the style network moves the picture towards the set's learned style).
 """
 
 from __future__ import annotations
@@ -117,6 +118,7 @@ ADJUSTABLE = (
     "saturation",
     "straightness",
     "warmth",
+    "style",
 )
 
 _HEX = re.compile(r"#([0-9a-fA-F]{6})\b(?:\s*\((\d{1,3})\s*%\))?")
@@ -159,6 +161,7 @@ class RenderSpec:
     saturation: float = 0.0
     straightness: float = 0.0  # -1 curved … +1 ruler-straight
     warmth: float = 0.0  # -1 cooler … +1 warmer colour balance
+    style_shift: float = 0.0  # added to the style strength a person chose
     energy: float = 0.5
     monochrome: bool = False
     adjustments: dict[str, float] = field(default_factory=dict)
@@ -284,6 +287,7 @@ def parse_prompt(prompt: str) -> RenderSpec:
         spec.straightness + step * adjustments.get("straightness", 0), -1.0, 1.0
     )
     spec.warmth = _clip(step * adjustments.get("warmth", 0), -1.0, 1.0)
+    spec.style_shift = _clip(step * adjustments.get("style", 0), -1.0, 1.0)
     return spec
 
 
