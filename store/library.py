@@ -22,7 +22,7 @@ from store.states import Phase
 from store.uploads import MAX_REFERENCES, copy_references
 from tasteloop.images import ImageError, data_url_for_model, reencode_upload
 from tasteloop.loop import LoopSettings
-from tasteloop.taste.profile import TasteProfile
+from tasteloop.taste.profile import StyleControls, TasteProfile
 from tasteloop.taste.profile_file import ProfileFileError, parse_profile_document, profile_document
 
 MAX_NAME = 120
@@ -174,8 +174,10 @@ def start_run(
     settings: LoopSettings,
     engine: str,
     models: dict[str, str],
+    style: StyleControls | None = None,
 ) -> Run:
-    """A run that skips upload and extraction: straight to generating with this version."""
+    """A run that skips upload and extraction: straight to generating with this version,
+    under the person's style controls (the version's own when None)."""
     entry = version.profile
     run = Run(
         user_id=user.id,
@@ -189,7 +191,8 @@ def start_run(
     copy_references(session, entry.references, run.id)
     session.flush()
     session.refresh(run)
-    confirm_run(session, run, profile_of(version), intent, settings)
+    profile = profile_of(version)
+    confirm_run(session, run, profile.with_style(style) if style else profile, intent, settings)
     return run
 
 

@@ -127,6 +127,10 @@ class Run(Base):
     extract_usage: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # why the image model refused images beside the prompt; the run then sends text only
     inputs_refused: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # the person's style controls as confirmed (a copy of the profile's, for listings):
+    # strength 0-1, and one weight per reference in upload order (None: all 1)
+    style_strength: Mapped[float | None] = mapped_column(Float, nullable=True)
+    reference_weights: Mapped[list[float] | None] = mapped_column(JSON, nullable=True)
     restarted_from_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
     # the library profile version this run started from; the run keeps its own copy of it
     library_version_id: Mapped[int | None] = mapped_column(
@@ -222,6 +226,8 @@ class Iteration(Base):
     generation: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # the critic's pairwise verdict against the best so far: {answers, reasons, agreed, error}
     comparison: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # the critic's measurements behind `reasoning` (the offline critic's; None from a model)
+    evidence: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     run: Mapped[Run] = relationship(back_populates="iterations", foreign_keys=[run_id])

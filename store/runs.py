@@ -70,6 +70,8 @@ def confirm_run(
         carried = profile.model_copy(update={"measurements": extracted_measurements(run)})
     add_profile_version(session, run, "confirmed", carried.model_dump(mode="json"))
     run.intent = intent
+    run.style_strength = carried.style.strength
+    run.reference_weights = carried.style.weights
     run.max_iterations = settings.max_iterations
     run.threshold = settings.threshold
     run.gate_low = settings.gate_low
@@ -142,6 +144,7 @@ def commit_iteration(session: Session, run: Run, record: IterationRecord) -> Pha
             "inputs_refused": painted.inputs_refused,
         },
         comparison=record.comparison.to_dict() if record.comparison else None,
+        evidence=record.best.evidence,
     )
     session.add(iteration)
     session.flush()

@@ -17,16 +17,19 @@ shared sets; see BENCHMARKS.md for the leave-one-out figures behind these weight
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from tasteloop.engine_types import CallUsage, Comparison, Critique, NoteRevision
-from tasteloop.images import CRITIQUE_SIDE, decode_image
 from tasteloop.offline import OFFLINE_MODELS
 from tasteloop.offline.avoid_rules import rules_for_text
 from tasteloop.offline.gate_note import read_note
+from tasteloop.offline.learned_style import measure_candidate, style_distance
 from tasteloop.offline.measure import (
     FEATURE_FLOORS,
     Measurement,
@@ -44,11 +47,11 @@ from tasteloop.taste.profile import (
 )
 
 WEIGHTS = {
-    "palette_tendency": 0.25,
-    "compositional_style": 0.15,
+    "palette_tendency": 0.15,
+    "compositional_style": 0.05,
     "emotional_register": 0.05,
-    "texture_feel": 0.45,
-    "avoid_list": 0.10,
+    "texture_feel": 0.70,
+    "avoid_list": 0.05,
 }
 # Distance at which a dimension scores 0; calibrated on the shared reference sets so that a
 # held-out reference typically scores 7-9 against its own set (see bench/critic_ranking.py).
@@ -59,6 +62,11 @@ SCALES = {
     "texture_feel": 0.55,
 }
 COVERAGE_SHARE = 0.15
+# The learned style (1 - cosine to the set's weighted mean vector) as evidence: its share of
+# each dimension's distance, and the gap that counts as a full scale (fitted with
+# bench/critic_ranking.py).
+STYLE_SHARE = {"texture_feel": 0.9, "palette_tendency": 0.15}
+STYLE_SCALE = 0.12
 # < 1 lifts the middle of the scale: a genuine member of a set should pass 8.0.
 CURVE = 0.7
 COMPOSITION_FEATURES = ("edge_density", "negative_space", "symmetry")
@@ -106,6 +114,7 @@ class Judgement:
     nearest: Measurement
     image: Measurement
     violations: list[Violation]
+    style_gap: float | None = None  # 1 - cosine to the set's learned style
 
 
 def _z_distance(a: Measurement, b: Measurement, names: tuple[str, ...]) -> float:
@@ -190,7 +199,26 @@ def _avoid_score(violations: list[Violation]) -> float:
 
 
 def measure_for_critique(image_bytes: bytes) -> Measurement:
-    return measure(decode_image(image_bytes, max_side=CRITIQUE_SIDE))
+    return measure_candidate(image_bytes)
+
+
+def set_style(summary: dict[str, object]) -> list[float] | None:
+    found = summary.get("style")
+    return found["mean"] if isinstance(found, dict) else None  # type: ignore[return-value]
+
+
+def with_style_evidence(
+    distances: dict[str, float], style_gap: float | None, strength: float
+) -> dict[str, float]:
+    """Blend the learned-style distance into texture and palette, as much as `strength` asks."""
+    if style_gap is None or strength <= 0:
+        return distances
+    blended = dict(distances)
+    for dimension, share in STYLE_SHARE.items():
+        share *= strength
+        as_dimension = style_gap / STYLE_SCALE * SCALES[dimension]
+        blended[dimension] = (1 - share) * distances[dimension] + share * as_dimension
+    return blended
 
 
 def _score_from_distance(distance: float, scale: float) -> float:
@@ -203,10 +231,11 @@ class MeasuredCritic:
     def __init__(self, weights: dict[str, float] | None = None) -> None:
         self.weights = dict(weights or WEIGHTS)
         self._fallback_cache: dict[str, dict[str, object]] = {}
+        self._weighted_cache: dict[str, dict[str, object]] = {}
 
     def reference_summary(self, profile: TasteProfile) -> dict[str, object]:
         if profile.measurements and profile.measurements.get("references"):
-            return profile.measurements
+            return self._weighted_summary(profile.measurements, profile.style.weights)
         # A profile with no measurements (typed by hand, or from the gateway without them):
         # render its own words and judge against that picture of the taste.
         key = profile.model_dump_json(exclude={"measurements"})
@@ -224,6 +253,24 @@ class MeasuredCritic:
             self._fallback_cache[key] = summarise([measure(image)])
         return self._fallback_cache[key]
 
+    def _weighted_summary(
+        self, measurements: dict[str, Any], weights: list[float] | None
+    ) -> dict[str, object]:
+        """The measurements without the references a person weighted 0 (their statistics and
+        avoid limits too); the set's style is already their weighted mean."""
+        refs = measurements["references"]
+        if not weights or len(weights) != len(refs) or all(w > 0 for w in weights):
+            return measurements
+        key = json.dumps([weights, measurements.get("style")], sort_keys=True)
+        if key not in self._weighted_cache:
+            if len(self._weighted_cache) > 64:  # a long-lived worker sees many profiles
+                self._weighted_cache.clear()
+            kept = [Measurement.from_dict(r) for r, w in zip(refs, weights, strict=True) if w > 0]
+            summary = summarise(kept)
+            summary["style"] = measurements.get("style")
+            self._weighted_cache[key] = summary
+        return self._weighted_cache[key]
+
     def judge(self, image_bytes: bytes, profile: TasteProfile) -> Judgement:
         return self.judge_measured(measure_for_critique(image_bytes), profile)
 
@@ -238,6 +285,8 @@ class MeasuredCritic:
                 best = (total, ref, distances)
         assert best is not None
         _, nearest, distances = best
+        style_gap = style_distance(image.style, set_style(summary))
+        distances = with_style_evidence(distances, style_gap, profile.style.strength)
         scores = {d: _score_from_distance(distances[d], SCALES[d]) for d in distances}
         coverage = _named_colour_coverage(image, profile.palette_tendency)
         if coverage is not None:
@@ -249,7 +298,7 @@ class MeasuredCritic:
         scores["avoid_list"] = _avoid_score(violations)
         ordered = {d: scores[d] for d in CRITIQUE_DIMENSIONS}
         overall = round(sum(self.weights[d] * ordered[d] for d in CRITIQUE_DIMENSIONS), 2)
-        return Judgement(ordered, overall, nearest, image, violations)
+        return Judgement(ordered, overall, nearest, image, violations, style_gap)
 
     def critique(
         self,
@@ -263,16 +312,14 @@ class MeasuredCritic:
         """`references` are not needed: the profile carries their measurements."""
         started = time.perf_counter()
         judgement = self.judge(image, profile)
-        reasoning = _reasoning(judgement)
-        revised = revise_prompt(prompt, judgement, profile)
         result = CritiqueResult(
             score=judgement.overall,
             breakdown=judgement.scores,
-            reasoning=reasoning,
-            revised_prompt=revised,
+            reasoning=reasoning(judgement, profile),
+            revised_prompt=revise_prompt(prompt, judgement, profile),
         )
         usage = CallUsage("critique", self.model, time.perf_counter() - started)
-        return Critique(result=result, usage=(usage,))
+        return Critique(result=result, usage=(usage,), evidence=evidence(judgement))
 
     def compare(
         self,
@@ -313,7 +360,7 @@ class Gap:
     def describe(self) -> str:
         return (
             f"{self.feature.replace('_', ' ')} measures {self.value:.3g} against "
-            f"{self.target:.3g} {self.against}, so it needs {self.advice}"
+            f"{self.target:.3g} {self.against} ({self.advice})"
         )
 
 
@@ -353,29 +400,94 @@ def gaps_to_close(judgement: Judgement) -> list[Gap]:
     return found
 
 
-def _reasoning(judgement: Judgement) -> str:
+# what a person calls each dimension in a sentence about their picture
+NOUNS = {
+    "palette_tendency": "colour",
+    "compositional_style": "composition",
+    "emotional_register": "mood",
+    "texture_feel": "surface",
+}
+# the learned-style gap a genuine member of a set typically stays under (held-out medians on
+# the shared sets are about 0.05); above it the painter is asked for more of the set's style
+STYLE_TARGET = 0.05
+STYLE_STEP_GAP = 0.03  # one `style` step per this much gap beyond the target
+MAX_STYLE = 3
+
+
+_FIGURES = re.compile(r"\s*\((?:[^()]*\d[^()]*)\)")
+
+
+def in_their_words(profile: TasteProfile, dimension: str) -> str:
+    """The profile's own sentence for a dimension: its first two clauses, without figures."""
+    sentence = _FIGURES.sub("", profile.dimension_text(dimension)).strip().rstrip(".")
+    words = "; ".join(part.strip() for part in sentence.split(";")[:2] if part.strip())
+    if len(words) > 160:
+        words = words[:160].rsplit(" ", 1)[0] + "…"
+    return words[:1].lower() + words[1:]
+
+
+def style_is_the_gap(judgement: Judgement, dimension: str) -> bool:
+    """Is the learned style what pulls this dimension down most?"""
+    if judgement.style_gap is None or dimension not in STYLE_SHARE:
+        return False
+    return judgement.style_gap > STYLE_TARGET and judgement.style_gap / STYLE_SCALE > 0.5
+
+
+def reasoning(judgement: Judgement, profile: TasteProfile) -> str:
+    """One sentence a person can act on, in the profile's words; the numbers go to `evidence`."""
     weakest = min(CRITIQUE_DIMENSIONS, key=lambda d: judgement.scores[d])
-    label = DIMENSION_LABELS[weakest].lower()
-    score = judgement.scores[weakest]
     gaps = gaps_to_close(judgement)
     if weakest == "avoid_list" and judgement.violations:
-        shown = "; ".join(str(v) for v in judgement.violations)
+        items = "; ".join(v.item for v in judgement.violations)
         fixes = [g for g in gaps if g.dimension == "avoid_list"]
         remedy = f", so it needs {fixes[0].advice}" if fixes else ""
+        return f"The picture does what your avoid-list rules out ({items}){remedy}."
+    noun = NOUNS[weakest]
+    theirs = in_their_words(profile, weakest)
+    if style_is_the_gap(judgement, weakest):
         return (
-            f"The biggest gap is the avoid-list ({score:.1f}/10): the image shows {shown}{remedy}."
+            f"The {noun} is not yet painted in your references' manner: it needs more of the "
+            f"mark-making they share ({theirs})."
         )
     gaps.sort(key=lambda g: (g.dimension != weakest, -g.size))
+    if gaps and gaps[0].dimension == weakest:
+        return f"The picture needs {gaps[0].advice} to match your references' {noun} ({theirs})."
     if gaps:
-        link = (
-            ":" if gaps[0].dimension == weakest else "; the largest measurable difference is that"
+        return (
+            f"The {noun} is furthest from your references ({theirs}); the clearest change to "
+            f"make is {gaps[0].advice}."
         )
-        return f"The biggest gap is {label} ({score:.1f}/10){link} {gaps[0].describe()}."
-    return f"The biggest gap is {label} ({score:.1f}/10), though every measured quality is close."
+    return f"The {noun} is furthest from your references ({theirs}), though it is close."
+
+
+def evidence(judgement: Judgement) -> str:
+    """The measurements behind the sentence, for the iteration's details."""
+    lines = [
+        ", ".join(f"{DIMENSION_LABELS[d]} {judgement.scores[d]:.1f}" for d in CRITIQUE_DIMENSIONS)
+    ]
+    if judgement.style_gap is not None:
+        lines.append(
+            f"learned style: 1 - cosine to your references' weighted style = "
+            f"{judgement.style_gap:.3f} (a typical member of a set: under {STYLE_TARGET})"
+        )
+    lines += [str(v) for v in judgement.violations]
+    gaps = sorted(gaps_to_close(judgement), key=lambda g: -g.size)
+    lines += [gap.describe() for gap in gaps[:4]]
+    return "\n".join(lines)
+
+
+def _style_steps(judgement: Judgement, current: float) -> float:
+    if judgement.style_gap is None or judgement.style_gap <= STYLE_TARGET:
+        return 0.0
+    wanted = np.ceil((judgement.style_gap - STYLE_TARGET) / STYLE_STEP_GAP)
+    return float(np.clip(current + min(wanted, 2), -MAX_STYLE, MAX_STYLE)) - current
 
 
 def revise_prompt(prompt: str, judgement: Judgement, profile: TasteProfile) -> str:
     adjustments = parse_adjustments(prompt)
+    style = _style_steps(judgement, adjustments.get("style", 0))
+    if style:
+        adjustments["style"] = adjustments.get("style", 0) + style
     for gap in gaps_to_close(judgement):
         change = float(np.clip(round(gap.steps * GAIN), -MAX_STEP, MAX_STEP))
         if change:

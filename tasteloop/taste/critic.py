@@ -16,9 +16,8 @@ from tasteloop.images import (
     EXTRACTION_SIDE,
     contact_sheet,
     data_url_for_model,
-    decode_image,
 )
-from tasteloop.offline.measure import measure
+from tasteloop.offline.learned_style import measure_candidate, style_distance
 from tasteloop.taste.profile import (
     CRITIQUE_DIMENSIONS,
     MAX_ITEM_CHARS,
@@ -34,6 +33,7 @@ Judge how well the image matches this taste profile (not whether it is pretty).
 Taste profile (JSON): {profile}
 The user's intent: {intent}
 The prompt that produced the image: {prompt}
+{guidance}
 {evidence}
 Score each dimension 0-10 in `breakdown` with exactly these keys: {dimensions}.
 `score` is the overall 0-10 match. `reasoning` is ONE sentence naming the single biggest gap.
@@ -63,7 +63,8 @@ def measurement_evidence(profile: TasteProfile, image: bytes) -> str:
     stats = (profile.measurements or {}).get("stats")
     if not stats:
         return ""
-    measured = measure(decode_image(image, max_side=CRITIQUE_SIDE)).features
+    candidate = measure_candidate(image)
+    measured = candidate.features
     lines = ["Measured evidence (references mean [min-max] vs this image):"]
     for name in EVIDENCE_FEATURES:
         s = stats.get(name)
@@ -75,6 +76,52 @@ def measurement_evidence(profile: TasteProfile, image: bytes) -> str:
     if palette:
         lines.append(
             "- reference palette: " + ", ".join(f"{c['hex']} {c['weight']:.0%}" for c in palette)
+        )
+    learned = learned_style_evidence(profile, candidate.style)
+    if learned:
+        lines.append(learned)
+    return "\n".join(lines)
+
+
+def learned_style_evidence(profile: TasteProfile, vector: list[float] | None) -> str | None:
+    """The candidate's distance from the set's learned style beside the references' own."""
+    measurements = profile.measurements or {}
+    mean = (measurements.get("style") or {}).get("mean")
+    weights = profile.style.weights_for(len(measurements.get("references") or []))
+    own = [
+        style_distance(ref.get("style"), mean)
+        for ref, weight in zip(measurements.get("references") or [], weights, strict=False)
+        if weight > 0
+    ]
+    gap = style_distance(vector, mean)
+    if gap is None or not own or None in own:
+        return None
+    return (
+        "- learned style (a style network's 1 - cosine to the references' weighted style; "
+        f"lower is closer): references {min(own):.3f}-{max(own):.3f} vs this image {gap:.3f}"  # type: ignore[type-var]
+    )
+
+
+def style_guidance(profile: TasteProfile) -> str:
+    """What the person asked of the style: how strictly to hold to it, which references lead."""
+    strength = profile.style.strength
+    lines = [
+        f"Style strength {strength:.0%}: "
+        + (
+            "hold the image strictly to the references' style."
+            if strength >= 0.9
+            else "the person wants only a light touch of the references' style; judge the "
+            "style dimensions leniently and weigh the intent more."
+            if strength < 0.5
+            else "hold the image to the references' style, but not strictly."
+        )
+    ]
+    weights = profile.style.weights
+    if weights is not None and len(set(weights)) > 1:
+        shown = ", ".join(f"{w:g}" for w in sorted((w for w in weights if w > 0), reverse=True))
+        lines.append(
+            "The references are shown in order of the person's emphasis (weights "
+            f"{shown}): the first counts most."
         )
     return "\n".join(lines)
 
@@ -144,6 +191,7 @@ class GatewayCritic:
             profile=_profile_json(profile),
             intent=intent,
             prompt=prompt,
+            guidance=style_guidance(profile),
             evidence=measurement_evidence(profile, image),
             dimensions=", ".join(CRITIQUE_DIMENSIONS),
         )
@@ -223,4 +271,4 @@ class GatewayCritic:
 
 
 def _profile_json(profile: TasteProfile) -> str:
-    return json.dumps(profile.model_dump(exclude={"measurements"}))
+    return json.dumps(profile.model_dump(exclude={"measurements", "style"}))
