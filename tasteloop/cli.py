@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import click
+from pydantic import ValidationError
 
 from tasteloop.config import ConfigError, EngineSettings, load_env
 from tasteloop.engine_types import Engine, NoteRevision
@@ -24,6 +25,7 @@ from tasteloop.loop import (
 )
 from tasteloop.taste.profile import (
     CRITIQUE_DIMENSIONS,
+    StyleControls,
     TasteProfile,
     format_critique,
     initial_prompt,
@@ -130,6 +132,16 @@ def _print_profile(profile: TasteProfile) -> None:
     default="",
     help='with --gate continue: a note for the next prompt, e.g. "warmer, fewer boats"',
 )
+@click.option(
+    "--strength",
+    default=None,
+    help="style strength in percent, 0-100 (default: the profile's, 100 for new references)",
+)
+@click.option(
+    "--weights",
+    default=None,
+    help="one weight per reference in file-name order, 0-2, e.g. 1,1,0.5 (0 leaves one out)",
+)
 @click.option("--seed", default=0, show_default=True, type=int)
 def run(
     refs: Path | None,
@@ -142,6 +154,8 @@ def run(
     candidates: int,
     gate_policy: str,
     gate_note: str,
+    strength: str | None,
+    weights: str | None,
     seed: int,
 ) -> None:
     """Run generate → critique → revise headless and save every iteration."""
@@ -174,6 +188,9 @@ def run(
         reference_names = [f.name for f in files]
         references = tuple(read_references(files))
         profile = engine.extractor.extract(list(references)).profile
+    profile = _with_controls(profile, strength, weights)
+    if reference_names and profile.style.weights:
+        reference_names = _heaviest_first(reference_names, profile.style.weights)
     out.mkdir(parents=True, exist_ok=True)
     decision = {
         "approve": GateDecision.APPROVE,
@@ -264,6 +281,37 @@ def _iteration_json(record: IterationRecord, names: list[str]) -> dict[str, obje
         "comparison": record.comparison.to_dict() if record.comparison else None,
         "became_best": record.replaces_best,
     }
+
+
+def _with_controls(
+    profile: TasteProfile, strength: str | None, weights: str | None
+) -> TasteProfile:
+    """The profile under --strength (percent) and --weights, with a clear message when wrong."""
+    if strength is None and weights is None:
+        return profile
+    controls = profile.style.model_copy()
+    if strength is not None:
+        try:
+            controls.strength = float(strength.strip().rstrip("%")) / 100
+        except ValueError:
+            raise click.ClickException("--strength: give a percentage from 0 to 100.") from None
+    if weights is not None:
+        try:
+            controls.weights = [float(w) for w in weights.split(",")]
+        except ValueError:
+            raise click.ClickException("--weights: give numbers separated by commas.") from None
+    try:
+        return profile.with_style(StyleControls.model_validate(controls.model_dump()))
+    except ValidationError as exc:
+        reason = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise click.ClickException(f"--strength/--weights: {reason}.") from None
+
+
+def _heaviest_first(names: list[str], weights: list[float]) -> list[str]:
+    if len(names) != len(weights):
+        return names
+    order = sorted(range(len(names)), key=lambda i: -weights[i])
+    return [names[i] for i in order if weights[i] > 0]
 
 
 def _write_run_json(

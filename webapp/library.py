@@ -28,7 +28,10 @@ from webapp.profile_form import (
     intent_errors,
     parse_profile,
     parse_settings,
+    parse_style,
     pick_values,
+    style_keys,
+    style_values,
 )
 
 bp = Blueprint("library", __name__, url_prefix="/library")
@@ -140,6 +143,7 @@ def _detail_context(
         "start_form": {
             "intent": "",
             **{k: v for k, v in fields.items() if k in SETTINGS_KEYS},
+            **style_values(profile.style, len(entry.references)),
         },
         "start_errors": [],
         "owner": entry.user_id == current_user.id,
@@ -173,7 +177,8 @@ def rename(profile_id: int) -> ResponseReturnValue:
 def edit(profile_id: int) -> ResponseReturnValue:
     entry = owned_library_profile(profile_id, for_change=True)
     values = pick_values(request.form.to_dict(), PROFILE_KEYS)
-    profile, errors = parse_profile(values, None)
+    kept_style = library.profile_of(library.latest_version(entry)).style
+    profile, errors = parse_profile(values, None, kept_style)
     if errors or profile is None:
         version = library.latest_version(entry)
         context = _detail_context(entry, version, edit_form=values, edit_errors=errors)
@@ -205,22 +210,36 @@ def delete(profile_id: int) -> ResponseReturnValue:
 def start(profile_id: int) -> ResponseReturnValue:
     entry = owned_library_profile(profile_id, for_change=True)
     version = _version_or_404(entry, request.form.get("version"))
-    values = pick_values(request.form.to_dict(), ("intent", *SETTINGS_KEYS))
+    count = len(entry.references)
+    values = pick_values(request.form.to_dict(), ("intent", *SETTINGS_KEYS, *style_keys(count)))
     settings, errors = parse_settings(values)
-    errors = intent_errors(values["intent"]) + errors
+    style, style_errors = parse_style(values, count)
+    errors = intent_errors(values["intent"]) + style_errors + errors
     if not errors:
         try:
             engine, models = engine_label()
         except ConfigError as exc:
             errors = [str(exc)]
+    if not errors and style is not None:
+        try:
+            library.profile_of(version).with_style(style)
+        except ValueError as exc:  # weights that do not fit this version's measurements
+            errors = [f"These style controls do not fit this profile: {exc}"]
     problem = None if errors else limit_problem()
-    if errors or problem or settings is None:
+    if errors or problem or settings is None or style is None:
         context = _detail_context(
             entry, version, start_form=values, start_errors=errors or [problem]
         )
         return render_template("library/show.html", **context), 403 if problem else 400
     run = library.start_run(
-        db_session(), current_user, version, values["intent"].strip(), settings, engine, models
+        db_session(),
+        current_user,
+        version,
+        values["intent"].strip(),
+        settings,
+        engine,
+        models,
+        style,
     )
     return start_and_show(run)
 

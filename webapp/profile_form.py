@@ -18,7 +18,13 @@ from tasteloop.loop import (
     MAX_ITERATIONS,
     LoopSettings,
 )
-from tasteloop.taste.profile import MAX_ITEMS, SENTENCE_FIELDS, TasteProfile
+from tasteloop.taste.profile import (
+    MAX_ITEMS,
+    MAX_WEIGHT,
+    SENTENCE_FIELDS,
+    StyleControls,
+    TasteProfile,
+)
 from tasteloop.text import clean_text
 
 MAX_TEXT = 2000
@@ -33,6 +39,57 @@ DEFAULT_SETTINGS = {
 LOOP_BOUNDS = {"max_iterations": MAX_ITERATIONS, "candidates": MAX_CANDIDATES}
 
 
+STRENGTH_KEY = "style_strength"
+
+
+def weight_key(position: int) -> str:
+    """The form field of the reference at `position` (0-based) in upload order."""
+    return f"weight_{position + 1}"
+
+
+def style_keys(count: int) -> tuple[str, ...]:
+    return (STRENGTH_KEY, *(weight_key(i) for i in range(count)))
+
+
+def style_values(controls: StyleControls, count: int) -> dict[str, str]:
+    return {
+        STRENGTH_KEY: f"{controls.strength * 100:g}",
+        **{weight_key(i): f"{w:g}" for i, w in enumerate(controls.weights_for(count))},
+    }
+
+
+def parse_style(values: dict[str, str], count: int) -> tuple[StyleControls | None, list[str]]:
+    """Strength in percent (0-100) and one weight (0-2) per reference; blank means default."""
+    errors: list[str] = []
+    strength = 1.0
+    text = values.get(STRENGTH_KEY, "").strip().rstrip("%").strip()
+    try:
+        strength = float(text) / 100 if text else 1.0
+        if not 0 <= strength <= 1:
+            raise ValueError
+    except ValueError:
+        errors.append("Style strength must be a number from 0 to 100 (%).")
+    weights: list[float] = []
+    for i in range(count):
+        text = values.get(weight_key(i), "").strip()
+        try:
+            weight = float(text) if text else 1.0
+            if not 0 <= weight <= MAX_WEIGHT:  # also refuses NaN
+                raise ValueError
+            weights.append(weight)
+        except ValueError:
+            errors.append(
+                f"Reference {i + 1}'s weight must be a number from 0 to {MAX_WEIGHT:g} "
+                "(0 leaves it out)."
+            )
+    if not errors and weights and not any(w > 0 for w in weights):
+        errors.append("Give at least one reference a weight above 0.")
+    if errors:
+        return None, errors
+    kept = None if all(w == 1.0 for w in weights) else weights
+    return StyleControls(strength=strength, weights=kept), []
+
+
 @dataclass
 class ConfirmForm:
     values: dict[str, str]
@@ -45,10 +102,13 @@ class ConfirmForm:
         return self.values.get("intent", "").strip()
 
 
-def form_values(profile: TasteProfile | None, intent: str = "") -> dict[str, str]:
+def form_values(
+    profile: TasteProfile | None, intent: str = "", reference_count: int = 0
+) -> dict[str, str]:
     if profile is None:
         return {"intent": intent}
     return {
+        **style_values(profile.style, reference_count),
         "principles": "\n".join(profile.principles),
         **{name: getattr(profile, name) for name in SENTENCE_FIELDS},
         # the field is comma-separated, so a comma inside an item would split it in two
@@ -73,7 +133,7 @@ def pick_values(form: dict[str, str], keys: tuple[str, ...]) -> dict[str, str]:
 
 
 def parse_profile(
-    values: dict[str, str], measurements: dict | None
+    values: dict[str, str], measurements: dict | None, style: StyleControls | None = None
 ) -> tuple[TasteProfile | None, list[str]]:
     errors: list[str] = []
     principles = [line.strip(" -•\t") for line in values["principles"].splitlines() if line.strip()]
@@ -89,6 +149,7 @@ def parse_profile(
             principles=principles,
             avoid_list=avoid,
             measurements=measurements,
+            style=style or StyleControls(),
             **{name: values[name] for name in SENTENCE_FIELDS},
         )
     except ValidationError as exc:
@@ -121,12 +182,18 @@ def intent_errors(intent: str) -> list[str]:
     return []
 
 
-def parse_confirm(form: dict[str, str], measurements: dict | None) -> ConfirmForm:
-    values = pick_values(form, (*PROFILE_KEYS, "intent", *SETTINGS_KEYS))
+def parse_confirm(
+    form: dict[str, str], measurements: dict | None, reference_count: int
+) -> ConfirmForm:
+    keys = (*PROFILE_KEYS, "intent", *SETTINGS_KEYS, *style_keys(reference_count))
+    values = pick_values(form, keys)
     result = ConfirmForm(values=values, errors=intent_errors(values["intent"]))
-    profile, profile_errors = parse_profile(values, measurements)
+    style, style_errors = parse_style(values, reference_count)
+    profile, profile_errors = (
+        (None, []) if style_errors else parse_profile(values, measurements, style)
+    )
     settings, settings_errors = parse_settings(values)
-    result.errors += profile_errors + settings_errors
+    result.errors += style_errors + profile_errors + settings_errors
     if not result.errors:
         result.profile, result.settings = profile, settings
     return result

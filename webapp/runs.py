@@ -110,7 +110,11 @@ def _live_context(run: Run, signals: dict[str, Any] | None = None) -> dict[str, 
         "profile": profile,
         "usage": usage_totals(run),
         "chart": chart if iterations else "",
-        "form": form_values(profile, run.intent) if run.phase == Phase.CONFIRM else None,
+        "form": (
+            form_values(profile, run.intent, len(run.references))
+            if run.phase == Phase.CONFIRM
+            else None
+        ),
         "form_errors": [],
         "restarted_to": session.scalar(select(Run.id).where(Run.restarted_from_id == run.id)),
         **signals,
@@ -143,7 +147,7 @@ def confirm(run_id: int) -> ResponseReturnValue:
     if run.phase != Phase.CONFIRM:
         flash("This run is past the confirm step.")
         return redirect(url_for("runs.show", run_id=run.id))
-    parsed = parse_confirm(request.form.to_dict(), extracted_measurements(run))
+    parsed = parse_confirm(request.form.to_dict(), extracted_measurements(run), len(run.references))
     problem = None if parsed.errors else limit_problem()
     if parsed.errors or problem:
         context = _live_context(run)
