@@ -203,3 +203,54 @@ def test_a_gate_note_needs_keep_iterating(runner, tmp_path):
         + ["--gate", "approve", "--gate-note", "warmer"],
     )
     assert result.exit_code != 0 and "--gate-note goes with --gate continue" in result.output
+
+
+def _styled_run(runner, out, *extra):
+    return runner.invoke(
+        main,
+        [
+            "run",
+            "--refs",
+            str(set_dir("van-gogh-swirling-landscapes")),
+            "--intent",
+            "a harbour at dusk",
+            "--out",
+            str(out),
+            "--max-iterations",
+            "1",
+            *extra,
+        ],
+    )
+
+
+def test_run_takes_strength_and_weights(runner, tmp_path):
+    result = _styled_run(runner, tmp_path / "a", "--strength", "60", "--weights", "1,0,2,1")
+    assert result.exit_code == 0, result.output
+    run = json.loads((tmp_path / "a" / "run.json").read_text())
+    assert run["profile"]["style"] == {"strength": 0.6, "weights": [1.0, 0.0, 2.0, 1.0]}
+    # in the order they go to painter and critic: heaviest first, the one weighted 0 left out
+    files = sorted(p.name for p in set_dir("van-gogh-swirling-landscapes").glob("*.jpg"))
+    assert run["references"] == [files[2], files[0], files[3]]
+    plain = _styled_run(runner, tmp_path / "b")
+    assert plain.exit_code == 0, plain.output
+    assert (tmp_path / "a" / "iteration-01.png").read_bytes() != (
+        tmp_path / "b" / "iteration-01.png"
+    ).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--strength", "120"], "between 0 and 100 %"),
+        (["--strength", "much"], "--strength: give a percentage from 0 to 100."),
+        (["--weights", "1,1"], "one weight per reference (4 references, 2 weights)"),
+        (["--weights", "1,x,1,1"], "--weights: give numbers separated by commas."),
+        (["--weights", "1,3,1,1"], "between 0 and 2"),
+        (["--weights", "0,0,0,0"], "above 0"),
+    ],
+)
+def test_run_refuses_bad_strength_or_weights_with_a_message(runner, tmp_path, extra, message):
+    result = _styled_run(runner, tmp_path / "bad", *extra)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert not (tmp_path / "bad" / "run.json").exists()

@@ -4,14 +4,16 @@ references, the best image to edit, the contact sheet, the swapped pairwise asks
 import io
 import json
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from tasteloop.gateway_engine import gateway_engine
-from tasteloop.generator.client import EDIT_INSTRUCTION, STYLE_INSTRUCTION
+from tasteloop.generator.client import EDIT_INSTRUCTION, EMPHASIS_INSTRUCTION, STYLE_INSTRUCTION
 from tasteloop.loop import GateAnswer, GateDecision, LoopSettings, LoopState, run_loop
 from tasteloop.offline.extractor import MeasuredExtractor
 from tasteloop.offline.renderer import ProceduralRenderer
+from tasteloop.taste.profile import StyleControls
 from tests.gateway_server import FakeGateway
 from tests.test_gateway import settings_for
 
@@ -209,3 +211,43 @@ def test_cli_run_json_shows_references_sent_and_pairwise_verdicts(gateway, tmp_p
     assert first["generation"]["references_sent"] == 3 and first["comparison"] is None
     assert len(second["comparison"]["answers"]) == 2
     assert second["became_best"] == (second["comparison"]["agreed"] == "candidate")
+
+
+def _thumb(data: bytes) -> np.ndarray:
+    image = Image.open(io.BytesIO(data)).convert("RGB").resize((32, 32))
+    return np.asarray(image, dtype=np.float32)
+
+
+def test_weights_order_and_emphasise_the_references_and_leave_out_a_zero(gateway):
+    weighted = PROFILE.with_style(StyleControls(strength=0.4, weights=[0.5, 0, 2]))
+    engine = gateway_engine(settings_for(gateway, timeout_s=10))
+    run_loop(
+        "a harbour at dusk",
+        weighted,
+        engine.generator,
+        engine.critic,
+        LoopSettings(max_iterations=1, threshold=9.9, gate_low=9.8),
+        state=LoopState(0, "a harbour at dusk, swirls"),
+        references=REFS,
+    )
+    call = gateway.calls("generate")[0]
+    sent = call.input_images
+    assert len(sent) == 2  # the reference weighted 0 is never sent
+    # heaviest first: the third reference (weight 2), then the first (0.5)
+    for image, expected in zip(sent, (REFS[2], REFS[0]), strict=True):
+        nearest = min(range(3), key=lambda k: np.abs(_thumb(image) - _thumb(REFS[k])).mean())
+        assert REFS[nearest] == expected
+    assert EMPHASIS_INSTRUCTION.format(weights="2, 0.5") in call.text
+    judged = gateway.calls("critique")[0].text
+    assert "Style strength 40%: the person wants only a light touch" in judged
+    assert "order of the person's emphasis (weights 2, 0.5)" in judged
+
+
+def test_the_judge_gets_the_candidates_learned_style_beside_the_references_spread(gateway):
+    run(gateway, settings=LoopSettings(max_iterations=1, threshold=9.9, gate_low=9.8))
+    judged = gateway.calls("critique")[0].text
+    line = next(x for x in judged.splitlines() if x.startswith("- learned style"))
+    spread, candidate = line.split("references ")[1].split(" vs this image ")
+    low, high = (float(v) for v in spread.split("-"))
+    assert 0 <= low <= high < 1 and 0 <= float(candidate) < 1
+    assert "Style strength 100%: hold the image strictly" in judged

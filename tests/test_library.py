@@ -329,7 +329,9 @@ def test_export_import_round_trip_is_identical(browser, redis_conn, database_url
     assert exported.status_code == 200
     assert "attachment" in exported.headers["Content-Disposition"]
     doc = exported.get_json()
-    assert doc["format"] == "tasteloop.profile" and doc["schema_version"] == 1
+    assert doc["format"] == "tasteloop.profile" and doc["schema_version"] == 2
+    assert doc["profile"]["style"] == {"strength": 1.0, "weights": None}
+    assert len(doc["profile"]["measurements"]["style"]["mean"]) == 100
     assert len(doc["references"]) == 3 and doc["references"][0].startswith(
         "data:image/jpeg;base64,"
     )

@@ -99,7 +99,7 @@ def test_after_a_refusal_the_run_sends_text_only():
     assert all(not i.references and i.edit_from is None for i in generator.inputs[1:])
     assert result.state.inputs_refused == "HTTP 400: no image input"
     # a resumed run remembers it
-    assert result.state.paint_inputs(REFS).references == ()
+    assert result.state.paint_inputs(REFS, PROFILE).references == ()
 
 
 def test_a_gate_note_revises_the_next_prompt():

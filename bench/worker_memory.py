@@ -1,0 +1,142 @@
+"""Peak RSS of a real worker process running offline runs end to end, style network included.
+
+Five references from the shared sets are uploaded as a run; a fresh `python -m jobs.worker
+--burst` process extracts them (measuring, style vectors), then, once confirmed, another fresh
+worker runs five iterations (the procedural layout, the style network at 1024 px, the measured
+critic). Each figure is the peak RSS of that worker process, median of several repeats.
+Target (issue #20): <= 350 MB.
+
+`python -m bench.worker_memory [--repeats 3]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.extract_memory import peak_rss_mb
+from bench.refsets import ROOT, load_sets
+from jobs.embedded_redis import EmbeddedRedis
+
+TARGET_MB = 350
+
+CREATE_RUN = """
+import sys
+from pathlib import Path
+from store.db import get_database
+from store.models import User
+from store.uploads import create_run
+from jobs.queue import enqueue_for
+files = [(p.name, p.read_bytes()) for p in sorted(Path(sys.argv[1]).glob('*.jpg'))]
+with get_database().session() as session:
+    user = User(email='mem@example.com', password_hash='x')
+    session.add(user)
+    session.flush()
+    run = create_run(session, user, files, 'offline', {})
+    session.flush()
+    run_id = run.id
+enqueue_for(run_id, "extracting")
+"""
+
+CONFIRM_RUN = """
+from sqlalchemy import select
+from store.db import get_database
+from store.models import Run
+from store.runs import confirm_run
+from store.states import Phase
+from jobs.queue import enqueue_for
+from tasteloop.loop import LoopSettings
+from tasteloop.taste.profile import TasteProfile
+with get_database().session() as session:
+    run = session.scalar(select(Run))
+    assert run.phase == Phase.CONFIRM, run.phase
+    profile = TasteProfile.model_validate(run.current_profile.data)
+    # a threshold no render reaches: all five iterations run
+    confirm_run(session, run, profile, "a harbour at dusk", LoopSettings(5, 9.99, 9.98))
+    run_id = run.id
+enqueue_for(run_id, Phase.GENERATING)
+"""
+
+ITERATIONS = """
+from sqlalchemy import func, select
+from store.db import get_database
+from store.models import Iteration
+with get_database().session() as session:
+    print(session.scalar(select(func.count(Iteration.id))))
+"""
+
+
+def measure(repeats: int) -> dict[str, object]:
+    figures: dict[str, list[float]] = {"extracting": [], "generating": []}
+    iterations: list[int] = []
+    with tempfile.TemporaryDirectory(prefix="tasteloop-workermem-") as tmp:
+        folder = Path(tmp)
+        refs_dir = folder / "refs"
+        refs_dir.mkdir()
+        pool = [data for images in load_sets().values() for data in images]
+        for number, data in enumerate(pool[::4][:5]):
+            (refs_dir / f"ref{number}.jpg").write_bytes(data)
+        redis_server = EmbeddedRedis(folder / "redis", persist=False).start()
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "REDIS_URL": redis_server.url,
+            "TASTELOOP_ENGINE": "offline",
+            "TASTELOOP_DATA_DIR": str(folder),
+        }
+        try:
+            for repeat in range(repeats):
+                db_env = {**env, "DATABASE_URL": f"sqlite:///{folder / f'w{repeat}.db'}"}
+                from store.migrate import upgrade
+
+                upgrade(db_env["DATABASE_URL"])
+
+                def script(code: str, *args: str, env: dict[str, str] = db_env) -> str:
+                    done = subprocess.run(
+                        [sys.executable, "-c", code, *args],
+                        env=env,
+                        cwd=ROOT,
+                        check=True,
+                        capture_output=True,
+                        text=True,
+                    )
+                    return done.stdout
+
+                worker = [sys.executable, "-m", "jobs.worker", "--burst"]
+                script(CREATE_RUN, str(refs_dir))
+                figures["extracting"].append(peak_rss_mb(worker, db_env))
+                script(CONFIRM_RUN)
+                figures["generating"].append(peak_rss_mb(worker, db_env))
+                iterations.append(int(script(ITERATIONS).strip()))
+        finally:
+            redis_server.stop()
+    return {
+        "references": "5 shared-set JPEGs",
+        "repeats": repeats,
+        "iterations_per_run": iterations,
+        **{
+            f"{phase}_worker_peak_rss_mb": {
+                "median": round(statistics.median(values), 1),
+                "all": [round(v, 1) for v in values],
+            }
+            for phase, values in figures.items()
+        },
+        "target_mb": TARGET_MB,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    print(json.dumps(measure(args.repeats), indent=2))
+
+
+if __name__ == "__main__":
+    main()
