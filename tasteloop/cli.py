@@ -267,6 +267,7 @@ def _iteration_json(record: IterationRecord, names: list[str]) -> dict[str, obje
         "reasoning": record.critique.reasoning,
         "revised_prompt": record.critique.revised_prompt,
         "critic_error": record.critic_error,
+        "evidence": chosen.evidence,
         "image": names[record.chosen],
         "candidates": names,
         "candidate_scores": [c.critique.score for c in record.candidates],

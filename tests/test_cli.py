@@ -228,6 +228,7 @@ def test_run_takes_strength_and_weights(runner, tmp_path):
     assert result.exit_code == 0, result.output
     run = json.loads((tmp_path / "a" / "run.json").read_text())
     assert run["profile"]["style"] == {"strength": 0.6, "weights": [1.0, 0.0, 2.0, 1.0]}
+    assert "learned style" in run["iterations"][0]["evidence"]
     # in the order they go to painter and critic: heaviest first, the one weighted 0 left out
     files = sorted(p.name for p in set_dir("van-gogh-swirling-landscapes").glob("*.jpg"))
     assert run["references"] == [files[2], files[0], files[3]]

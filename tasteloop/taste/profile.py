@@ -87,10 +87,6 @@ class StyleControls(BaseModel):
     def weights_for(self, count: int) -> list[float]:
         return list(self.weights) if self.weights is not None else [1.0] * count
 
-    @property
-    def is_default(self) -> bool:
-        return self.strength == 1.0 and (self.weights is None or set(self.weights) == {1.0})
-
 
 class TasteProfile(BaseModel):
     """What a set of reference images shares, in words an image model can follow."""

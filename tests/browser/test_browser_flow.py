@@ -60,6 +60,9 @@ def confirm(
         first = principles.input_value().splitlines()
         principles.fill("\n".join(["Moonlight over everything", *first[1:]]))
         page.fill("input[name=avoid_text]", "neon colour, crowded frames, text")
+        # the style controls are plain number fields beside each reference's thumbnail
+        page.fill("input[name=style_strength]", "70")
+        page.fill("input[name=weight_3]", "0")
     page.fill("input[name=intent]", intent)
     page.click("summary:has-text('Loop settings')")
     page.fill("input[name=max_iterations]", max_iterations)
@@ -114,6 +117,7 @@ def test_the_whole_flow(live_server, page_factory):
     page.goto(f"{base}/history")
     assert page.locator(f"a[href='{run_url.replace(base, '')}']").count() == 1
     assert "a harbour at dusk" in page.content()
+    assert "style 70 % · weights 1, 1, 0" in page.content()
     screenshot(page, "06-history")
 
     # another user cannot open the run
