@@ -26,8 +26,11 @@ def convergence(
 ) -> dict[str, object]:
     engine = offline_engine()
     rows = []
+    finals: dict[str, bytes] = {}
+    profiles = {}
     for name, images in load_sets(as_uploaded).items():
         profile = engine.extractor.extract(images).profile
+        profiles[name] = profile
         for intent in INTENTS:
             for seed in range(seeds):
                 result = run_loop(
@@ -40,6 +43,8 @@ def convergence(
                     seed=seed,
                 )
                 scores = [round(r.score, 2) for r in result.iterations]
+                if seed == 0 and intent == INTENTS[0] and result.state.best_image:
+                    finals[name] = result.state.best_image
                 rows.append(
                     {
                         "set": name,
@@ -62,7 +67,24 @@ def convergence(
         "median_iterations_when_converged": statistics.median(
             [r["iterations"] for r in converged] or [0]
         ),
+        "cross_set": cross_set(engine, profiles, finals),
         "rows": rows,
+    }
+
+
+def cross_set(engine, profiles, finals) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """A converging loop proves little if the critic passes anything: each set's final image
+    for the first intent, judged against every other set's profile, should mostly fail."""
+    scores = [
+        engine.critic.critique(image, profiles[other], "p", INTENTS[0]).result.score
+        for name, image in finals.items()
+        for other in profiles
+        if other != name
+    ]
+    return {
+        "pairs": len(scores),
+        "median_score": round(statistics.median(scores), 2) if scores else None,
+        "passing_8": sum(score >= 8.0 for score in scores),
     }
 
 

@@ -9,6 +9,7 @@ import json
 
 from bench import (
     critic_ranking,
+    detail_restore,
     extract_memory,
     gateway_faults,
     many_people,
@@ -19,6 +20,7 @@ from bench import (
     stop_calls,
     two_hosts,
     worker_kill,
+    worker_memory,
 )
 
 
@@ -32,6 +34,10 @@ def main() -> None:
     ranking_data = critic_ranking.LeaveOneOut.build()
     show("critic leave-one-out ranking", critic_ranking.ranking_accuracy(ranking_data))
     show("ranking under other weightings", critic_ranking.weight_sensitivity(ranking_data))
+    uploaded = critic_ranking.LeaveOneOut.build(as_uploaded=True)
+    show("critic ranking, references as uploaded", critic_ranking.ranking_accuracy(uploaded))
+    show("detail at 1024 px: three ways to paint", detail_restore.measure())
+    show("worker peak RSS through a whole offline run", worker_memory.measure(3))
     result = offline_convergence.convergence(seeds=5)
     show(
         "offline convergence (5 sets x 3 intents x seeds 0-4, max 5 iterations, threshold 8.0)",
