@@ -12,11 +12,9 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from bench.offline_convergence import INTENTS
+from bench.offline_convergence import INTENTS, offline_run
 from bench.refsets import ROOT, load_sets
-from tasteloop.loop import LoopSettings, LoopState, run_loop
 from tasteloop.offline.engine import offline_engine
-from tasteloop.taste.profile import initial_prompt
 
 WIDTH = 960
 LABEL = 22
@@ -33,15 +31,7 @@ def sheet(name: str, references: list[bytes]) -> Image.Image:
     profile = engine.extractor.extract(references).profile
     finals = []
     for intent in INTENTS:
-        result = run_loop(
-            intent,
-            profile,
-            engine.generator,
-            engine.critic,
-            LoopSettings(max_iterations=5),
-            state=LoopState(0, initial_prompt(intent, profile)),
-            references=tuple(references),
-        )
+        result = offline_run(engine, profile, intent, references=tuple(references))
         best = result.final_image or result.state.best_image
         score = result.final_score if result.final_score is not None else result.state.best_score
         finals.append((intent, score, best))

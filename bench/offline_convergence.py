@@ -14,11 +14,28 @@ import statistics
 import sys
 
 from bench.refsets import load_sets
-from tasteloop.loop import LoopSettings, LoopState, run_loop
+from tasteloop.engine_types import Engine
+from tasteloop.loop import LoopResult, LoopSettings, LoopState, run_loop
 from tasteloop.offline.engine import offline_engine
-from tasteloop.taste.profile import initial_prompt
+from tasteloop.taste.profile import TasteProfile, initial_prompt
 
 INTENTS = ("a harbour at dusk", "a portrait of an old fisherman", "a city street in the rain")
+
+
+def offline_run(
+    engine: Engine, profile: TasteProfile, intent: str, seed: int = 0, references: tuple = ()
+) -> LoopResult:
+    """One run as the worker does it: threshold 8.0, at most 5 iterations, gates continue."""
+    return run_loop(
+        intent,
+        profile,
+        engine.generator,
+        engine.critic,
+        LoopSettings(max_iterations=5),
+        state=LoopState(0, initial_prompt(intent, profile)),
+        seed=seed,
+        references=references,
+    )
 
 
 def convergence(
@@ -33,15 +50,7 @@ def convergence(
         profiles[name] = profile
         for intent in INTENTS:
             for seed in range(seeds):
-                result = run_loop(
-                    intent,
-                    profile,
-                    engine.generator,
-                    engine.critic,
-                    LoopSettings(max_iterations=5),
-                    state=LoopState(0, initial_prompt(intent, profile)),
-                    seed=seed,
-                )
+                result = offline_run(engine, profile, intent, seed)
                 scores = [round(r.score, 2) for r in result.iterations]
                 if seed == 0 and intent == INTENTS[0] and result.state.best_image:
                     finals[name] = result.state.best_image

@@ -20,29 +20,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.extract_memory import peak_rss_mb
+from bench.extract_memory import CREATE_RUN, peak_rss_mb
 from bench.refsets import ROOT, load_sets
 from jobs.embedded_redis import EmbeddedRedis
 
 TARGET_MB = 350
-
-CREATE_RUN = """
-import sys
-from pathlib import Path
-from store.db import get_database
-from store.models import User
-from store.uploads import create_run
-from jobs.queue import enqueue_for
-files = [(p.name, p.read_bytes()) for p in sorted(Path(sys.argv[1]).glob('*.jpg'))]
-with get_database().session() as session:
-    user = User(email='mem@example.com', password_hash='x')
-    session.add(user)
-    session.flush()
-    run = create_run(session, user, files, 'offline', {})
-    session.flush()
-    run_id = run.id
-enqueue_for(run_id, "extracting")
-"""
 
 CONFIRM_RUN = """
 from sqlalchemy import select

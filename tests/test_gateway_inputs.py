@@ -18,6 +18,7 @@ from tests.gateway_server import FakeGateway
 from tests.test_gateway import settings_for
 
 NEVER_CONVERGE = LoopSettings(max_iterations=3, threshold=9.9, gate_low=9.8)
+ONCE = LoopSettings(max_iterations=1, threshold=9.9, gate_low=9.8)
 
 
 def references(count=3, side=1400):
@@ -38,11 +39,11 @@ def gateway():
     server.stop()
 
 
-def run(gateway, settings=NEVER_CONVERGE, refs=REFS, **overrides):
+def run(gateway, settings=NEVER_CONVERGE, refs=REFS, profile=PROFILE, **overrides):
     engine = gateway_engine(settings_for(gateway, timeout_s=10, **overrides))
     return run_loop(
         "a harbour at dusk",
-        PROFILE,
+        profile,
         engine.generator,
         engine.critic,
         settings,
@@ -220,16 +221,7 @@ def _thumb(data: bytes) -> np.ndarray:
 
 def test_weights_order_and_emphasise_the_references_and_leave_out_a_zero(gateway):
     weighted = PROFILE.with_style(StyleControls(strength=0.4, weights=[0.5, 0, 2]))
-    engine = gateway_engine(settings_for(gateway, timeout_s=10))
-    run_loop(
-        "a harbour at dusk",
-        weighted,
-        engine.generator,
-        engine.critic,
-        LoopSettings(max_iterations=1, threshold=9.9, gate_low=9.8),
-        state=LoopState(0, "a harbour at dusk, swirls"),
-        references=REFS,
-    )
+    run(gateway, settings=ONCE, profile=weighted)
     call = gateway.calls("generate")[0]
     sent = call.input_images
     assert len(sent) == 2  # the reference weighted 0 is never sent
@@ -244,7 +236,7 @@ def test_weights_order_and_emphasise_the_references_and_leave_out_a_zero(gateway
 
 
 def test_the_judge_gets_the_candidates_learned_style_beside_the_references_spread(gateway):
-    run(gateway, settings=LoopSettings(max_iterations=1, threshold=9.9, gate_low=9.8))
+    run(gateway, settings=ONCE)
     judged = gateway.calls("critique")[0].text
     line = next(x for x in judged.splitlines() if x.startswith("- learned style"))
     spread, candidate = line.split("references ")[1].split(" vs this image ")

@@ -12,10 +12,11 @@ import pytest
 from PIL import Image
 
 from tasteloop.engine_types import PaintInputs
-from tasteloop.offline.critic import MeasuredCritic
+from tasteloop.offline.critic import MeasuredCritic, in_their_words
 from tasteloop.offline.extractor import MeasuredExtractor
 from tasteloop.offline.learned_style import measure_candidate
 from tasteloop.offline.renderer import ProceduralRenderer, paint_in_style
+from tasteloop.offline.vocabulary import parse_adjustments
 from tasteloop.style_network import (
     MODEL_SHA256,
     PACKAGE,
@@ -256,3 +257,19 @@ def test_the_reasoning_names_the_learned_style_in_the_profiles_words(profile):
     assert "measures" not in result.result.reasoning
     assert result.evidence and "learned style" in result.evidence
     assert "Adjustments:" in result.result.revised_prompt
+
+
+def test_the_critic_asks_for_more_style_only_as_far_as_strength_allows(profile):
+    far = ProceduralRenderer(size=512).generate("a city grid, geometric, flat colour").data
+    critic = MeasuredCritic()
+    gap = critic.judge(far, profile).style_gap
+    assert 0.05 < gap < 0.25
+    full = critic.critique(far, profile, "p", PROMPT_INTENT).result
+    light = critic.critique(
+        far, profile.with_style(StyleControls(strength=0.2)), "p", PROMPT_INTENT
+    ).result
+    assert parse_adjustments(full.revised_prompt).get("style", 0) > 0
+    assert "style" not in parse_adjustments(light.revised_prompt)
+    # texture is the weakest dimension here, and the learned style is why
+    assert full.reasoning.startswith("The surface is not yet painted in your references' manner")
+    assert in_their_words(profile, "texture_feel") in full.reasoning

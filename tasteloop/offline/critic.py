@@ -10,9 +10,11 @@ Scoring (documented in docs/offline-engine.md):
 - emotional_register: pleasure/arousal/dominance and contrast.
 - texture_feel: local binary patterns at two radii and the gradient-magnitude histogram.
 - avoid_list: each avoid item with a measurable rule costs points when the image shows it.
-Overall = 0.25 palette + 0.15 composition + 0.05 emotion + 0.45 texture + 0.10 avoid
-(texture and colour distributions are what best separate one taste from another on the
-shared sets; see BENCHMARKS.md for the leave-one-out figures behind these weights).
+- the learned style (1 - cosine to the set's weighted style vector) is evidence for texture and
+  palette, as far as the person's style strength asks.
+Overall = 0.15 palette + 0.05 composition + 0.05 emotion + 0.70 texture + 0.05 avoid
+(texture and the learned style are what best separate one taste from another on the shared
+sets; see BENCHMARKS.md for the leave-one-out figures behind these weights).
 """
 
 from __future__ import annotations
@@ -426,11 +428,12 @@ def in_their_words(profile: TasteProfile, dimension: str) -> str:
     return words[:1].lower() + words[1:]
 
 
-def style_is_the_gap(judgement: Judgement, dimension: str) -> bool:
-    """Is the learned style what pulls this dimension down most?"""
-    if judgement.style_gap is None or dimension not in STYLE_SHARE:
-        return False
-    return judgement.style_gap > STYLE_TARGET and judgement.style_gap / STYLE_SCALE > 0.5
+def style_beyond_target(judgement: Judgement, strength: float) -> float:
+    """How far the image is from the learned style beyond what the person's strength allows
+    (0 when within it): at part strength a looser fit is what was asked for."""
+    if judgement.style_gap is None or strength <= 0:
+        return 0.0
+    return max(0.0, judgement.style_gap - STYLE_TARGET / strength)
 
 
 def reasoning(judgement: Judgement, profile: TasteProfile) -> str:
@@ -444,7 +447,7 @@ def reasoning(judgement: Judgement, profile: TasteProfile) -> str:
         return f"The picture does what your avoid-list rules out ({items}){remedy}."
     noun = NOUNS[weakest]
     theirs = in_their_words(profile, weakest)
-    if style_is_the_gap(judgement, weakest):
+    if weakest == "texture_feel" and style_beyond_target(judgement, profile.style.strength):
         return (
             f"The {noun} is not yet painted in your references' manner: it needs more of the "
             f"mark-making they share ({theirs})."
@@ -476,16 +479,17 @@ def evidence(judgement: Judgement) -> str:
     return "\n".join(lines)
 
 
-def _style_steps(judgement: Judgement, current: float) -> float:
-    if judgement.style_gap is None or judgement.style_gap <= STYLE_TARGET:
+def _style_steps(judgement: Judgement, strength: float, current: float) -> float:
+    beyond = style_beyond_target(judgement, strength)
+    if not beyond:
         return 0.0
-    wanted = np.ceil((judgement.style_gap - STYLE_TARGET) / STYLE_STEP_GAP)
-    return float(np.clip(current + min(wanted, 2), -MAX_STYLE, MAX_STYLE)) - current
+    wanted = min(np.ceil(beyond / STYLE_STEP_GAP), 2)
+    return float(np.clip(current + wanted, -MAX_STYLE, MAX_STYLE)) - current
 
 
 def revise_prompt(prompt: str, judgement: Judgement, profile: TasteProfile) -> str:
     adjustments = parse_adjustments(prompt)
-    style = _style_steps(judgement, adjustments.get("style", 0))
+    style = _style_steps(judgement, profile.style.strength, adjustments.get("style", 0))
     if style:
         adjustments["style"] = adjustments.get("style", 0) + style
     for gap in gaps_to_close(judgement):
