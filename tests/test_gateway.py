@@ -247,6 +247,9 @@ def test_extraction_sends_resized_images_in_json_mode(gateway):
     profile = extraction.profile
     assert 3 <= len(profile.principles) <= 5
     assert profile.measurements and len(profile.measurements["references"]) == 4
+    # the learned style travels with a gateway profile too: each vector and the set's mean
+    assert all(len(r["style"]) == 100 for r in profile.measurements["references"])
+    assert len(profile.measurements["style"]["mean"]) == 100
     assert extraction.usage[0].cost_usd > 0
 
 
