@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -221,10 +223,10 @@ class GatewayCritic:
             return None
         text = COMPARE_PROMPT.format(profile=_profile_json(profile), intent=intent)
         sheet = _sheet_part(references)
-        answers: list[Preference] = []
-        reasons: list[str] = []
-        usage: list[CallUsage] = []
-        for first, second, candidate_is in ((best, candidate, "B"), (candidate, best, "A")):
+
+        def ask(
+            first: bytes, second: bytes, candidate_is: str
+        ) -> tuple[Preference, str, CallUsage]:
             started = time.perf_counter()
             parts = [
                 {"type": "text", "text": text},
@@ -235,16 +237,25 @@ class GatewayCritic:
             answer, completion = ask_structured(
                 self.clients, self.model, PairwiseAnswer, parts, what="pairwise comparison"
             )
-            answers.append(
-                Preference.CANDIDATE if answer.better == candidate_is else Preference.BEST
+            preferred = Preference.CANDIDATE if answer.better == candidate_is else Preference.BEST
+            took = time.perf_counter() - started
+            return (
+                preferred,
+                clean_text(answer.reason)[:MAX_ITEM_CHARS],
+                usage_from_completion("compare", self.model, took, completion),
             )
-            reasons.append(clean_text(answer.reason)[:MAX_ITEM_CHARS])
-            usage.append(
-                usage_from_completion(
-                    "compare", self.model, time.perf_counter() - started, completion
-                )
-            )
-        return Comparison(answers=tuple(answers), reasons=tuple(reasons), usage=tuple(usage))
+
+        # The two asks are independent: both go at once, each thread carrying the caller's
+        # context (its stop check), so a comparison costs one model latency, not two.
+        orders = ((best, candidate, "B"), (candidate, best, "A"))
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = [pool.submit(contextvars.copy_context().run, ask, *o) for o in orders]
+            asked = [f.result() for f in futures]
+        return Comparison(
+            answers=tuple(a for a, _, _ in asked),
+            reasons=tuple(r for _, r, _ in asked),
+            usage=tuple(u for _, _, u in asked),
+        )
 
     def apply_note(
         self, prompt: str, note: str, profile: TasteProfile, intent: str
