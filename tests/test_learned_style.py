@@ -270,6 +270,7 @@ def test_the_critic_asks_for_more_style_only_as_far_as_strength_allows(profile):
     ).result
     assert parse_adjustments(full.revised_prompt).get("style", 0) > 0
     assert "style" not in parse_adjustments(light.revised_prompt)
-    # texture is the weakest dimension here, and the learned style is why
+    # texture costs the score most here (palette scores lower but weighs less), and the
+    # learned style is why
     assert full.reasoning.startswith("The surface is not yet painted in your references' manner")
     assert in_their_words(profile, "texture_feel") in full.reasoning

@@ -5,7 +5,13 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from tasteloop.offline.critic import MeasuredCritic, gaps_to_close, in_their_words
+from tasteloop.offline.critic import (
+    WEIGHTS,
+    MeasuredCritic,
+    costliest,
+    gaps_to_close,
+    in_their_words,
+)
 from tasteloop.offline.extractor import MeasuredExtractor
 from tasteloop.offline.measure import ALL_FEATURES, HISTOGRAM_BINS, measure
 from tasteloop.offline.renderer import ProceduralRenderer
@@ -314,3 +320,12 @@ def test_reasoning_advice_matches_the_direction_of_the_change():
     assert softness < 0  # blurred against crisp etchings: sharpen
     if "softer" in result.reasoning or "crisper" in result.reasoning:
         assert "crisper edges" in result.reasoning
+
+
+def test_the_biggest_gap_is_the_dimension_that_costs_the_score_most():
+    scores = dict.fromkeys(CRITIQUE_DIMENSIONS, 9.0)
+    scores |= {"palette_tendency": 2.0, "texture_feel": 6.0}
+    # palette scores lowest, but 4 points of texture weigh more than 7 of palette
+    assert WEIGHTS["texture_feel"] * 4 > WEIGHTS["palette_tendency"] * 7
+    assert costliest(scores, WEIGHTS) == "texture_feel"
+    assert costliest(scores, dict.fromkeys(CRITIQUE_DIMENSIONS, 0.2)) == "palette_tendency"

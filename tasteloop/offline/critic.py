@@ -317,7 +317,7 @@ class MeasuredCritic:
         result = CritiqueResult(
             score=judgement.overall,
             breakdown=judgement.scores,
-            reasoning=reasoning(judgement, profile),
+            reasoning=reasoning(judgement, profile, self.weights),
             revised_prompt=revise_prompt(prompt, judgement, profile),
         )
         usage = CallUsage("critique", self.model, time.perf_counter() - started)
@@ -436,9 +436,17 @@ def style_beyond_target(judgement: Judgement, strength: float) -> float:
     return max(0.0, judgement.style_gap - STYLE_TARGET / strength)
 
 
-def reasoning(judgement: Judgement, profile: TasteProfile) -> str:
+def costliest(scores: dict[str, float], weights: dict[str, float]) -> str:
+    """The biggest gap: the dimension whose shortfall costs the overall score most (a low score
+    on a lightly weighted dimension can matter less than a middling one on a heavy dimension)."""
+    return max(CRITIQUE_DIMENSIONS, key=lambda d: weights[d] * (10.0 - scores[d]))
+
+
+def reasoning(
+    judgement: Judgement, profile: TasteProfile, weights: dict[str, float] = WEIGHTS
+) -> str:
     """One sentence a person can act on, in the profile's words; the numbers go to `evidence`."""
-    weakest = min(CRITIQUE_DIMENSIONS, key=lambda d: judgement.scores[d])
+    weakest = costliest(judgement.scores, weights)
     gaps = gaps_to_close(judgement)
     if weakest == "avoid_list" and judgement.violations:
         items = "; ".join(v.item for v in judgement.violations)
