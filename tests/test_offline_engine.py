@@ -13,7 +13,13 @@ from tasteloop.offline.critic import (
     in_their_words,
 )
 from tasteloop.offline.extractor import MeasuredExtractor
-from tasteloop.offline.measure import ALL_FEATURES, HISTOGRAM_BINS, measure
+from tasteloop.offline.measure import (
+    ALL_FEATURES,
+    HISTOGRAM_BINS,
+    histogram_distance,
+    measure,
+    ordinal_histogram_distance,
+)
 from tasteloop.offline.renderer import ProceduralRenderer
 from tasteloop.offline.summary_schema import summary_problem
 from tasteloop.offline.taste_set import summarise
@@ -329,3 +335,16 @@ def test_the_biggest_gap_is_the_dimension_that_costs_the_score_most():
     assert WEIGHTS["texture_feel"] * 4 > WEIGHTS["palette_tendency"] * 7
     assert costliest(scores, WEIGHTS) == "texture_feel"
     assert costliest(scores, dict.fromkeys(CRITIQUE_DIMENSIONS, 0.2)) == "palette_tendency"
+
+
+def test_ordinal_histograms_count_how_far_the_mass_moved():
+    grey = [1.0, 0, 0, 0, 0, 0, 0, 0]
+    tinted = [0, 1.0, 0, 0, 0, 0, 0, 0]  # every pixel one chroma step up
+    partly_vivid = [0.7, 0, 0, 0, 0, 0, 0, 0.3]  # mostly grey, a third in full colour
+    assert ordinal_histogram_distance(grey, grey) == 0
+    assert ordinal_histogram_distance(grey, [0, 0, 0, 0, 0, 0, 0, 1.0]) == pytest.approx(1.0)
+    assert ordinal_histogram_distance(grey, tinted) < ordinal_histogram_distance(
+        grey, partly_vivid
+    )
+    # total variation ranks them the other way round, which is why chroma is not judged by it
+    assert histogram_distance(grey, tinted) > histogram_distance(grey, partly_vivid)

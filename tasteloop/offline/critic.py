@@ -4,8 +4,9 @@ Scoring (documented in docs/offline-engine.md):
 - The image is compared with each reference; the nearest reference (by the weighted total
   below) is the one it is judged against, because a taste set varies inside and an image
   belongs to it when it could stand beside one of its members.
-- palette: colour distribution (a*b* and chroma histograms, total-variation distance) and
-  how well the profile's named hex colours are present (ΔE to the image's dominant colours).
+- palette: colour distribution (the a*b* histogram's total-variation distance, the chroma
+  histogram's earth mover's distance) and how well the profile's named hex colours are
+  present (ΔE to the image's dominant colours).
 - compositional_style: gradient-orientation histogram plus density, quiet area and symmetry.
 - emotional_register: pleasure/arousal/dominance and contrast.
 - texture_feel: local binary patterns at two radii and the gradient-magnitude histogram.
@@ -37,6 +38,7 @@ from tasteloop.offline.measure import (
     Measurement,
     histogram_distance,
     measure,
+    ordinal_histogram_distance,
 )
 from tasteloop.offline.renderer import ProceduralRenderer
 from tasteloop.offline.taste_set import summarise
@@ -64,6 +66,10 @@ SCALES = {
     "texture_feel": 0.55,
 }
 COVERAGE_SHARE = 0.15
+# Palette distance: hues as a total-variation distance of the a*b* histogram, colourfulness as
+# an earth mover's distance of the chroma histogram (ordered bins), scaled to a similar range.
+CHROMA_SHARE = 0.7
+CHROMA_GAIN = 2.0
 # The learned style (1 - cosine to the set's weighted mean vector) as evidence: its share of
 # each dimension's distance, and the gap that counts as a full scale (fitted with
 # bench/critic_ranking.py).
@@ -147,8 +153,9 @@ def _named_colour_coverage(image: Measurement, palette_text: str) -> float | Non
 def dimension_distances(image: Measurement, ref: Measurement) -> dict[str, float]:
     ih, rh = image.histograms, ref.histograms
     return {
-        "palette_tendency": 0.5 * histogram_distance(ih["ab"], rh["ab"])
-        + 0.5 * histogram_distance(ih["chroma"], rh["chroma"]),
+        "palette_tendency": (1 - CHROMA_SHARE) * histogram_distance(ih["ab"], rh["ab"])
+        + CHROMA_SHARE
+        * min(1.0, CHROMA_GAIN * ordinal_histogram_distance(ih["chroma"], rh["chroma"])),
         "compositional_style": histogram_distance(ih["orientation"], rh["orientation"]) * 2
         + 0.25 * _z_distance(image, ref, COMPOSITION_FEATURES),
         "emotional_register": _z_distance(image, ref, EMOTION_FEATURES),

@@ -366,3 +366,15 @@ def local_binary_pattern_histogram(lum: np.ndarray, radius: int) -> list[float]:
 def histogram_distance(p: list[float], q: list[float]) -> float:
     """Total-variation distance between two normalised histograms: 0 same, 1 disjoint."""
     return 0.5 * float(np.abs(np.asarray(p) - np.asarray(q)).sum())
+
+
+def ordinal_histogram_distance(p: list[float], q: list[float]) -> float:
+    """Earth mover's distance between two normalised histograms over ordered bins, as a share
+    of the whole range: 0 same, 1 all the mass at opposite ends.
+
+    For ordered quantities (chroma, lightness) it counts how far the mass moved: a uniformly
+    tinted sheet is a step away from an untinted one, while a picture that is partly in full
+    colour is far from a colourless set even when most of it is grey. Total variation scores
+    the first as far and the second as near."""
+    moved = np.cumsum(np.asarray(p, dtype=np.float64) - np.asarray(q, dtype=np.float64))
+    return float(np.abs(moved[:-1]).sum() / (len(moved) - 1))
