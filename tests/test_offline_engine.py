@@ -118,6 +118,20 @@ def test_vocabulary_reads_colours_composition_texture_mood_and_motifs():
     assert {"circles", "waves", "horizon"} <= set(spec.motifs)
 
 
+def test_a_portrait_is_laid_out_as_a_head_and_shoulders_figure():
+    prompt = "a portrait of an old fisherman, centred, flat colour, smooth, crisp, #1a2030, #e8d8b8, #6a4a3a"
+    assert "figure" in parse_prompt(prompt).motifs
+    assert "blobs" not in parse_prompt(prompt).motifs
+    layout = np.asarray(ProceduralRenderer(size=512).render(prompt), dtype=np.float32)
+    background = layout[20, 20]
+    shoulders = layout[500, 256]
+    face = layout[int(512 * 0.42), 256]
+    # clothes fill the bottom centre; the face, lighter than them, sits above; both differ
+    # from the background
+    assert np.abs(shoulders - background).sum() > 60
+    assert face.sum() > shoulders.sum() + 100
+
+
 def test_unknown_words_are_ignored():
     assert parse_prompt("zxqv blorp wibble") == parse_prompt("")
 
@@ -343,8 +357,6 @@ def test_ordinal_histograms_count_how_far_the_mass_moved():
     partly_vivid = [0.7, 0, 0, 0, 0, 0, 0, 0.3]  # mostly grey, a third in full colour
     assert ordinal_histogram_distance(grey, grey) == 0
     assert ordinal_histogram_distance(grey, [0, 0, 0, 0, 0, 0, 0, 1.0]) == pytest.approx(1.0)
-    assert ordinal_histogram_distance(grey, tinted) < ordinal_histogram_distance(
-        grey, partly_vivid
-    )
+    assert ordinal_histogram_distance(grey, tinted) < ordinal_histogram_distance(grey, partly_vivid)
     # total variation ranks them the other way round, which is why chroma is not judged by it
     assert histogram_distance(grey, tinted) > histogram_distance(grey, partly_vivid)

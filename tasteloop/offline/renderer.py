@@ -340,14 +340,76 @@ class ProceduralRenderer:
             draw.line(pts, fill=_pick(rng, colours, False), width=max(1, int(self.size * 0.004)))
 
     def _motif_swirls(self, draw: Draw, spec: RenderSpec, colours: Palette, rng: Rng) -> None:
-        n = self._count(spec, 2, 10)
-        for x, y in self._positions(spec, rng, n):
-            r_max = self.size * rng.uniform(0.04, 0.14)
-            turns = rng.uniform(1.5, 3.5)
-            ts = np.linspace(0, turns * 2 * math.pi, 90)
-            rs = r_max * ts / ts[-1]
-            pts = list(zip(x + rs * np.cos(ts), y + rs * np.sin(ts), strict=True))
-            draw.line(pts, fill=_pick(rng, colours, True), width=max(2, int(self.size * 0.008)))
+        """Vortices built of short thick strokes laid along rings around a bright core, so the
+        style network gets brushwork to paint rather than a drawn spiral line."""
+        size = self.size
+        width = max(2, int(size * 0.011))
+        stroke = size * 0.03
+        for x, y in self._positions(spec, rng, self._count(spec, 2, 10)):
+            r_max = size * rng.uniform(0.05, 0.14)
+            base = np.array(_pick(rng, colours, True), dtype=np.float32)
+            light = np.clip(base + 70, 0, 255)
+            turn = rng.uniform(0.15, 0.35)  # how far each stroke leans inwards: the spiral
+            rings = max(2, int(r_max / (width * 1.3)))
+            for k in range(rings):
+                r = r_max * (k + 0.7) / rings
+                count = max(4, int(2 * math.pi * r / (stroke * 0.7)))
+                start = rng.uniform(0, 2 * math.pi)
+                for a in start + np.arange(count) * 2 * math.pi / count:
+                    a1 = a + stroke / r
+                    r1 = r * (1 - turn * stroke / r_max)
+                    mix = float(np.clip(1 - r / r_max + rng.normal(0, 0.15), 0, 1))
+                    colour = _jitter(tuple((base * (1 - mix) + light * mix).astype(int)), rng, 10)
+                    draw.line(
+                        [
+                            (x + r * math.cos(a), y + r * math.sin(a)),
+                            (x + r1 * math.cos(a1), y + r1 * math.sin(a1)),
+                        ],
+                        fill=colour,
+                        width=width,
+                    )
+
+    def _motif_figure(self, draw: Draw, spec: RenderSpec, colours: Palette, rng: Rng) -> None:
+        """A head-and-shoulders figure: shoulders, neck, head, hair and the marks of a face,
+        in the palette's tones (dark clothes and hair, the lightest colour for the skin)."""
+        size = self.size
+        fx, _, _ = _focus(spec, size)
+        cx = float(np.clip(fx + rng.normal(0, 0.03) * size, 0.3 * size, 0.7 * size))
+        by_lightness = sorted((c for c, _ in colours), key=lambda c: sum(c))
+        dark, light = by_lightness[0], by_lightness[-1]
+        middle = by_lightness[len(by_lightness) // 2]
+        skin = _jitter(light if sum(light) < 700 else middle, rng, 8)
+        clothes = _jitter(middle if len(by_lightness) > 2 else dark, rng, 12)
+        head_y = size * rng.uniform(0.34, 0.42)
+        rx, ry = size * rng.uniform(0.11, 0.14), size * rng.uniform(0.15, 0.18)
+        tilt = rng.normal(0, 0.08)
+        shoulders = size * rng.uniform(0.33, 0.42)
+        top = head_y + ry * 1.2
+        draw.ellipse(
+            [cx - shoulders, top, cx + shoulders, top + 2 * (size - top) + size * 0.2],
+            fill=clothes,
+        )
+        neck = rx * 0.45
+        draw.rectangle([cx - neck, head_y + ry * 0.6, cx + neck, top + size * 0.04], fill=skin)
+
+        def oval(dx: float, dy: float, ax: float, ay: float) -> list[tuple[float, float]]:
+            angles = np.linspace(0, 2 * math.pi, 36, endpoint=False)
+            px, py = dx + ax * np.cos(angles), dy + ay * np.sin(angles)
+            cos, sin = math.cos(tilt), math.sin(tilt)
+            return [
+                (cx + u * cos - v * sin, head_y + u * sin + v * cos)
+                for u, v in zip(px, py, strict=True)
+            ]
+
+        draw.polygon(oval(0, 0, rx, ry), fill=skin)
+        # hair: an oval cap over the top of the head, drawn before the face marks
+        draw.polygon(oval(0, -ry * 0.6, rx * 1.08, ry * 0.5), fill=dark)
+        eye_y, eye_dx = ry * 0.02, rx * 0.38
+        for side in (-1, 1):
+            draw.polygon(oval(side * eye_dx, eye_y, rx * 0.13, ry * 0.06), fill=dark)
+        nose = oval(0, ry * 0.2, rx * 0.06, ry * 0.16)
+        draw.polygon(nose, fill=_jitter(middle, rng, 6))
+        draw.polygon(oval(0, ry * 0.52, rx * 0.28, ry * 0.05), fill=dark)
 
     def _motif_hatching(self, draw: Draw, spec: RenderSpec, colours: Palette, rng: Rng) -> None:
         dark = min((c for c, _ in colours), key=lambda c: sum(c))

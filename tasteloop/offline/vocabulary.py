@@ -9,7 +9,7 @@ Documented in docs/offline-engine.md. Unknown words are ignored, never errors.
   brushstroke, painterly, impasto, flat, hatching, etched.
 - Mood: calm, serene, quiet, energetic, agitated, dynamic, dark, moody, bright, luminous.
 - Motifs: circles, stripes, waves, grid, horizon / landscape, blobs / organic,
-  lines / flow, planes / facets / fragmented, swirls, hatching.
+  lines / flow, planes / facets / fragmented, swirls, figure / portrait, hatching.
 - Adjustments (written by the offline critic): `detail +2`, `grain -1`, `softness +1`,
   `brushwork +1`, `lightness -2`, `contrast +1`, `saturation -1`, `straightness +1`,
   `warmth +2` (a person's note at the gate, read by `gate_note.py`), `style +1` (how far
@@ -88,9 +88,6 @@ MOTIF_WORDS: dict[str, tuple[str, ...]] = {
         "trees",
         "cypress",
         "cypresses",
-        "figure",
-        "portrait",
-        "face",
     ),
     "lines": ("flow", "flowing", "wind", "rain", "streaks", "currents"),
     "planes": (
@@ -105,6 +102,22 @@ MOTIF_WORDS: dict[str, tuple[str, ...]] = {
         "shards",
     ),
     "swirls": ("swirl", "swirls", "swirling", "spiral", "spirals", "vortex", "starry"),
+    "figure": (
+        "portrait",
+        "face",
+        "head",
+        "figure",
+        "person",
+        "man",
+        "woman",
+        "fisherman",
+        "sailor",
+        "child",
+        "girl",
+        "boy",
+        "sitter",
+        "bust",
+    ),
     "hatching": ("hatching", "hatched", "etched", "etching", "engraving", "crosshatching"),
 }
 
