@@ -132,6 +132,25 @@ def test_a_portrait_is_laid_out_as_a_head_and_shoulders_figure():
     assert face.sum() > shoulders.sum() + 100
 
 
+def test_a_street_is_laid_out_in_perspective_and_rain_falls_over_it():
+    prompt = (
+        "a city street in the rain, centred, flat colour, smooth, crisp, #101418, #5a5a60, #c04030"
+    )
+    spec = parse_prompt(prompt)
+    assert {"street", "rain"} <= set(spec.motifs) and "lines" not in spec.motifs
+    plain = parse_prompt(prompt.replace(" in the rain", ""))
+    assert "rain" not in plain.motifs
+    layout = np.asarray(ProceduralRenderer(size=512).render(prompt.replace(" in the rain", "")))
+    road = layout[505, 256].astype(int)
+    # the road is the second darkest colour and narrows upwards: wide at the bottom, gone
+    # above the vanishing point, where the façades (and the sky) take over
+    assert np.abs(road - (0x5A, 0x5A, 0x60)).sum() < 40
+    assert np.abs(layout[505, 160].astype(int) - road).sum() < 40
+    assert np.abs(layout[300, 160].astype(int) - road).sum() > 40
+    rainy = np.asarray(ProceduralRenderer(size=512).render(prompt), dtype=np.float32)
+    assert np.abs(rainy - layout).mean() > 1  # streaks over the picture
+
+
 def test_unknown_words_are_ignored():
     assert parse_prompt("zxqv blorp wibble") == parse_prompt("")
 

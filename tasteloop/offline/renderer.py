@@ -411,6 +411,60 @@ class ProceduralRenderer:
         draw.polygon(nose, fill=_jitter(middle, rng, 6))
         draw.polygon(oval(0, ry * 0.52, rx * 0.28, ry * 0.05), fill=dark)
 
+    def _motif_street(self, draw: Draw, spec: RenderSpec, colours: Palette, rng: Rng) -> None:
+        """A street in one-point perspective: the road narrowing to a vanishing point, and a row
+        of façades with their windows on each side, shrinking towards it."""
+        size = self.size
+        fx, _, _ = _focus(spec, size)
+        vx = float(np.clip(fx + rng.normal(0, 0.04) * size, 0.3 * size, 0.7 * size))
+        vy = size * rng.uniform(0.4, 0.5)
+        by_lightness = sorted((c for c, _ in colours), key=lambda c: sum(c))
+        dark = by_lightness[0]
+        road = _jitter(by_lightness[min(1, len(by_lightness) - 1)], rng, 10)
+        draw.polygon(
+            [(vx - 2, vy), (vx + 2, vy), (size * 0.85, size), (size * 0.15, size)], fill=road
+        )
+
+        def towards(x: float, y: float, t: float) -> tuple[float, float]:
+            return x + (vx - x) * t, y + (vy - y) * t
+
+        for side in (-1, 1):
+            edge = 0.0 if side < 0 else float(size)
+            t = 0.0
+            while t < 0.85:
+                depth = rng.uniform(0.12, 0.3) * (1 - t)  # nearer façades are wider
+                t1 = min(t + depth, 0.9)
+                height = size * rng.uniform(0.3, 0.55)
+                corners = [
+                    towards(edge, vy - height, t),
+                    towards(edge, vy - height, t1),
+                    towards(edge, size * 1.02, t1),
+                    towards(edge, size * 1.02, t),
+                ]
+                draw.polygon(corners, fill=_jitter(_pick(rng, colours, True), rng, 14))
+                draw.line([*corners, corners[0]], fill=dark, width=max(1, int(size * 0.003)))
+                for row in np.linspace(0.15, 0.7, 4):
+                    for col in (0.3, 0.7):
+                        u = t + (t1 - t) * col
+                        x, y = towards(edge, vy - height + height * row * 1.3, u)
+                        w = size * 0.018 * (1 - u)
+                        draw.rectangle([x - w, y - 1.6 * w, x + w, y + 1.6 * w], fill=dark)
+                t = t1
+
+    def _motif_rain(self, draw: Draw, spec: RenderSpec, colours: Palette, rng: Rng) -> None:
+        """Thin slanted streaks over the whole picture, lighter than what they cross."""
+        size = self.size
+        light = max((c for c, _ in colours), key=lambda c: sum(c))
+        slant = rng.uniform(0.15, 0.35)
+        for _ in range(int(250 + 350 * spec.density)):
+            x, y = rng.uniform(-0.2 * size, size), rng.uniform(0, size)
+            length = size * rng.uniform(0.03, 0.08)
+            draw.line(
+                [(x, y), (x + slant * length, y + length)],
+                fill=_jitter(light, rng, 12),
+                width=max(1, int(size * 0.002)),
+            )
+
     def _motif_hatching(self, draw: Draw, spec: RenderSpec, colours: Palette, rng: Rng) -> None:
         dark = min((c for c, _ in colours), key=lambda c: sum(c))
         clusters = self._count(spec, 3, 14)

@@ -9,7 +9,8 @@ Documented in docs/offline-engine.md. Unknown words are ignored, never errors.
   brushstroke, painterly, impasto, flat, hatching, etched.
 - Mood: calm, serene, quiet, energetic, agitated, dynamic, dark, moody, bright, luminous.
 - Motifs: circles, stripes, waves, grid, horizon / landscape, blobs / organic,
-  lines / flow, planes / facets / fragmented, swirls, figure / portrait, hatching.
+  lines / flow, planes / facets / fragmented, swirls, figure / portrait, street / road,
+  hatching, rain.
 - Adjustments (written by the offline critic): `detail +2`, `grain -1`, `softness +1`,
   `brushwork +1`, `lightness -2`, `contrast +1`, `saturation -1`, `straightness +1`,
   `warmth +2` (a person's note at the gate, read by `gate_note.py`), `style +1` (how far
@@ -89,7 +90,8 @@ MOTIF_WORDS: dict[str, tuple[str, ...]] = {
         "cypress",
         "cypresses",
     ),
-    "lines": ("flow", "flowing", "wind", "rain", "streaks", "currents"),
+    "street": ("street", "streets", "road", "avenue", "alley", "boulevard", "lane"),
+    "lines": ("flow", "flowing", "wind", "streaks", "currents"),
     "planes": (
         "plane",
         "planes",
@@ -119,6 +121,7 @@ MOTIF_WORDS: dict[str, tuple[str, ...]] = {
         "bust",
     ),
     "hatching": ("hatching", "hatched", "etched", "etching", "engraving", "crosshatching"),
+    "rain": ("rain", "rainy", "raining", "drizzle", "downpour", "storm"),
 }
 
 ADJUSTABLE = (
