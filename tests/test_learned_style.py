@@ -49,6 +49,12 @@ def _pixels(data: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.float32)
 
 
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
 def _paint(profile: TasteProfile, size: int = 512) -> bytes:
     renderer = ProceduralRenderer(size=size)
     inputs = PaintInputs(style=style_target(profile))
@@ -237,6 +243,19 @@ def test_detail_is_restored_at_1024():
     plain = network.paint(np.asarray(small, dtype=np.float32) / 255, vector)
     upscaled = Image.fromarray((np.clip(plain, 0, 1) * 255).astype(np.uint8)).resize((1024, 1024))
     assert high_frequency(restored) > 1.5 * high_frequency(upscaled)
+
+
+def test_softness_softens_a_painted_picture_as_it_does_an_unpainted_one(profile):
+    """The critic's `softness` adjustment must still move a painted picture's fine detail."""
+    style = style_target(profile)
+    prompt = initial_prompt(PROMPT_INTENT, profile)
+    renderer = ProceduralRenderer(size=512)
+
+    def hf_energy(adjustment: str) -> float:
+        image = renderer.render(f"{prompt} Adjustments: {adjustment}.", style=style)
+        return measure_candidate(_png(image)).features["hf_energy"]
+
+    assert hf_energy("softness +4") < 0.8 * hf_energy("softness -2")
 
 
 # the critic ----------------------------------------------------------------------------------

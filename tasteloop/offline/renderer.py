@@ -169,12 +169,15 @@ class ProceduralRenderer:
             getattr(self, f"_motif_{motif}")(draw, spec, colours, stream(motif))
         if spec.brushwork > 0.02:
             image = self._brushwork(image, spec, stream("brushwork"))
-        if style is not None:
+        soften = spec.softness * size / 150 if spec.softness > 0.02 else 0.0
+        strength = 0.0
+        if style is not None and style.strength > 0:
             strength = float(np.clip(style.strength + spec.style_shift, 0.0, MAX_STRENGTH))
-            if style.strength > 0 and strength > 0:
-                image = paint_in_style(image, np.asarray(style.vector, np.float32), strength)
-        if spec.softness > 0.02:
-            image = image.filter(ImageFilter.GaussianBlur(radius=spec.softness * size / 150))
+        if style is not None and strength > 0:
+            vector = np.asarray(style.vector, np.float32)
+            image = paint_in_style(image, vector, strength, soften=soften)
+        elif soften:
+            image = image.filter(ImageFilter.GaussianBlur(radius=soften))
         return Image.fromarray(
             self._finish(np.asarray(image, dtype=np.float32), spec, stream("grain"), tint)
         )
@@ -566,11 +569,18 @@ def _style_of(inputs: PaintInputs) -> StyleTarget | None:
     return StyleTarget(tuple(weighted_mean(vectors, [1.0] * len(vectors))))
 
 
-def paint_in_style(layout: Image.Image, vector: np.ndarray, strength: float) -> Image.Image:
-    """The layout painted by the style network, with its own fine detail restored.
+def paint_in_style(
+    layout: Image.Image, vector: np.ndarray, strength: float, soften: float = 0.0
+) -> Image.Image:
+    """The layout painted by the style network, with its own fine detail restored, then blurred
+    by `soften` px (Gaussian radius at the layout's size).
 
     `strength` moves the style from the layout's own (0) to `vector` (1): the vectors are
-    interpolated, not the pixels, so part strength is a lighter hand, not a fade."""
+    interpolated, not the pixels, so part strength is a lighter hand, not a fade.
+
+    Blurring is linear, so softening the sum of the painted pass and the detail is done on its
+    parts where they are small: the 384 px pass before it is scaled up, and the one luma
+    channel the detail comes from (a full-size colour blur costs three times as much)."""
     network = style_network()
     if strength != 1.0:
         own = network.style_vector(layout)
@@ -578,10 +588,15 @@ def paint_in_style(layout: Image.Image, vector: np.ndarray, strength: float) -> 
     small = layout.resize((TRANSFORM_SIDE, TRANSFORM_SIDE), Image.Resampling.BILINEAR)
     painted = network.paint(np.asarray(small, dtype=np.float32) / 255.0, vector)
     up = Image.fromarray((np.clip(painted, 0, 1) * 255 + 0.5).astype(np.uint8))
+    if soften:
+        up = up.filter(ImageFilter.GaussianBlur(soften * TRANSFORM_SIDE / layout.width))
     up = up.resize(layout.size, Image.Resampling.LANCZOS)
     radius = DETAIL_RADIUS * layout.width / 1024
-    sharp = np.asarray(layout, dtype=np.float32)
-    blurred = np.asarray(layout.filter(ImageFilter.GaussianBlur(radius)), dtype=np.float32)
-    detail = (sharp - blurred) @ LUMA
+    # the high-pass of the layout's luma (the colours come from the network)
+    luma = layout.convert("L")
+    if soften:
+        luma = luma.filter(ImageFilter.GaussianBlur(soften))
+    sharp = np.asarray(luma, dtype=np.float32)
+    detail = sharp - np.asarray(luma.filter(ImageFilter.GaussianBlur(radius)), dtype=np.float32)
     out = np.asarray(up, dtype=np.float32) + DETAIL_AMOUNT * detail[..., None]
     return Image.fromarray(np.clip(out, 0, 255).astype(np.uint8))
