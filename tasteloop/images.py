@@ -123,7 +123,10 @@ def encode(image: Image.Image, fmt: str = "JPEG", quality: int = 90) -> bytes:
     elif fmt == "WEBP":
         clean.save(out, "WEBP", quality=quality)
     else:
-        clean.save(out, "PNG", optimize=False)
+        # zlib level 1: a 1024 px painting encodes four times faster than at the default 6
+        # (0.12 s against 0.51 s on the 2-core machine) for 15 % more bytes, and a worker
+        # re-encodes every image a model sends
+        clean.save(out, "PNG", compress_level=1)
     return out.getvalue()
 
 
