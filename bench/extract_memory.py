@@ -12,6 +12,7 @@ Each is measured as the peak RSS (ru_maxrss) of a fresh child process, median of
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -19,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from PIL import Image
@@ -38,6 +40,43 @@ def make_references(folder: Path) -> list[Path]:
         image.save(path, "JPEG", quality=92)
         paths.append(path)
     return paths
+
+
+@contextlib.contextmanager
+def offline_environment(folder: Path) -> Iterator[dict[str, str]]:
+    """The environment for tasteloop processes on the offline engine, with an embedded Redis
+    (kept in `folder`) for as long as the block runs."""
+    redis_server = EmbeddedRedis(folder / "redis", persist=False).start()
+    try:
+        yield {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "REDIS_URL": redis_server.url,
+            "TASTELOOP_ENGINE": "offline",
+            "TASTELOOP_DATA_DIR": str(folder),
+        }
+    finally:
+        redis_server.stop()
+
+
+def with_new_database(env: dict[str, str], path: Path) -> dict[str, str]:
+    """`env` with a fresh, migrated SQLite database at `path`."""
+    from store.migrate import upgrade
+
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    return {**env, "DATABASE_URL": url}
+
+
+def medians(figures: dict[str, list[float]]) -> dict[str, dict[str, object]]:
+    """`<name>_peak_rss_mb`: the median and every repeat's figure, in MB."""
+    return {
+        f"{name}_peak_rss_mb": {
+            "median": round(statistics.median(values), 1),
+            "all": [round(v, 1) for v in values],
+        }
+        for name, values in figures.items()
+    }
 
 
 def peak_rss_mb(args: list[str], env: dict[str, str]) -> float:
@@ -104,21 +143,10 @@ def measure(repeats: int) -> dict:
         refs_dir.mkdir()
         paths = make_references(refs_dir)
         sizes_mb = [round(p.stat().st_size / 1e6, 1) for p in paths]
-        redis_server = EmbeddedRedis(folder / "redis", persist=False).start()
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "REDIS_URL": redis_server.url,
-            "TASTELOOP_ENGINE": "offline",
-            "TASTELOOP_DATA_DIR": str(folder),
-        }
         figures: dict[str, list[float]] = {"upload": [], "worker": [], "cli": []}
-        try:
+        with offline_environment(folder) as env:
             for repeat in range(repeats):
-                db_env = {**env, "DATABASE_URL": f"sqlite:///{folder / f'mem{repeat}.db'}"}
-                from store.migrate import upgrade
-
-                upgrade(db_env["DATABASE_URL"])
+                db_env = with_new_database(env, folder / f"mem{repeat}.db")
                 figures["upload"].append(
                     peak_rss_mb([sys.executable, "-c", UPLOAD, str(refs_dir)], db_env)
                 )
@@ -138,18 +166,10 @@ def measure(repeats: int) -> dict:
                         db_env,
                     )
                 )
-        finally:
-            redis_server.stop()
     return {
         "references": f"5 × {SIZE[0]}×{SIZE[1]} JPEG ({sizes_mb} MB)",
         "repeats": repeats,
-        **{
-            f"{name}_peak_rss_mb": {
-                "median": round(statistics.median(values), 1),
-                "all": [round(v, 1) for v in values],
-            }
-            for name, values in figures.items()
-        },
+        **medians(figures),
         "target_mb": 300,
     }
 

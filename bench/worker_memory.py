@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from bench.extract_memory import CREATE_RUN, peak_rss_mb
+from bench.extract_memory import (
+    CREATE_RUN,
+    medians,
+    offline_environment,
+    peak_rss_mb,
+    with_new_database,
+)
 from bench.refsets import ROOT, load_sets
-from jobs.embedded_redis import EmbeddedRedis
 
 TARGET_MB = 350
 
@@ -55,7 +58,7 @@ with get_database().session() as session:
 
 
 def measure(repeats: int) -> dict[str, object]:
-    figures: dict[str, list[float]] = {"extracting": [], "generating": []}
+    figures: dict[str, list[float]] = {"extracting_worker": [], "generating_worker": []}
     iterations: list[int] = []
     with tempfile.TemporaryDirectory(prefix="tasteloop-workermem-") as tmp:
         folder = Path(tmp)
@@ -64,20 +67,9 @@ def measure(repeats: int) -> dict[str, object]:
         pool = [data for images in load_sets().values() for data in images]
         for number, data in enumerate(pool[::4][:5]):
             (refs_dir / f"ref{number}.jpg").write_bytes(data)
-        redis_server = EmbeddedRedis(folder / "redis", persist=False).start()
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "REDIS_URL": redis_server.url,
-            "TASTELOOP_ENGINE": "offline",
-            "TASTELOOP_DATA_DIR": str(folder),
-        }
-        try:
+        with offline_environment(folder) as env:
             for repeat in range(repeats):
-                db_env = {**env, "DATABASE_URL": f"sqlite:///{folder / f'w{repeat}.db'}"}
-                from store.migrate import upgrade
-
-                upgrade(db_env["DATABASE_URL"])
+                db_env = with_new_database(env, folder / f"w{repeat}.db")
 
                 def script(code: str, *args: str, env: dict[str, str] = db_env) -> str:
                     done = subprocess.run(
@@ -92,23 +84,15 @@ def measure(repeats: int) -> dict[str, object]:
 
                 worker = [sys.executable, "-m", "jobs.worker", "--burst"]
                 script(CREATE_RUN, str(refs_dir))
-                figures["extracting"].append(peak_rss_mb(worker, db_env))
+                figures["extracting_worker"].append(peak_rss_mb(worker, db_env))
                 script(CONFIRM_RUN)
-                figures["generating"].append(peak_rss_mb(worker, db_env))
+                figures["generating_worker"].append(peak_rss_mb(worker, db_env))
                 iterations.append(int(script(ITERATIONS).strip()))
-        finally:
-            redis_server.stop()
     return {
         "references": "5 shared-set JPEGs",
         "repeats": repeats,
         "iterations_per_run": iterations,
-        **{
-            f"{phase}_worker_peak_rss_mb": {
-                "median": round(statistics.median(values), 1),
-                "all": [round(v, 1) for v in values],
-            }
-            for phase, values in figures.items()
-        },
+        **medians(figures),
         "target_mb": TARGET_MB,
     }
 

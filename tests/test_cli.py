@@ -26,25 +26,18 @@ def test_extract_prints_and_writes_profile(runner, tmp_path):
     assert data["principles"] and data["measurements"]["references"]
 
 
+def _van_gogh_run(runner, out, *extra):
+    """`tasteloop run` on the van Gogh references for "a harbour at dusk", writing to `out`."""
+    refs = str(set_dir("van-gogh-swirling-landscapes"))
+    return runner.invoke(
+        main, ["run", "--refs", refs, "--intent", "a harbour at dusk", "--out", str(out), *extra]
+    )
+
+
 def test_run_writes_every_iteration_and_run_json(runner, tmp_path):
     out = tmp_path / "run"
-    result = runner.invoke(
-        main,
-        [
-            "run",
-            "--refs",
-            str(set_dir("van-gogh-swirling-landscapes")),
-            "--intent",
-            "a harbour at dusk",
-            "--out",
-            str(out),
-            "--max-iterations",
-            "2",
-            "--threshold",
-            "9.9",
-            "--gate-low",
-            "9.8",
-        ],
+    result = _van_gogh_run(
+        runner, out, "--max-iterations", "2", "--threshold", "9.9", "--gate-low", "9.8"
     )
     assert result.exit_code == 0, result.output
     run = json.loads((out / "run.json").read_text())
@@ -206,21 +199,7 @@ def test_a_gate_note_needs_keep_iterating(runner, tmp_path):
 
 
 def _styled_run(runner, out, *extra):
-    return runner.invoke(
-        main,
-        [
-            "run",
-            "--refs",
-            str(set_dir("van-gogh-swirling-landscapes")),
-            "--intent",
-            "a harbour at dusk",
-            "--out",
-            str(out),
-            "--max-iterations",
-            "1",
-            *extra,
-        ],
-    )
+    return _van_gogh_run(runner, out, "--max-iterations", "1", *extra)
 
 
 def test_run_takes_strength_and_weights(runner, tmp_path):
