@@ -73,3 +73,10 @@ def test_the_measured_critic_applies_notes_and_leaves_pairs_to_the_scores():
     profile = make_profile()
     assert critic.compare(b"a", b"b", profile, "x") is None
     assert critic.apply_note(PROMPT, "warmer", profile, "x") == read_note(PROMPT, "warmer")
+
+
+def test_the_words_around_a_note_paint_nothing_themselves():
+    """The note is added as "The person's note: …": a harbour must not grow a figure."""
+    revision = read_note("a harbour at dusk", "fewer boats")
+    assert "boats" in revision.prompt
+    assert parse_prompt(revision.prompt).motifs == parse_prompt("a harbour at dusk").motifs

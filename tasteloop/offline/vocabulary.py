@@ -104,12 +104,12 @@ MOTIF_WORDS: dict[str, tuple[str, ...]] = {
         "shards",
     ),
     "swirls": ("swirl", "swirls", "swirling", "spiral", "spirals", "vortex", "starry"),
+    # not "person": tasteloop's own words in a prompt say "the person's note"
     "figure": (
         "portrait",
         "face",
         "head",
         "figure",
-        "person",
         "man",
         "woman",
         "fisherman",
