@@ -74,6 +74,10 @@ def _jitter(rgb: RGB, rng: np.random.Generator, amount: float) -> RGB:
     return tuple(int(np.clip(c + rng.normal(0, amount), 0, 255)) for c in rgb)  # type: ignore[return-value]
 
 
+def _dark_to_light(colours: Palette) -> list[RGB]:
+    return sorted((c for c, _ in colours), key=sum)
+
+
 def _focus(spec: RenderSpec, size: int) -> tuple[float, float, float]:
     """Where shapes gather: (x, y, spread) in pixels."""
     placements = {
@@ -378,7 +382,7 @@ class ProceduralRenderer:
         size = self.size
         fx, _, _ = _focus(spec, size)
         cx = float(np.clip(fx + rng.normal(0, 0.03) * size, 0.3 * size, 0.7 * size))
-        by_lightness = sorted((c for c, _ in colours), key=lambda c: sum(c))
+        by_lightness = _dark_to_light(colours)
         dark, light = by_lightness[0], by_lightness[-1]
         middle = by_lightness[len(by_lightness) // 2]
         skin = _jitter(light if sum(light) < 700 else middle, rng, 8)
@@ -421,7 +425,7 @@ class ProceduralRenderer:
         fx, _, _ = _focus(spec, size)
         vx = float(np.clip(fx + rng.normal(0, 0.04) * size, 0.3 * size, 0.7 * size))
         vy = size * rng.uniform(0.4, 0.5)
-        by_lightness = sorted((c for c, _ in colours), key=lambda c: sum(c))
+        by_lightness = _dark_to_light(colours)
         dark = by_lightness[0]
         road = _jitter(by_lightness[min(1, len(by_lightness) - 1)], rng, 10)
         draw.polygon(
@@ -457,7 +461,7 @@ class ProceduralRenderer:
     def _motif_rain(self, draw: Draw, spec: RenderSpec, colours: Palette, rng: Rng) -> None:
         """Thin slanted streaks over the whole picture, lighter than what they cross."""
         size = self.size
-        light = max((c for c, _ in colours), key=lambda c: sum(c))
+        light = _dark_to_light(colours)[-1]
         slant = rng.uniform(0.15, 0.35)
         for _ in range(int(250 + 350 * spec.density)):
             x, y = rng.uniform(-0.2 * size, size), rng.uniform(0, size)
@@ -469,7 +473,7 @@ class ProceduralRenderer:
             )
 
     def _motif_hatching(self, draw: Draw, spec: RenderSpec, colours: Palette, rng: Rng) -> None:
-        dark = min((c for c, _ in colours), key=lambda c: sum(c))
+        dark = _dark_to_light(colours)[0]
         clusters = self._count(spec, 3, 14)
         for x, y in self._positions(spec, rng, clusters):
             angle = rng.choice([math.pi / 4, -math.pi / 4, 0.0, math.pi / 2]) + rng.normal(0, 0.1)
