@@ -435,8 +435,7 @@ class ProceduralRenderer:
         def towards(x: float, y: float, t: float) -> tuple[float, float]:
             return x + (vx - x) * t, y + (vy - y) * t
 
-        for side in (-1, 1):
-            edge = 0.0 if side < 0 else float(size)
+        for edge in (0.0, float(size)):  # the left side's façades, then the right's
             t = 0.0
             while t < 0.85:
                 depth = rng.uniform(0.12, 0.3) * (1 - t)  # nearer façades are wider
