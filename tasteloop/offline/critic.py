@@ -11,8 +11,9 @@ Scoring (documented in docs/offline-engine.md):
 - emotional_register: pleasure/arousal/dominance and contrast.
 - texture_feel: local binary patterns at two radii and the gradient-magnitude histogram.
 - avoid_list: each avoid item with a measurable rule costs points when the image shows it.
-- the learned style (1 - cosine to the set's weighted style vector) is evidence for texture and
-  palette, as far as the person's style strength asks.
+- the learned style (1 - cosine to the set's weighted style vector, corrected for how much more
+  or less generic the image's style is than the references': see generic_style.py) is evidence
+  for texture and palette, as far as the person's style strength asks.
 Overall = 0.15 palette + 0.05 composition + 0.05 emotion + 0.70 texture + 0.05 avoid
 (texture and the learned style are what best separate one taste from another on the shared
 sets; see BENCHMARKS.md for the leave-one-out figures behind these weights).
@@ -32,7 +33,7 @@ from tasteloop.engine_types import CallUsage, Comparison, Critique, NoteRevision
 from tasteloop.offline import OFFLINE_MODELS
 from tasteloop.offline.avoid_rules import rules_for_text
 from tasteloop.offline.gate_note import read_note
-from tasteloop.offline.learned_style import measure_candidate, style_distance
+from tasteloop.offline.learned_style import distinctive_style_gap, measure_candidate
 from tasteloop.offline.measure import (
     FEATURE_FLOORS,
     Measurement,
@@ -216,6 +217,13 @@ def set_style(summary: dict[str, object]) -> list[float] | None:
     return found["mean"] if isinstance(found, dict) else None  # type: ignore[return-value]
 
 
+def reference_styles(profile: TasteProfile) -> list[tuple[list[float] | None, float]]:
+    """Each reference's style vector with the weight the person gave it."""
+    refs = (profile.measurements or {}).get("references") or []
+    weights = profile.style.weights_for(len(refs))
+    return [(ref.get("style"), w) for ref, w in zip(refs, weights, strict=False)]
+
+
 def with_style_evidence(
     distances: dict[str, float], style_gap: float | None, strength: float
 ) -> dict[str, float]:
@@ -294,7 +302,9 @@ class MeasuredCritic:
                 best = (total, ref, distances)
         assert best is not None
         _, nearest, distances = best
-        style_gap = style_distance(image.style, set_style(summary))
+        style_gap = distinctive_style_gap(
+            image.style, set_style(summary), reference_styles(profile)
+        )
         distances = with_style_evidence(distances, style_gap, profile.style.strength)
         scores = {d: _score_from_distance(distances[d], SCALES[d]) for d in distances}
         coverage = _named_colour_coverage(image, profile.palette_tendency)
@@ -485,8 +495,9 @@ def evidence(judgement: Judgement) -> str:
     ]
     if judgement.style_gap is not None:
         lines.append(
-            f"learned style: 1 - cosine to your references' weighted style = "
-            f"{judgement.style_gap:.3f} (a typical member of a set: under {STYLE_TARGET})"
+            f"learned style: 1 - cosine to your references' weighted style, corrected for "
+            f"what paintings in general share = {judgement.style_gap:.3f} "
+            f"(a typical member of a set: under {STYLE_TARGET})"
         )
     lines += [str(v) for v in judgement.violations]
     gaps = sorted(gaps_to_close(judgement), key=lambda g: -g.size)
