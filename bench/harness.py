@@ -29,10 +29,16 @@ from store.runs import confirm_run, record_extraction
 from store.uploads import create_run
 from tasteloop.loop import LoopSettings
 from tasteloop.offline.engine import offline_engine
+from tasteloop.offline.renderer import ProceduralRenderer
 from tasteloop.taste.profile import TasteProfile
 from tests.gateway_server import FAULTS, FakeGateway
 
 SET_NAME = "van-gogh-swirling-landscapes"
+STAND_IN_REFERENCES = ("a harbour at dusk", "a field under a wide sky", "a city street at night")
+
+
+def _painted_reference(text: str) -> bytes:
+    return ProceduralRenderer(size=512).generate(text).data
 
 
 @dataclass
@@ -47,10 +53,16 @@ class Stack:
 
     # runs ---------------------------------------------------------------------------------
     def references(self) -> list[bytes]:
+        """Three of a shared set's images; without ../shared (a bare clone), three painted ones:
+        what is measured here is orchestration, not taste."""
         if self._references is None:
-            from bench.refsets import load_sets
+            from bench.refsets import refsets_dir
 
-            self._references = load_sets()[SET_NAME][:3]
+            folder = refsets_dir() / SET_NAME
+            if folder.is_dir():
+                self._references = [f.read_bytes() for f in sorted(folder.glob("*.jpg"))[:3]]
+            else:
+                self._references = [_painted_reference(text) for text in STAND_IN_REFERENCES]
         return self._references
 
     def profile(self) -> TasteProfile:
