@@ -56,11 +56,11 @@ class Stack:
         """Three of a shared set's images; without ../shared (a bare clone), three painted ones:
         what is measured here is orchestration, not taste."""
         if self._references is None:
-            from bench.refsets import refsets_dir
+            from bench.refsets import load_set, refsets_dir
 
             folder = refsets_dir() / SET_NAME
             if folder.is_dir():
-                self._references = [f.read_bytes() for f in sorted(folder.glob("*.jpg"))[:3]]
+                self._references = load_set(folder)[:3]
             else:
                 self._references = [_painted_reference(text) for text in STAND_IN_REFERENCES]
         return self._references

@@ -15,15 +15,21 @@ def refsets_dir() -> Path:
     return Path(configured) if configured else ROOT.parent / "shared" / "refsets"
 
 
+def load_set(folder: Path, as_uploaded: bool = False) -> list[bytes]:
+    """One set's image bytes, in file-name order: the files as they are, or, with
+    `as_uploaded`, re-encoded the way the web upload and the CLI store them."""
+    files = sorted(f for f in folder.iterdir() if f.suffix.lower() in {".jpg", ".jpeg", ".png"})
+    return [
+        reencode_upload(f.read_bytes(), name=f.name)[0] if as_uploaded else f.read_bytes()
+        for f in files
+    ]
+
+
 def load_sets(as_uploaded: bool = False) -> dict[str, list[bytes]]:
-    """Every shared set's image bytes: the files as they are, or, with `as_uploaded`, re-encoded
-    the way the web upload and the CLI store them (what a user's profile is extracted from)."""
+    """Every shared set's image bytes (what a user's profile is extracted from, with
+    `as_uploaded`)."""
     base = refsets_dir()
-    sets = {}
-    for folder in sorted(p for p in base.iterdir() if p.is_dir()):
-        files = sorted(f for f in folder.iterdir() if f.suffix.lower() in {".jpg", ".jpeg", ".png"})
-        sets[folder.name] = [
-            reencode_upload(f.read_bytes(), name=f.name)[0] if as_uploaded else f.read_bytes()
-            for f in files
-        ]
-    return sets
+    return {
+        folder.name: load_set(folder, as_uploaded)
+        for folder in sorted(p for p in base.iterdir() if p.is_dir())
+    }
