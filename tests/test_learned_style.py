@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from tasteloop.engine_types import PaintInputs
+from tasteloop.images import encode
 from tasteloop.offline.critic import MeasuredCritic, in_their_words
 from tasteloop.offline.extractor import MeasuredExtractor
 from tasteloop.offline.learned_style import measure_candidate
@@ -47,12 +48,6 @@ def profile() -> TasteProfile:
 
 def _pixels(data: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.float32)
-
-
-def _png(image: Image.Image) -> bytes:
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
 
 
 def _paint(profile: TasteProfile, size: int = 512) -> bytes:
@@ -253,7 +248,7 @@ def test_softness_softens_a_painted_picture_as_it_does_an_unpainted_one(profile)
 
     def hf_energy(adjustment: str) -> float:
         image = renderer.render(f"{prompt} Adjustments: {adjustment}.", style=style)
-        return measure_candidate(_png(image)).features["hf_energy"]
+        return measure_candidate(encode(image, "PNG")).features["hf_energy"]
 
     assert hf_energy("softness +4") < 0.8 * hf_energy("softness -2")
 

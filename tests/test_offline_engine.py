@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from tasteloop.images import encode
 from tasteloop.offline.critic import (
     WEIGHTS,
     MeasuredCritic,
@@ -26,12 +27,6 @@ from tasteloop.offline.taste_set import summarise
 from tasteloop.offline.vocabulary import parse_adjustments, parse_prompt, set_adjustments
 from tasteloop.taste.profile import CRITIQUE_DIMENSIONS
 from tests.refsets import load_set
-
-
-def png(image: Image.Image) -> bytes:
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
 
 
 def disc(centre=(128, 128), size=256, radius=50) -> Image.Image:
@@ -250,7 +245,7 @@ def test_critic_penalises_an_avoided_trait():
     etchings = load_set("monochrome-ink-and-etching")
     profile = MeasuredExtractor().extract(etchings).profile
     assert any("colour" in item for item in profile.avoid_list)
-    neon = png(ProceduralRenderer(size=256).render("#ff00ff (50%) #00ff00 (50%) circles"))
+    neon = encode(ProceduralRenderer(size=256).render("#ff00ff (50%) #00ff00 (50%) circles"), "PNG")
     result = MeasuredCritic().critique(neon, profile, "p", "i").result
     assert result.breakdown["avoid_list"] < 10
 
@@ -271,8 +266,8 @@ def test_overall_is_the_weighted_sum_of_the_dimensions():
 def test_critic_works_for_an_edited_profile_without_measurements():
     profile = MeasuredExtractor().extract(load_set("van-gogh-swirling-landscapes")).profile
     edited = profile.model_copy(update={"measurements": None, "palette_tendency": "#ff0000 (100%)"})
-    red = png(ProceduralRenderer(size=256).render("#ff0000 (100%) flat colour"))
-    blue = png(ProceduralRenderer(size=256).render("#0000ff (100%) flat colour"))
+    red = encode(ProceduralRenderer(size=256).render("#ff0000 (100%) flat colour"), "PNG")
+    blue = encode(ProceduralRenderer(size=256).render("#0000ff (100%) flat colour"), "PNG")
     critic = MeasuredCritic()
     assert (
         critic.critique(red, edited, "p", "i").result.breakdown["palette_tendency"]
