@@ -18,10 +18,10 @@ import sys
 from dataclasses import dataclass
 
 from bench.refsets import load_sets
+from tasteloop.domain.profile import TasteProfile
+from tasteloop.measure.features import Measurement
 from tasteloop.offline.critic import WEIGHTS, MeasuredCritic, measure_for_critique
 from tasteloop.offline.extractor import MeasuredExtractor
-from tasteloop.offline.measure import Measurement
-from tasteloop.taste.profile import TasteProfile
 
 TARGET = 0.90
 

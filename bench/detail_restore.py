@@ -24,10 +24,10 @@ import numpy as np
 from PIL import Image
 
 from bench.refsets import load_sets
+from tasteloop.domain.profile import initial_prompt
+from tasteloop.measure.style_network import TRANSFORM_SIDE, cosine, style_network
 from tasteloop.offline.extractor import MeasuredExtractor
 from tasteloop.offline.renderer import ProceduralRenderer, paint_in_style
-from tasteloop.style_network import TRANSFORM_SIDE, cosine, style_network
-from tasteloop.taste.profile import initial_prompt
 
 SIDE = TRANSFORM_SIDE
 

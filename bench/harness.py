@@ -27,10 +27,10 @@ from store.migrate import upgrade
 from store.models import Gate, Iteration, Phase, Run, User
 from store.runs import confirm_run, record_extraction
 from store.uploads import create_run
+from tasteloop.domain.profile import TasteProfile
 from tasteloop.loop import LoopSettings
 from tasteloop.offline.engine import offline_engine
 from tasteloop.offline.renderer import ProceduralRenderer
-from tasteloop.taste.profile import TasteProfile
 from tests.gateway_server import FAULTS, FakeGateway
 
 SET_NAME = "van-gogh-swirling-landscapes"

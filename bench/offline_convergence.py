@@ -14,10 +14,10 @@ import statistics
 import sys
 
 from bench.refsets import load_sets
-from tasteloop.engine_types import Engine
+from tasteloop.domain.engine import Engine
+from tasteloop.domain.profile import TasteProfile, initial_prompt
 from tasteloop.loop import LoopResult, LoopSettings, LoopState, run_loop
 from tasteloop.offline.engine import offline_engine
-from tasteloop.taste.profile import TasteProfile, initial_prompt
 
 INTENTS = ("a harbour at dusk", "a portrait of an old fisherman", "a city street in the rain")
 

@@ -15,12 +15,12 @@ import statistics
 import time
 
 from bench.refsets import load_sets
-from tasteloop.engine_types import PaintInputs
+from tasteloop.domain.engine import PaintInputs
+from tasteloop.domain.profile import initial_prompt
+from tasteloop.domain.style import style_target
 from tasteloop.offline.critic import MeasuredCritic
 from tasteloop.offline.extractor import MeasuredExtractor
 from tasteloop.offline.renderer import ProceduralRenderer
-from tasteloop.taste.profile import initial_prompt
-from tasteloop.taste.style import style_target
 
 RUNS = 7
 

@@ -37,7 +37,7 @@ from store.runs import confirm_run
 from store.states import Phase
 from jobs.queue import enqueue_for
 from tasteloop.loop import LoopSettings
-from tasteloop.taste.profile import TasteProfile
+from tasteloop.domain.profile import TasteProfile
 with get_database().session() as session:
     run = session.scalar(select(Run))
     assert run.phase == Phase.CONFIRM, run.phase

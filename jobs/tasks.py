@@ -38,7 +38,8 @@ from store.runs import (
 from store.spending import over_cap
 from store.states import Outcome, Phase, Stage
 from tasteloop.config import ConfigError, EngineSettings
-from tasteloop.engine_types import Engine
+from tasteloop.domain.engine import Engine
+from tasteloop.domain.profile import TasteProfile
 from tasteloop.loop import (
     GateDecision,
     IterationRecord,
@@ -48,7 +49,6 @@ from tasteloop.loop import (
 )
 from tasteloop.loop import Outcome as LoopOutcome
 from tasteloop.stopping import RunStopped, stop_when
-from tasteloop.taste.profile import TasteProfile
 
 log = logging.getLogger(__name__)
 SKIPPED = "skipped: not in that phase, or another worker has it"

@@ -12,9 +12,9 @@ from store.models import Gate, Run, User, utcnow
 from store.runs import add_profile_version, finish_run
 from store.states import OUTCOME_LABELS, Outcome, Phase
 from store.uploads import copy_references
-from tasteloop.engine_types import NoteRevision
+from tasteloop.domain.engine import NoteRevision
+from tasteloop.domain.text import clean_text
 from tasteloop.loop import MAX_GATE_NOTE
-from tasteloop.text import clean_text
 
 
 class Decision(StrEnum):

@@ -20,10 +20,10 @@ from store.models import LibraryProfile, LibraryReference, LibraryVersion, Run, 
 from store.runs import confirm_run, current_profile
 from store.states import Phase
 from store.uploads import MAX_REFERENCES, copy_references
+from tasteloop.domain.profile import StyleControls, TasteProfile
+from tasteloop.domain.profile_file import ProfileFileError, parse_profile_document, profile_document
 from tasteloop.images import ImageError, data_url_for_model, reencode_upload
 from tasteloop.loop import LoopSettings
-from tasteloop.taste.profile import StyleControls, TasteProfile
-from tasteloop.taste.profile_file import ProfileFileError, parse_profile_document, profile_document
 
 MAX_NAME = 120
 EXPORT_THUMBNAIL_PX = 512

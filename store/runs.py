@@ -15,9 +15,9 @@ from store.blobs import blob_bytes, save_blob
 from store.leases import lease_expiry
 from store.models import Gate, Iteration, ProfileVersion, Run, utcnow
 from store.states import OUTCOME_LABELS, Outcome, Phase, Stage
-from tasteloop.engine_types import CallUsage
+from tasteloop.domain.engine import CallUsage
+from tasteloop.domain.profile import CRITIQUE_DIMENSIONS, TasteProfile, initial_prompt
 from tasteloop.loop import IterationRecord, LoopSettings, LoopState, Verdict, verdict
-from tasteloop.taste.profile import CRITIQUE_DIMENSIONS, TasteProfile, initial_prompt
 
 
 def add_profile_version(

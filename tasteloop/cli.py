@@ -12,7 +12,16 @@ import click
 from pydantic import ValidationError
 
 from tasteloop.config import ConfigError, EngineSettings, load_env
-from tasteloop.engine_types import Engine, NoteRevision
+from tasteloop.domain.engine import Engine, NoteRevision
+from tasteloop.domain.profile import (
+    CRITIQUE_DIMENSIONS,
+    StyleControls,
+    TasteProfile,
+    format_critique,
+    initial_prompt,
+)
+from tasteloop.domain.profile_file import ProfileFileError, read_profile_file
+from tasteloop.domain.text import clean_text
 from tasteloop.images import ImageError, reencode_upload
 from tasteloop.loop import (
     MAX_GATE_NOTE,
@@ -23,15 +32,6 @@ from tasteloop.loop import (
     LoopState,
     run_loop,
 )
-from tasteloop.taste.profile import (
-    CRITIQUE_DIMENSIONS,
-    StyleControls,
-    TasteProfile,
-    format_critique,
-    initial_prompt,
-)
-from tasteloop.taste.profile_file import ProfileFileError, read_profile_file
-from tasteloop.text import clean_text
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif"}
 
@@ -342,7 +342,7 @@ def _write_run_json(
 @click.option("--images-api", is_flag=True, help="probe the images.generate endpoint instead")
 def probe(images_api: bool) -> None:
     """Ask the configured gateway for a test image and say where the image arrived."""
-    from tasteloop.generator.client import probe_gateway
+    from tasteloop.gateway.generator import probe_gateway
 
     try:
         settings = EngineSettings.from_env()

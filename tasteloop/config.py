@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
-from tasteloop.safe_fetch import FetchPolicy
+from tasteloop.gateway.safe_fetch import FetchPolicy
 
 DEFAULT_IMAGE_MODEL = "google/gemini-3.1-flash-image-preview"
 
@@ -72,7 +72,7 @@ class EngineSettings:
     # where images are asked for: "chat" (chat completions with image output), "images" (the
     # OpenAI images.generate endpoint) or "openrouter" (OpenRouter's dedicated POST /images)
     image_endpoint: str = "chat"
-    json_mode: str = "auto"  # how structured answers are asked for (tasteloop.json_mode)
+    json_mode: str = "auto"  # how structured answers are asked for (tasteloop.gateway.json_mode)
     # send the user's references with each generation request, as style to take (not subjects)
     style_references: bool = True
     # "edit": from the second iteration, send the best image so far to be edited with the

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tasteloop.config import EngineSettings
-from tasteloop.engine_types import Engine
+from tasteloop.domain.engine import Engine
 from tasteloop.offline import OFFLINE_MODELS
 
 
@@ -21,7 +21,7 @@ def engine_models(settings: EngineSettings) -> dict[str, str]:
 def build_engine(settings: EngineSettings | None = None) -> Engine:
     settings = settings or EngineSettings.from_env()
     if settings.engine == "gateway":
-        from tasteloop.gateway_engine import gateway_engine
+        from tasteloop.gateway.engine import gateway_engine
 
         return gateway_engine(settings)
     from tasteloop.offline.engine import offline_engine

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import cast
 
-from tasteloop.engine_types import (
+from tasteloop.domain.engine import (
     CallUsage,
     Comparison,
     Critic,
@@ -25,9 +25,9 @@ from tasteloop.engine_types import (
     PaintInputs,
     Preference,
 )
+from tasteloop.domain.profile import CritiqueResult, TasteProfile, failed_critique
+from tasteloop.domain.style import emphasis, style_target, weighted_references
 from tasteloop.stopping import RunStopped, stop_when
-from tasteloop.taste.profile import CritiqueResult, TasteProfile, failed_critique
-from tasteloop.taste.style import emphasis, style_target, weighted_references
 
 DEFAULT_THRESHOLD = 8.0
 DEFAULT_GATE_LOW = 6.0

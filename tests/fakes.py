@@ -2,7 +2,7 @@
 
 import threading
 
-from tasteloop.engine_types import (
+from tasteloop.domain.engine import (
     NO_INPUTS,
     Comparison,
     Critique,
@@ -10,7 +10,7 @@ from tasteloop.engine_types import (
     NoteRevision,
     Preference,
 )
-from tasteloop.taste.profile import CRITIQUE_DIMENSIONS, CritiqueResult
+from tasteloop.domain.profile import CRITIQUE_DIMENSIONS, CritiqueResult
 
 
 class ScriptedGenerator:

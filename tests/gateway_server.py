@@ -26,10 +26,10 @@ from typing import Any
 
 from PIL import Image, PngImagePlugin
 
+from tasteloop.domain.profile import CRITIQUE_DIMENSIONS, TasteProfile
 from tasteloop.offline.critic import MeasuredCritic
 from tasteloop.offline.extractor import MeasuredExtractor
 from tasteloop.offline.renderer import ProceduralRenderer
-from tasteloop.taste.profile import CRITIQUE_DIMENSIONS, TasteProfile
 
 IMAGE_SHAPES = (
     "images",

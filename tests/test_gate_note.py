@@ -4,8 +4,8 @@ import pytest
 
 from tasteloop.offline.critic import MeasuredCritic, measure_for_critique
 from tasteloop.offline.gate_note import read_note
+from tasteloop.offline.prompt_words import parse_adjustments, parse_prompt
 from tasteloop.offline.renderer import ProceduralRenderer
-from tasteloop.offline.vocabulary import parse_adjustments, parse_prompt
 from tests.test_profile import make_profile
 
 PROMPT = "a harbour at dusk, #223344 (40%), calm. Adjustments: detail +1, grain -1."

@@ -7,12 +7,12 @@ from click.testing import CliRunner
 from PIL import Image
 
 from tasteloop.cli import main
-from tasteloop.client import GatewayError, json_mode_chooser
 from tasteloop.config import ConfigError, EngineSettings
-from tasteloop.gateway_engine import gateway_engine
-from tasteloop.generator.client import NoImageError, find_image_in_chat
+from tasteloop.domain.profile import initial_prompt
+from tasteloop.gateway.client import GatewayError, json_mode_chooser
+from tasteloop.gateway.engine import gateway_engine
+from tasteloop.gateway.generator import NoImageError, find_image_in_chat
 from tasteloop.loop import LoopSettings, LoopState, run_loop
-from tasteloop.taste.profile import initial_prompt
 from tests.gateway_server import (
     IMAGE_SHAPES,
     IMAGES_API_SHAPES,

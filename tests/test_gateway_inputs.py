@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tasteloop.gateway_engine import gateway_engine
-from tasteloop.generator.client import EDIT_INSTRUCTION, EMPHASIS_INSTRUCTION, STYLE_INSTRUCTION
+from tasteloop.domain.profile import StyleControls
+from tasteloop.gateway.engine import gateway_engine
+from tasteloop.gateway.generator import EDIT_INSTRUCTION, EMPHASIS_INSTRUCTION, STYLE_INSTRUCTION
 from tasteloop.loop import GateAnswer, GateDecision, LoopSettings, LoopState, run_loop
 from tasteloop.offline.extractor import MeasuredExtractor
 from tasteloop.offline.renderer import ProceduralRenderer
-from tasteloop.taste.profile import StyleControls
 from tests.gateway_server import FakeGateway
 from tests.test_gateway import settings_for
 

@@ -5,23 +5,23 @@ import json
 import numpy as np
 import pytest
 
-from tasteloop.offline.critic import MeasuredCritic, reference_styles
-from tasteloop.offline.extractor import MeasuredExtractor
-from tasteloop.offline.generic_style import (
+from tasteloop.domain.profile import StyleControls
+from tasteloop.measure.generic_style import (
     DATA_FILE,
     derive,
     generic_closeness,
     generic_direction,
     lean_from_generic,
 )
-from tasteloop.offline.learned_style import (
+from tasteloop.measure.learned_style import (
     GENERIC_PENALTY,
     distinctive_style_gap,
     measure_candidate,
     style_distance,
 )
-from tasteloop.style_network import MODEL_SHA256, cosine
-from tasteloop.taste.profile import StyleControls
+from tasteloop.measure.style_network import MODEL_SHA256, cosine
+from tasteloop.offline.critic import MeasuredCritic, reference_styles
+from tasteloop.offline.extractor import MeasuredExtractor
 from tests.refsets import load_set
 
 

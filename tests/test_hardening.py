@@ -10,7 +10,7 @@ import pytest
 from jobs.heartbeat import Heartbeat, beat, workers_alive
 from store.db import get_database
 from store.models import Run
-from tasteloop.offline.vocabulary import set_adjustments, strip_adjustments
+from tasteloop.offline.prompt_words import set_adjustments, strip_adjustments
 from tests.conftest import CSRF, work
 from tests.webflow import confirm, run_id_from, upload
 from webapp.auth import safe_next

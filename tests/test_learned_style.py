@@ -11,14 +11,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tasteloop.engine_types import PaintInputs
+from tasteloop.domain.engine import PaintInputs
+from tasteloop.domain.profile import StyleControls, TasteProfile, initial_prompt
+from tasteloop.domain.profile_file import parse_profile_document, profile_document
+from tasteloop.domain.style import emphasis, style_target, weighted_references
 from tasteloop.images import encode
-from tasteloop.offline.critic import MeasuredCritic, in_their_words
-from tasteloop.offline.extractor import MeasuredExtractor
-from tasteloop.offline.learned_style import measure_candidate
-from tasteloop.offline.renderer import ProceduralRenderer, paint_in_style
-from tasteloop.offline.vocabulary import parse_adjustments
-from tasteloop.style_network import (
+from tasteloop.measure.learned_style import measure_candidate
+from tasteloop.measure.style_network import (
     MODEL_SHA256,
     PACKAGE,
     PACKAGE_VERSION,
@@ -28,9 +27,10 @@ from tasteloop.style_network import (
     models_dir,
     style_network,
 )
-from tasteloop.taste.profile import StyleControls, TasteProfile, initial_prompt
-from tasteloop.taste.profile_file import parse_profile_document, profile_document
-from tasteloop.taste.style import emphasis, style_target, weighted_references
+from tasteloop.offline.critic import MeasuredCritic, in_their_words
+from tasteloop.offline.extractor import MeasuredExtractor
+from tasteloop.offline.prompt_words import parse_adjustments
+from tasteloop.offline.renderer import ProceduralRenderer, paint_in_style
 from tests.refsets import load_set
 
 PROMPT_INTENT = "a harbour at dusk"
@@ -59,7 +59,7 @@ def _paint(profile: TasteProfile, size: int = 512) -> bytes:
 # the model files -----------------------------------------------------------------------------
 def test_importing_the_engine_loads_no_network():
     code = (
-        "import sys, tasteloop.style_network, tasteloop.offline.engine, tasteloop.loop;"
+        "import sys, tasteloop.measure.style_network, tasteloop.offline.engine, tasteloop.loop;"
         "print('onnxruntime' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

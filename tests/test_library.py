@@ -19,15 +19,15 @@ from store.models import (
     ProfileVersion,
     Run,
 )
-from tasteloop.offline.measure import measure
-from tasteloop.offline.taste_set import summarise
-from tasteloop.taste.profile import (
+from tasteloop.domain.profile import (
     MAX_ITEM_CHARS,
     MAX_ITEMS,
     MAX_SENTENCE_CHARS,
     SENTENCE_FIELDS,
     TasteProfile,
 )
+from tasteloop.measure.features import measure
+from tasteloop.measure.reference_set import summarise
 from tests.conftest import register_admin, work
 from tests.imagefactory import png_bytes
 from tests.webflow import confirm_fields, start_run

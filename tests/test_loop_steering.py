@@ -1,7 +1,7 @@
 """The loop's new inputs: references to painter and critic, pairwise choice of the best image,
 and a person's note at the gate (scripted collaborators; the wire is tested elsewhere)."""
 
-from tasteloop.engine_types import GeneratedImage
+from tasteloop.domain.engine import GeneratedImage
 from tasteloop.loop import (
     GateAnswer,
     GateDecision,
@@ -134,7 +134,7 @@ def test_a_best_whose_critique_failed_is_replaced_without_asking():
 def test_a_stop_is_seen_before_every_provider_call_inside_a_method():
     import pytest
 
-    from tasteloop.client import call_with_retries
+    from tasteloop.gateway.client import call_with_retries
     from tasteloop.stopping import RunStopped, stop_when
 
     calls = []

@@ -5,7 +5,17 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from tasteloop.domain.profile import CRITIQUE_DIMENSIONS
 from tasteloop.images import encode
+from tasteloop.measure.features import (
+    ALL_FEATURES,
+    HISTOGRAM_BINS,
+    histogram_distance,
+    measure,
+    ordinal_histogram_distance,
+)
+from tasteloop.measure.reference_set import summarise
+from tasteloop.measure.schema import summary_problem
 from tasteloop.offline.critic import (
     WEIGHTS,
     MeasuredCritic,
@@ -14,18 +24,8 @@ from tasteloop.offline.critic import (
     in_their_words,
 )
 from tasteloop.offline.extractor import MeasuredExtractor
-from tasteloop.offline.measure import (
-    ALL_FEATURES,
-    HISTOGRAM_BINS,
-    histogram_distance,
-    measure,
-    ordinal_histogram_distance,
-)
+from tasteloop.offline.prompt_words import parse_adjustments, parse_prompt, set_adjustments
 from tasteloop.offline.renderer import ProceduralRenderer
-from tasteloop.offline.summary_schema import summary_problem
-from tasteloop.offline.taste_set import summarise
-from tasteloop.offline.vocabulary import parse_adjustments, parse_prompt, set_adjustments
-from tasteloop.taste.profile import CRITIQUE_DIMENSIONS
 from tests.refsets import load_set
 
 

@@ -1,7 +1,7 @@
 import pytest
 from pydantic import ValidationError
 
-from tasteloop.taste.profile import (
+from tasteloop.domain.profile import (
     CRITIQUE_DIMENSIONS,
     CritiqueResult,
     TasteProfile,

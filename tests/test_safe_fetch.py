@@ -8,8 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tasteloop.gateway_engine import gateway_engine
-from tasteloop.safe_fetch import REFUSED, FetchPolicy, FetchRefused, fetch_image_url
+from tasteloop.gateway.engine import gateway_engine
+from tasteloop.gateway.safe_fetch import REFUSED, FetchPolicy, FetchRefused, fetch_image_url
 from tests.gateway_server import FakeGateway
 from tests.imagefactory import png_bytes
 from tests.test_gateway import settings_for

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tasteloop.text import has_hidden_characters
+from tasteloop.domain.text import has_hidden_characters
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024

@@ -15,7 +15,7 @@ from jobs.queue import enqueue_reextract
 from store import library
 from store.models import LibraryProfile, LibraryReference, LibraryVersion, Run
 from tasteloop.config import ConfigError
-from tasteloop.taste.profile_file import MAX_FILE_BYTES, ProfileFileError
+from tasteloop.domain.profile_file import MAX_FILE_BYTES, ProfileFileError
 from webapp.access import owned_library_profile, owned_run
 from webapp.blobs import serve_blob
 from webapp.db import db_session

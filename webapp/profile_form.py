@@ -10,6 +10,14 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
+from tasteloop.domain.profile import (
+    MAX_ITEMS,
+    MAX_WEIGHT,
+    SENTENCE_FIELDS,
+    StyleControls,
+    TasteProfile,
+)
+from tasteloop.domain.text import clean_text
 from tasteloop.loop import (
     DEFAULT_GATE_LOW,
     DEFAULT_MAX_ITERATIONS,
@@ -18,14 +26,6 @@ from tasteloop.loop import (
     MAX_ITERATIONS,
     LoopSettings,
 )
-from tasteloop.taste.profile import (
-    MAX_ITEMS,
-    MAX_WEIGHT,
-    SENTENCE_FIELDS,
-    StyleControls,
-    TasteProfile,
-)
-from tasteloop.text import clean_text
 
 MAX_TEXT = 2000
 MAX_INTENT = 300

@@ -24,7 +24,7 @@ from store.runs import (
 from store.states import Phase
 from store.uploads import UploadError, count_problem, create_run
 from tasteloop.config import ConfigError
-from tasteloop.taste.profile_file import profile_document
+from tasteloop.domain.profile_file import profile_document
 from webapp.access import owned_run, parse_id
 from webapp.blobs import blob_response, serve_blob
 from webapp.db import db_session

@@ -12,8 +12,8 @@ from markupsafe import Markup, escape
 from store.library import MAX_NAME
 from store.spending import usd
 from store.states import OUTCOME_LABELS, STAGE_LABELS, Outcome, Phase, Stage
+from tasteloop.domain.profile import DIMENSION_LABELS, SENTENCE_FIELDS
 from tasteloop.loop import DEFAULT_GATE_LOW, DEFAULT_THRESHOLD, MAX_GATE_NOTE
-from tasteloop.taste.profile import DIMENSION_LABELS, SENTENCE_FIELDS
 from webapp.credentials import MIN_PASSWORD
 from webapp.profile_form import DEFAULT_SETTINGS, LOOP_BOUNDS, MAX_INTENT
 

@@ -29,27 +29,27 @@ from typing import Any
 
 import numpy as np
 
-from tasteloop.engine_types import CallUsage, Comparison, Critique, NoteRevision
-from tasteloop.offline import OFFLINE_MODELS
-from tasteloop.offline.avoid_rules import rules_for_text
-from tasteloop.offline.gate_note import read_note
-from tasteloop.offline.learned_style import distinctive_style_gap, measure_candidate
-from tasteloop.offline.measure import (
+from tasteloop.domain.engine import CallUsage, Comparison, Critique, NoteRevision
+from tasteloop.domain.profile import (
+    CRITIQUE_DIMENSIONS,
+    DIMENSION_LABELS,
+    CritiqueResult,
+    TasteProfile,
+)
+from tasteloop.measure.avoid_rules import rules_for_text
+from tasteloop.measure.features import (
     FEATURE_FLOORS,
     Measurement,
     histogram_distance,
     measure,
     ordinal_histogram_distance,
 )
+from tasteloop.measure.learned_style import distinctive_style_gap, measure_candidate
+from tasteloop.measure.reference_set import summarise
+from tasteloop.offline import OFFLINE_MODELS
+from tasteloop.offline.gate_note import read_note
+from tasteloop.offline.prompt_words import _HEX, parse_adjustments, parse_hex, set_adjustments
 from tasteloop.offline.renderer import ProceduralRenderer
-from tasteloop.offline.taste_set import summarise
-from tasteloop.offline.vocabulary import _HEX, parse_adjustments, parse_hex, set_adjustments
-from tasteloop.taste.profile import (
-    CRITIQUE_DIMENSIONS,
-    DIMENSION_LABELS,
-    CritiqueResult,
-    TasteProfile,
-)
 
 WEIGHTS = {
     "palette_tendency": 0.15,
@@ -136,7 +136,7 @@ def _z_distance(a: Measurement, b: Measurement, names: tuple[str, ...]) -> float
 
 def _named_colour_coverage(image: Measurement, palette_text: str) -> float | None:
     """0-1: how well the hex colours the profile names are present in the image."""
-    from tasteloop.offline.measure import srgb_to_lab
+    from tasteloop.measure.features import srgb_to_lab
 
     named = _HEX.findall(palette_text)
     if not named:

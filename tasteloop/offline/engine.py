@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tasteloop.engine_types import Engine
+from tasteloop.domain.engine import Engine
 from tasteloop.offline import OFFLINE_MODELS
 from tasteloop.offline.critic import MeasuredCritic
 from tasteloop.offline.extractor import MeasuredExtractor

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
-from tasteloop.engine_types import CallUsage, Extraction
+from tasteloop.domain.engine import CallUsage, Extraction
+from tasteloop.measure.learned_style import measure_references
+from tasteloop.measure.reference_set import profile_from_summary
 from tasteloop.offline import OFFLINE_MODELS
-from tasteloop.offline.learned_style import measure_references
-from tasteloop.offline.taste_set import profile_from_summary
 
 
 class MeasuredExtractor:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from tasteloop.engine_types import NoteRevision
-from tasteloop.offline.vocabulary import (
+from tasteloop.domain.engine import NoteRevision
+from tasteloop.offline.prompt_words import (
     RenderSpec,
     parse_adjustments,
     parse_prompt,

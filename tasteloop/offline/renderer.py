@@ -1,7 +1,7 @@
 """A deterministic painter driven by prompt text (see vocabulary.py).
 
 A procedural layout (background, motifs, marks) sets out the intent; the style network
-(tasteloop.style_network) then paints it in the references' learned style, and the layout's
+(tasteloop.measure.style_network) then paints it in the references' learned style, and the layout's
 fine detail is laid back over the network's 384 px pass so the 1024 px picture stays crisp."""
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ import zlib
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from tasteloop.engine_types import NO_INPUTS, CallUsage, GeneratedImage, PaintInputs, StyleTarget
+from tasteloop.domain.engine import NO_INPUTS, CallUsage, GeneratedImage, PaintInputs, StyleTarget
 from tasteloop.images import EXTRACTION_SIDE, decode_image
+from tasteloop.measure.generic_style import lean_from_generic
+from tasteloop.measure.style_network import TRANSFORM_SIDE, style_network, weighted_mean
 from tasteloop.offline import OFFLINE_MODELS
-from tasteloop.offline.generic_style import lean_from_generic
-from tasteloop.offline.vocabulary import RenderSpec, parse_prompt, strip_adjustments
-from tasteloop.style_network import TRANSFORM_SIDE, style_network, weighted_mean
+from tasteloop.offline.prompt_words import RenderSpec, parse_prompt, strip_adjustments
 
 RGB = tuple[int, int, int]
 Palette = list[tuple[RGB, float]]  # colours with their weights

@@ -14,7 +14,9 @@ from typing import Any
 
 import openai
 
-from tasteloop.client import (
+from tasteloop.config import EngineSettings
+from tasteloop.domain.engine import NO_INPUTS, GeneratedImage, PaintInputs
+from tasteloop.gateway.client import (
     GatewayClients,
     GatewayError,
     TransientError,
@@ -25,9 +27,7 @@ from tasteloop.client import (
     root_cause,
     usage_from_completion,
 )
-from tasteloop.config import EngineSettings
-from tasteloop.engine_types import NO_INPUTS, GeneratedImage, PaintInputs
-from tasteloop.generator.reply_shapes import (
+from tasteloop.gateway.replies import (
     FoundImage,
     NoImageError,
     clean_image,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from tasteloop.taste.profile import CritiqueResult, TasteProfile
+from tasteloop.domain.profile import CritiqueResult, TasteProfile
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class GeneratedImage:
 
 @dataclass(frozen=True)
 class StyleTarget:
-    """The learned style to paint in (tasteloop.style_network) and how strongly (0-1)."""
+    """The learned style to paint in (tasteloop.measure.style_network) and how strongly (0-1)."""
 
     vector: tuple[float, ...]
     strength: float = 1.0

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tasteloop.taste.profile import TasteProfile
+from tasteloop.domain.profile import TasteProfile
 
 FORMAT = "tasteloop.profile"
 SCHEMA_VERSION = 2

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from tasteloop.client import make_clients
 from tasteloop.config import EngineSettings
-from tasteloop.engine_types import Engine
+from tasteloop.domain.engine import Engine
 from tasteloop.engines import engine_models
-from tasteloop.generator.client import GatewayGenerator
-from tasteloop.taste.critic import GatewayCritic
-from tasteloop.taste.extractor import GatewayExtractor
+from tasteloop.gateway.client import make_clients
+from tasteloop.gateway.critic import GatewayCritic
+from tasteloop.gateway.extractor import GatewayExtractor
+from tasteloop.gateway.generator import GatewayGenerator
 
 
 def gateway_engine(settings: EngineSettings) -> Engine:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from tasteloop.offline.avoid_rules import RULES
-from tasteloop.offline.measure import FEATURE_FLOORS, Measurement, lab_to_hex
-from tasteloop.style_network import MODEL_NAME, weighted_mean
-from tasteloop.taste.profile import TasteProfile
+from tasteloop.domain.profile import TasteProfile
+from tasteloop.measure.avoid_rules import RULES
+from tasteloop.measure.features import FEATURE_FLOORS, Measurement, lab_to_hex
+from tasteloop.measure.style_network import MODEL_NAME, weighted_mean
 
 MEASUREMENT_VERSION = 1
 GENERIC_AVOID = (

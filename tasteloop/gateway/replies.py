@@ -8,7 +8,7 @@ A chat completion is searched, in order:
 3. `message.content` as a list of parts (`image_url`, `output_image`, `image` with base64, …);
 4. a data URL or markdown image inside text content;
 5. an http(s) image URL in any of the above, fetched only from public addresses
-   (`tasteloop.safe_fetch`).
+   (`tasteloop.gateway.safe_fetch`).
 An images-API reply (`data[i]`) carries `b64_json` (raw base64, or a whole data URL as xAI
 sends it), or a `url`.
 
@@ -26,9 +26,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from tasteloop.client import Refusal
+from tasteloop.gateway.client import Refusal
+from tasteloop.gateway.safe_fetch import FetchPolicy, fetch_image_url
 from tasteloop.images import ImageError, decode_image, encode
-from tasteloop.safe_fetch import FetchPolicy, fetch_image_url
 
 MAX_IMAGE_BYTES = 25 * 1024 * 1024
 DEFAULT_POLICY = FetchPolicy(max_bytes=MAX_IMAGE_BYTES)

@@ -14,8 +14,8 @@ import instructor
 import openai
 
 from tasteloop.config import EngineSettings
-from tasteloop.engine_types import CallUsage
-from tasteloop.json_mode import JSON_MODES, JsonModeChooser, tidy_reply
+from tasteloop.domain.engine import CallUsage
+from tasteloop.gateway.json_mode import JSON_MODES, JsonModeChooser, tidy_reply
 from tasteloop.stopping import raise_if_stopped
 
 T = TypeVar("T")

@@ -6,11 +6,11 @@ import time
 
 from pydantic import BaseModel, Field
 
-from tasteloop.client import GatewayClients, ask_structured, usage_from_completion
-from tasteloop.engine_types import Extraction
+from tasteloop.domain.engine import Extraction
+from tasteloop.domain.profile import TasteProfile
+from tasteloop.gateway.client import GatewayClients, ask_structured, usage_from_completion
 from tasteloop.images import EXTRACTION_SIDE, data_url_for_model
-from tasteloop.offline.learned_style import measure_references
-from tasteloop.taste.profile import TasteProfile
+from tasteloop.measure.learned_style import measure_references
 
 EXTRACTION_PROMPT = """TASK: EXTRACT TASTE.
 You are an art director. The {count} images that follow were chosen by one person because

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tasteloop.engine_types import StyleTarget
-from tasteloop.taste.profile import TasteProfile
+from tasteloop.domain.engine import StyleTarget
+from tasteloop.domain.profile import TasteProfile
 
 
 def weighted_references(profile: TasteProfile, references: tuple[bytes, ...]) -> tuple[bytes, ...]:

@@ -21,7 +21,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from tasteloop.style_network import MODEL_SHA256, PACKAGE_VERSION, TRANSFORM_SIDE, style_network
+from tasteloop.measure.style_network import (
+    MODEL_SHA256,
+    PACKAGE_VERSION,
+    TRANSFORM_SIDE,
+    style_network,
+)
 
 DATA_FILE = Path(__file__).with_name("generic_style.json")
 BUILT_IN_STYLES = 26

@@ -93,7 +93,7 @@ class Measurement:
     hue_histogram: list[float]  # 12 bins, chroma-weighted, sums to 1 (or all 0 when grey)
     # Normalised histograms (each sums to 1): the critic's evidence of colour and mark-making.
     histograms: dict[str, list[float]]
-    # the learned style vector (tasteloop.style_network), when the network measured the image
+    # the learned style vector (tasteloop.measure.style_network), when the network measured the image
     style: list[float] | None = None
 
     def to_dict(self) -> dict[str, object]:

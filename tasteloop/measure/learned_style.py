@@ -8,10 +8,10 @@ import numpy as np
 from PIL import Image
 
 from tasteloop.images import CRITIQUE_SIDE, EXTRACTION_SIDE, decode_image
-from tasteloop.offline.generic_style import generic_closeness
-from tasteloop.offline.measure import Measurement, measure
-from tasteloop.offline.taste_set import summarise
-from tasteloop.style_network import cosine, style_network
+from tasteloop.measure.features import Measurement, measure
+from tasteloop.measure.generic_style import generic_closeness
+from tasteloop.measure.reference_set import summarise
+from tasteloop.measure.style_network import cosine, style_network
 
 
 def measure_with_style(image: Image.Image) -> Measurement:

@@ -19,8 +19,8 @@ from pydantic import (
     model_validator,
 )
 
-from tasteloop.offline.measure import ALL_FEATURES, HISTOGRAM_BINS, HUE_BINS
-from tasteloop.style_network import VECTOR_SIZE
+from tasteloop.measure.features import ALL_FEATURES, HISTOGRAM_BINS, HUE_BINS
+from tasteloop.measure.style_network import VECTOR_SIZE
 
 MAX_REFERENCES = 16
 MAX_COLOURS = 16

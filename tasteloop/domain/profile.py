@@ -8,9 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from tasteloop.offline.summary_schema import MAX_REFERENCES, summary_problem
-from tasteloop.style_network import weighted_mean
-from tasteloop.text import clean_text
+from tasteloop.domain.text import clean_text
+from tasteloop.measure.schema import MAX_REFERENCES, summary_problem
+from tasteloop.measure.style_network import weighted_mean
 
 CRITIQUE_DIMENSIONS: tuple[str, ...] = (
     "palette_tendency",

@@ -11,23 +11,23 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from tasteloop.client import GatewayClients, ask_structured, usage_from_completion
-from tasteloop.engine_types import CallUsage, Comparison, Critique, NoteRevision, Preference
-from tasteloop.images import (
-    CRITIQUE_SIDE,
-    EXTRACTION_SIDE,
-    contact_sheet,
-    data_url_for_model,
-)
-from tasteloop.offline.learned_style import measure_candidate, style_distance
-from tasteloop.taste.profile import (
+from tasteloop.domain.engine import CallUsage, Comparison, Critique, NoteRevision, Preference
+from tasteloop.domain.profile import (
     CRITIQUE_DIMENSIONS,
     MAX_ITEM_CHARS,
     MAX_SENTENCE_CHARS,
     CritiqueResult,
     TasteProfile,
 )
-from tasteloop.text import clean_text
+from tasteloop.domain.text import clean_text
+from tasteloop.gateway.client import GatewayClients, ask_structured, usage_from_completion
+from tasteloop.images import (
+    CRITIQUE_SIDE,
+    EXTRACTION_SIDE,
+    contact_sheet,
+    data_url_for_model,
+)
+from tasteloop.measure.learned_style import measure_candidate, style_distance
 
 CRITIQUE_PROMPT = """TASK: CRITIQUE.
 {images}
