@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from bench.refsets import load_sets
 from tasteloop.domain.profile import TasteProfile
 from tasteloop.measure.features import Measurement
-from tasteloop.offline.critic import WEIGHTS, MeasuredCritic, measure_for_critique
-from tasteloop.offline.extractor import MeasuredExtractor
+from tasteloop.measure.learned_style import measure_candidate as measure_for_critique
+from tasteloop.offline.critic import OfflineCritic
+from tasteloop.offline.critic.scoring import WEIGHTS
+from tasteloop.offline.extractor import OfflineExtractor
 
 TARGET = 0.90
 
@@ -36,7 +38,7 @@ class LeaveOneOut:
     @classmethod
     def build(cls, as_uploaded: bool = False) -> LeaveOneOut:
         sets = load_sets(as_uploaded)
-        extractor = MeasuredExtractor()
+        extractor = OfflineExtractor()
         profiles = {
             (name, i): extractor.extract(images[:i] + images[i + 1 :]).profile
             for name, images in sets.items()
@@ -50,7 +52,7 @@ def ranking_accuracy(
     data: LeaveOneOut | None = None, weights: dict[str, float] | None = None
 ) -> dict[str, object]:
     data = data or LeaveOneOut.build()
-    critic = MeasuredCritic(weights)
+    critic = OfflineCritic(weights)
     wins = total = 0
     per_set: dict[str, float] = {}
     own_scores, foreign_scores = [], []

@@ -24,10 +24,11 @@ import numpy as np
 from PIL import Image
 
 from bench.refsets import load_sets
-from tasteloop.domain.profile import initial_prompt
+from tasteloop.domain.prompts import initial_prompt
 from tasteloop.measure.style_network import TRANSFORM_SIDE, cosine, style_network
-from tasteloop.offline.extractor import MeasuredExtractor
-from tasteloop.offline.renderer import ProceduralRenderer, paint_in_style
+from tasteloop.offline.extractor import OfflineExtractor
+from tasteloop.offline.generator import OfflineGenerator
+from tasteloop.offline.generator.paint import paint_in_style
 
 SIDE = TRANSFORM_SIDE
 
@@ -78,10 +79,10 @@ def measure(save: Path | None = None, repeats: int = 3) -> dict[str, object]:
         name: {"seconds": [], "sharpness_vs_layout": [], "style_gap": []} for name in STRATEGIES
     }
     for set_name, images in load_sets().items():
-        profile = MeasuredExtractor().extract(images).profile
-        mean = profile.measurements["style"]["mean"]
+        profile = OfflineExtractor().extract(images).profile
+        mean = profile.measurements.style.mean
         vector = np.asarray(mean, dtype=np.float32)
-        layout = ProceduralRenderer(size=1024).render(initial_prompt("a harbour at dusk", profile))
+        layout = OfflineGenerator(size=1024).render(initial_prompt("a harbour at dusk", profile))
         for name, paint in STRATEGIES.items():
             samples = []
             for _ in range(repeats):

@@ -12,7 +12,7 @@ import json
 from collections import Counter
 
 from bench.harness import stack
-from tasteloop.loop import LoopSettings
+from tasteloop.domain.run_settings import LoopSettings
 
 # strict enough that most runs need several iterations (more calls, more faults); some gate
 SETTINGS = LoopSettings(4, 9.5, 8.7, 1)

@@ -28,9 +28,9 @@ from store.models import Gate, Iteration, Phase, Run, User
 from store.runs import confirm_run, record_extraction
 from store.uploads import create_run
 from tasteloop.domain.profile import TasteProfile
-from tasteloop.loop import LoopSettings
+from tasteloop.domain.run_settings import LoopSettings
 from tasteloop.offline.engine import offline_engine
-from tasteloop.offline.renderer import ProceduralRenderer
+from tasteloop.offline.generator import OfflineGenerator
 from tests.gateway_server import FAULTS, FakeGateway
 
 SET_NAME = "van-gogh-swirling-landscapes"
@@ -38,7 +38,7 @@ STAND_IN_REFERENCES = ("a harbour at dusk", "a field under a wide sky", "a city 
 
 
 def _painted_reference(text: str) -> bytes:
-    return ProceduralRenderer(size=512).generate(text).data
+    return OfflineGenerator(size=512).generate(text).data
 
 
 @dataclass

@@ -15,8 +15,10 @@ import sys
 
 from bench.refsets import load_sets
 from tasteloop.domain.engine import Engine
-from tasteloop.domain.profile import TasteProfile, initial_prompt
-from tasteloop.loop import LoopResult, LoopSettings, LoopState, run_loop
+from tasteloop.domain.profile import TasteProfile
+from tasteloop.domain.prompts import initial_prompt
+from tasteloop.domain.run_settings import LoopSettings
+from tasteloop.loop import LoopResult, LoopState, run_loop
 from tasteloop.offline.engine import offline_engine
 
 INTENTS = ("a harbour at dusk", "a portrait of an old fisherman", "a city street in the rain")

@@ -15,12 +15,12 @@ import statistics
 import time
 
 from bench.refsets import load_sets
-from tasteloop.domain.engine import PaintInputs
-from tasteloop.domain.profile import initial_prompt
+from tasteloop.domain.engine import GenerationInputs
+from tasteloop.domain.prompts import initial_prompt
 from tasteloop.domain.style import style_target
-from tasteloop.offline.critic import MeasuredCritic
-from tasteloop.offline.extractor import MeasuredExtractor
-from tasteloop.offline.renderer import ProceduralRenderer
+from tasteloop.offline.critic import OfflineCritic
+from tasteloop.offline.extractor import OfflineExtractor
+from tasteloop.offline.generator import OfflineGenerator
 
 RUNS = 7
 
@@ -43,13 +43,13 @@ def timings() -> dict[str, object]:
     sets = load_sets()
     five = sets["van-gogh-swirling-landscapes"] + sets["geometric-abstraction"][:1]
     extractor, renderer, critic = (
-        MeasuredExtractor(),
-        ProceduralRenderer(size=1024),
-        MeasuredCritic(),
+        OfflineExtractor(),
+        OfflineGenerator(size=1024),
+        OfflineCritic(),
     )
     profile = extractor.extract(five).profile
     prompt = initial_prompt("a harbour at dusk", profile)
-    inputs = PaintInputs(style=style_target(profile))
+    inputs = GenerationInputs(style=style_target(profile))
     image = renderer.generate(prompt, inputs=inputs).data
     results = {
         "extract_5_refs_s": _median_seconds(lambda: extractor.extract(five)),

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from bench.harness import Stack, stack
 from store.db import get_database
 from store.models import Iteration
-from tasteloop.loop import LoopSettings
+from tasteloop.domain.run_settings import LoopSettings
 
 LATENCY = {"generate": 2.0, "critique": 1.0, "compare": 0.5}
 

@@ -34,7 +34,8 @@ from store.blobs import save_blob
 from store.db import get_database
 from store.migrate import upgrade
 from store.models import Iteration, Phase, ProfileVersion, ReferenceImage, Run, User
-from tasteloop.domain.profile import CRITIQUE_DIMENSIONS, initial_prompt
+from tasteloop.domain.profile import CRITIQUE_DIMENSIONS
+from tasteloop.domain.prompts import initial_prompt
 from tasteloop.offline.engine import offline_engine
 
 PASSWORD = "load test passphrase"

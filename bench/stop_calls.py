@@ -20,7 +20,7 @@ from bench.harness import stack
 from store.db import get_database
 from store.models import Run
 from store.runs import stop_run
-from tasteloop.loop import LoopSettings
+from tasteloop.domain.run_settings import LoopSettings
 
 LATENCY = {"generate": 1.0, "critique": 0.5, "compare": 0.5}
 

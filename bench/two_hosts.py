@@ -16,7 +16,7 @@ import json
 import time
 
 from bench.harness import stack
-from tasteloop.loop import LoopSettings
+from tasteloop.domain.run_settings import LoopSettings
 
 LATENCY = {"generate": 1.0, "critique": 0.5, "compare": 0.5}
 RUNS, ITERATIONS = 20, 3

@@ -12,7 +12,7 @@ import random
 import time
 
 from bench.harness import stack
-from tasteloop.loop import LoopSettings
+from tasteloop.domain.run_settings import LoopSettings
 
 LATENCY = {"generate": 0.8, "critique": 0.4}
 ITERATIONS = 3

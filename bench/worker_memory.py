@@ -36,12 +36,12 @@ from store.models import Run
 from store.runs import confirm_run
 from store.states import Phase
 from jobs.queue import enqueue_for
-from tasteloop.loop import LoopSettings
+from tasteloop.domain.run_settings import LoopSettings
 from tasteloop.domain.profile import TasteProfile
 with get_database().session() as session:
     run = session.scalar(select(Run))
     assert run.phase == Phase.CONFIRM, run.phase
-    profile = TasteProfile.model_validate(run.current_profile.data)
+    profile = TasteProfile.model_validate(run.current_version.data)
     # a threshold no render reaches: all five iterations run
     confirm_run(session, run, profile, "a harbour at dusk", LoopSettings(5, 9.99, 9.98))
     run_id = run.id

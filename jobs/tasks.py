@@ -40,14 +40,9 @@ from store.states import Outcome, Phase, Stage
 from tasteloop.config import ConfigError, EngineSettings
 from tasteloop.domain.engine import Engine
 from tasteloop.domain.profile import TasteProfile
-from tasteloop.loop import (
-    GateDecision,
-    IterationRecord,
-    LoopState,
-    revise_with_note,
-    run_loop,
-)
-from tasteloop.loop import Outcome as LoopOutcome
+from tasteloop.engines import build_engine, costs_money
+from tasteloop.iteration import IterationRecord
+from tasteloop.loop import LoopExit, LoopState, revise_with_note, run_loop
 from tasteloop.stopping import RunStopped, stop_when
 
 log = logging.getLogger(__name__)
@@ -64,8 +59,7 @@ class LeaseLost(RuntimeError):
 
 @lru_cache(maxsize=1)
 def engine() -> Engine:
-    from tasteloop.engines import build_engine
-
+    """The engine the configuration names, built once per worker process."""
     return build_engine(EngineSettings.from_env())
 
 
@@ -132,7 +126,7 @@ def model_calls(run_id: int, owner: str, stage: Stage) -> Iterator[Work]:
 def pause_for_spending(session: Session, run: Run, stage: Stage) -> bool:
     """Before the next model call: a person over their monthly cap waits, visibly; Retry (once
     the cap is raised, or next month) resumes where the run stopped."""
-    problem = over_cap(session, run.user, costs_money=engine().name != "offline")
+    problem = over_cap(session, run.user, costs_money=costs_money(engine().name))
     if problem is None:
         return False
     record_failure(run, stage, f"Paused: {problem}", retryable=True)
@@ -187,7 +181,7 @@ def advance_run(run_id: int) -> str:
         state = loop_state(session, run)
         intent, seed = run.intent, run.seed
         references = tuple(references_bytes(session, run.references))
-        if state.next_index >= settings.max_iterations:
+        if settings.cap_reached(state.next_index):
             finish_run(run, Outcome.MAX_ITERATIONS, run.best_iteration_id)
             return "done"
         gate = pending_note(run)
@@ -216,7 +210,7 @@ def advance_run(run_id: int) -> str:
             engine().critic,
             settings,
             state=state,
-            gate=lambda _record: GateDecision.PAUSE,
+            gate=lambda _record: None,  # a person decides, later
             on_iteration=on_iteration,
             seed=seed,
             references=references,
@@ -229,7 +223,7 @@ def advance_run(run_id: int) -> str:
         return "failed"
     with db.session() as session:
         release_lease(session, run_id, owner)
-    if result.outcome is LoopOutcome.YIELDED:
+    if result.exit is LoopExit.TURN_OVER:
         enqueue_for(run_id, Phase.GENERATING)
         return "advanced one iteration; the next is queued"
     return "advanced"

@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from store.models import Gate, Run, User, utcnow
-from store.runs import add_profile_version, finish_run
-from store.states import OUTCOME_LABELS, Outcome, Phase
+from store.runs import add_profile_version, cap_reached, finish_run
+from store.states import OUTCOME_LABELS, GateDecision, Outcome, Phase
 from store.uploads import copy_references
 from tasteloop.domain.engine import NoteRevision
+from tasteloop.domain.run_settings import MAX_GATE_NOTE
 from tasteloop.domain.text import clean_text
-from tasteloop.loop import MAX_GATE_NOTE
-
-
-class Decision(StrEnum):
-    APPROVE = "approve"
-    CONTINUE = "continue"
-    RESTART = "restart"
 
 
 @dataclass(frozen=True)
@@ -48,7 +41,7 @@ def decide_gate(
     session: Session,
     run: Run,
     gate_id: int,
-    decision: Decision,
+    decision: GateDecision,
     user: User,
     note: str | None = None,
 ) -> GateOutcome:
@@ -56,7 +49,7 @@ def decide_gate(
 
     A note goes with "keep iterating" only: the worker applies it to the next prompt.
     """
-    note = clean_note(note) if decision is Decision.CONTINUE else None
+    note = clean_note(note) if decision is GateDecision.CONTINUE else None
     claimed = session.execute(
         update(Gate)
         .where(Gate.id == gate_id, Gate.run_id == run.id, Gate.decision.is_(None))
@@ -72,11 +65,11 @@ def decide_gate(
     gate = session.get(Gate, gate_id)
     assert gate is not None
     session.refresh(run)
-    if decision is Decision.APPROVE:
+    if decision is GateDecision.APPROVE:
         finish_run(run, Outcome.APPROVED, gate.iteration_id)
         return GateOutcome("Approved: this image is the result.")
-    if decision is Decision.CONTINUE:
-        if run.next_index >= run.max_iterations:
+    if decision is GateDecision.CONTINUE:
+        if cap_reached(run):
             finish_run(run, Outcome.MAX_ITERATIONS, run.best_iteration_id)
             return GateOutcome("No iterations left: the best image is kept.")
         run.phase = Phase.GENERATING
@@ -92,7 +85,7 @@ def decide_gate(
 def pending_note(run: Run) -> Gate | None:
     """The last gate's note, when the run continued with one the worker has not applied yet."""
     gate = run.gates[-1] if run.gates else None
-    if gate is None or gate.decision != Decision.CONTINUE.value:
+    if gate is None or gate.decision != GateDecision.CONTINUE.value:
         return None
     return gate if gate.note and gate.note_effect is None else None
 
@@ -125,8 +118,8 @@ def restart_run(session: Session, run: Run) -> Run:
     session.add(fresh)
     session.flush()
     copy_references(session, run.references, fresh.id)
-    if run.extracted_profile is not None:
-        add_profile_version(session, fresh, "extracted", run.extracted_profile.data)
+    if run.extracted_version is not None:
+        add_profile_version(session, fresh, "extracted", run.extracted_version.data)
     return fresh
 
 

@@ -66,6 +66,12 @@ def release_lease(session: Session, run_id: int, owner: str) -> None:
     )
 
 
+def clear_lease(run: Run) -> None:
+    """The run's lease goes with the state change being made to it (no worker holds it now)."""
+    run.lease_owner = None
+    run.lease_expires_at = None
+
+
 def holds_lease(run: Run | None, owner: str, phase: Phase) -> bool:
     return run is not None and run.lease_owner == owner and run.phase == phase
 

@@ -19,11 +19,12 @@ from store.blobs import blob_bytes, remove_unreferenced_blobs, save_blob
 from store.models import LibraryProfile, LibraryReference, LibraryVersion, Run, User, utcnow
 from store.runs import confirm_run, current_profile
 from store.states import Phase
-from store.uploads import MAX_REFERENCES, copy_references
+from store.uploads import copy_references
 from tasteloop.domain.profile import StyleControls, TasteProfile
 from tasteloop.domain.profile_file import ProfileFileError, parse_profile_document, profile_document
+from tasteloop.domain.references import MAX_REFERENCES
+from tasteloop.domain.run_settings import LoopSettings
 from tasteloop.images import ImageError, data_url_for_model, reencode_upload
-from tasteloop.loop import LoopSettings
 
 MAX_NAME = 120
 EXPORT_THUMBNAIL_PX = 512
@@ -65,7 +66,7 @@ def _add_version(
         version=(entry.versions[-1].version + 1) if entry.versions else 1,
         source=source,
         note=note,
-        data=profile.model_dump(mode="json"),
+        data=profile.stored(),
     )
     session.add(version)
     entry.updated_at = utcnow()
@@ -102,7 +103,7 @@ def rename(entry: LibraryProfile, name: str) -> None:
 def edit(session: Session, entry: LibraryProfile, profile: TasteProfile) -> LibraryVersion:
     """An edit is a new version; the measurements of the version it was edited from travel on."""
     if profile.measurements is None:
-        previous = latest_version(entry).data.get("measurements")
+        previous = profile_of(latest_version(entry)).measurements
         profile = profile.model_copy(update={"measurements": previous})
     return _add_version(session, entry, profile, "edited")
 

@@ -23,6 +23,9 @@ from sqlalchemy.sql.expression import false
 from sqlalchemy.types import TypeDecorator
 
 from store.states import Outcome, Phase, Stage
+from tasteloop.domain.run_settings import LoopSettings
+
+DEFAULTS = LoopSettings()
 
 
 def utcnow() -> datetime:
@@ -100,10 +103,10 @@ class Run(Base):
     intent: Mapped[str] = mapped_column(Text, default="")
     engine: Mapped[str] = mapped_column(String(20), default="offline")
     models: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    max_iterations: Mapped[int] = mapped_column(Integer, default=5)
-    threshold: Mapped[float] = mapped_column(Float, default=8.0)
-    gate_low: Mapped[float] = mapped_column(Float, default=6.0)
-    candidates: Mapped[int] = mapped_column(Integer, default=1)
+    max_iterations: Mapped[int] = mapped_column(Integer, default=DEFAULTS.max_iterations)
+    threshold: Mapped[float] = mapped_column(Float, default=DEFAULTS.threshold)
+    gate_low: Mapped[float] = mapped_column(Float, default=DEFAULTS.gate_low)
+    candidates: Mapped[int] = mapped_column(Integer, default=DEFAULTS.candidates)
     seed: Mapped[int] = mapped_column(Integer, default=0)
     # resumable loop state
     next_index: Mapped[int] = mapped_column(Integer, default=0)
@@ -164,14 +167,20 @@ class Run(Base):
     library_version: Mapped[LibraryVersion | None] = relationship()
 
     @property
-    def extracted_profile(self) -> ProfileVersion | None:
+    def extracted_version(self) -> ProfileVersion | None:
         """Version 1: what the extractor saw in the references, before any edit."""
         return self.profiles[0] if self.profiles else None
 
     @property
-    def current_profile(self) -> ProfileVersion | None:
+    def current_version(self) -> ProfileVersion | None:
         """The newest version: the confirmed profile once the run is past confirm."""
         return self.profiles[-1] if self.profiles else None
+
+    @property
+    def result_iteration_id(self) -> int | None:
+        """The iteration a run shows as its picture: the result once it has one, else the best
+        so far."""
+        return self.final_iteration_id or self.best_iteration_id
 
 
 class ReferenceImage(Base):
@@ -222,7 +231,7 @@ class Iteration(Base):
     generate_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     critique_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     usage: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    # what went to the painter besides the prompt: {references_sent, edited_from, inputs_refused}
+    # what went to the generator besides the prompt: {references_sent, edited_from, inputs_refused}
     generation: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # the critic's pairwise verdict against the best so far: {answers, reasons, agreed, error}
     comparison: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

@@ -12,12 +12,17 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from store.blobs import blob_bytes, save_blob
-from store.leases import lease_expiry
+from store.leases import clear_lease, lease_expiry
 from store.models import Gate, Iteration, ProfileVersion, Run, utcnow
 from store.states import OUTCOME_LABELS, Outcome, Phase, Stage
+from tasteloop.domain.critique import ordered_scores
 from tasteloop.domain.engine import CallUsage
-from tasteloop.domain.profile import CRITIQUE_DIMENSIONS, TasteProfile, initial_prompt
-from tasteloop.loop import IterationRecord, LoopSettings, LoopState, Verdict, verdict
+from tasteloop.domain.profile import TasteProfile
+from tasteloop.domain.prompts import initial_prompt
+from tasteloop.domain.run_settings import LoopSettings, Verdict, verdict
+from tasteloop.iteration import IterationRecord, candidate_record
+from tasteloop.loop import LoopState
+from tasteloop.measure.schema import Measurements
 
 
 def add_profile_version(
@@ -31,19 +36,21 @@ def add_profile_version(
 
 
 def current_profile(run: Run) -> TasteProfile | None:
-    version = run.current_profile
+    """The run's profile as it stands: the confirmed one once the run is past confirm."""
+    version = run.current_version
     return TasteProfile.model_validate(version.data) if version else None
 
 
-def extracted_measurements(run: Run) -> dict[str, Any] | None:
-    """The offline measurements of the references, kept with the extracted profile."""
-    return run.extracted_profile.data.get("measurements") if run.extracted_profile else None
+def extracted_measurements(run: Run) -> Measurements | None:
+    """What was measured of the references, kept with the extracted profile."""
+    found = run.extracted_version.data.get("measurements") if run.extracted_version else None
+    return Measurements.model_validate(found) if found else None
 
 
 def record_extraction(
     session: Session, run: Run, profile: TasteProfile, usage: tuple[CallUsage, ...]
 ) -> None:
-    add_profile_version(session, run, "extracted", profile.model_dump(mode="json"))
+    add_profile_version(session, run, "extracted", profile.stored())
     run.extract_usage = [u.to_dict() for u in usage]
     run.phase = Phase.CONFIRM
     run.status_note = "Taste extracted: read it, edit it, and say what to make"
@@ -57,8 +64,7 @@ def record_failure(run: Run, stage: Stage, message: str, retryable: bool) -> Non
     run.error = message[:2000]
     run.error_retryable = retryable
     run.status_note = "Stopped by an error"
-    run.lease_owner = None
-    run.lease_expires_at = None
+    clear_lease(run)
 
 
 def confirm_run(
@@ -68,7 +74,7 @@ def confirm_run(
     carried = profile
     if carried.measurements is None:
         carried = profile.model_copy(update={"measurements": extracted_measurements(run)})
-    add_profile_version(session, run, "confirmed", carried.model_dump(mode="json"))
+    add_profile_version(session, run, "confirmed", carried.stored())
     run.intent = intent
     run.style_strength = carried.style.strength
     run.reference_weights = carried.style.weights
@@ -87,6 +93,11 @@ def loop_settings(run: Run) -> LoopSettings:
     return LoopSettings(run.max_iterations, run.threshold, run.gate_low, run.candidates)
 
 
+def cap_reached(run: Run) -> bool:
+    """No iteration is left: the run ends with its best image."""
+    return loop_settings(run).cap_reached(run.next_index)
+
+
 def loop_state(session: Session, run: Run) -> LoopState:
     best = session.get(Iteration, run.best_iteration_id) if run.best_iteration_id else None
     return LoopState(
@@ -100,10 +111,6 @@ def loop_state(session: Session, run: Run) -> LoopState:
     )
 
 
-def _breakdown(critique_breakdown: dict[str, float]) -> list[list[Any]]:
-    return [[d, critique_breakdown[d]] for d in CRITIQUE_DIMENSIONS]
-
-
 def commit_iteration(session: Session, run: Run, record: IterationRecord) -> Phase:
     """Store one finished iteration and move the run on, all in the caller's transaction.
 
@@ -113,30 +120,27 @@ def commit_iteration(session: Session, run: Run, record: IterationRecord) -> Pha
     candidates = [
         {
             "image_sha": save_blob(session, candidate.image.data),
-            "score": candidate.critique.score,
-            "breakdown": _breakdown(candidate.critique.breakdown),
-            "reasoning": candidate.critique.reasoning,
-            "critic_error": candidate.critic_error,
-            "chosen": position == record.chosen,
+            **candidate_record(candidate),
+            "chosen": position == record.chosen_index,
         }
         for position, candidate in enumerate(record.candidates)
     ]
     best = session.get(Iteration, run.best_iteration_id) if run.best_iteration_id else None
-    painted = record.best.image
+    painted = record.chosen.image
     iteration = Iteration(
         run_id=run.id,
         index=record.index,
         prompt=record.prompt,
-        image_sha=candidates[record.chosen]["image_sha"],
+        image_sha=candidates[record.chosen_index]["image_sha"],
         score=record.score,
-        breakdown=_breakdown(record.critique.breakdown),
+        breakdown=ordered_scores(record.critique.breakdown),
         reasoning=record.critique.reasoning,
         revised_prompt=record.critique.revised_prompt,
         critic_error=record.critic_error,
         candidates=candidates,
-        chosen_candidate=record.chosen,
-        generate_seconds=record.best.generate_seconds,
-        critique_seconds=record.best.critique_seconds,
+        chosen_candidate=record.chosen_index,
+        generate_seconds=record.chosen.generate_seconds,
+        critique_seconds=record.chosen.critique_seconds,
         usage=[u.to_dict() for u in record.usage],
         generation={
             "references_sent": painted.references_sent,
@@ -144,7 +148,7 @@ def commit_iteration(session: Session, run: Run, record: IterationRecord) -> Pha
             "inputs_refused": painted.inputs_refused,
         },
         comparison=record.comparison.to_dict() if record.comparison else None,
-        evidence=record.best.evidence,
+        evidence=record.chosen.evidence,
     )
     session.add(iteration)
     session.flush()
@@ -162,9 +166,8 @@ def commit_iteration(session: Session, run: Run, record: IterationRecord) -> Pha
         session.add(Gate(run_id=run.id, iteration_id=iteration.id, score=record.score))
         run.phase = Phase.GATED
         run.status_note = f"Waiting for your decision on iteration {record.index + 1}"
-        run.lease_owner = None
-        run.lease_expires_at = None
-    elif run.next_index >= run.max_iterations:
+        clear_lease(run)
+    elif cap_reached(run):
         finish_run(run, Outcome.MAX_ITERATIONS, run.best_iteration_id)
     else:
         run.status_note = (
@@ -179,8 +182,7 @@ def finish_run(run: Run, outcome: Outcome, final_iteration_id: int | None) -> No
     run.outcome = outcome
     run.final_iteration_id = final_iteration_id
     run.finished_at = utcnow()
-    run.lease_owner = None
-    run.lease_expires_at = None
+    clear_lease(run)
     run.status_note = OUTCOME_LABELS[outcome]["status"]
 
 

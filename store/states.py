@@ -1,4 +1,5 @@
-"""The run's vocabulary: its phases, the stage that failed, how it ended, and their labels.
+"""A run's states: its phases, the stage that failed, and the labels people read for them and
+for how a run ended (`Outcome`, from the core) and what was decided at a gate.
 
 Every layer (store, jobs, web, templates) compares against these members, never raw strings.
 The members are `StrEnum`s, so the database keeps the same plain values it always had.
@@ -7,6 +8,8 @@ The members are `StrEnum`s, so the database keeps the same plain values it alway
 from __future__ import annotations
 
 from enum import StrEnum
+
+from tasteloop.domain.outcomes import GateDecision, Outcome
 
 
 class Phase(StrEnum):
@@ -30,6 +33,7 @@ class Phase(StrEnum):
 
 
 WORKING_PHASES = (Phase.EXTRACTING, Phase.GENERATING)
+__all__ = ["GateDecision", "Outcome", "Phase", "Stage", "WORKING_PHASES"]
 
 
 class Stage(StrEnum):
@@ -45,14 +49,6 @@ class Stage(StrEnum):
     @classmethod
     def of(cls, phase: str) -> Stage:
         return cls.EXTRACT if phase == Phase.EXTRACTING else cls.GENERATE
-
-
-class Outcome(StrEnum):
-    CONVERGED = "converged"
-    APPROVED = "approved"
-    MAX_ITERATIONS = "max_iterations"
-    RESTARTED = "restarted"
-    STOPPED = "stopped"
 
 
 STAGE_LABELS: dict[Stage, dict[str, str]] = {

@@ -9,10 +9,8 @@ from sqlalchemy.orm import Session
 from store.blobs import save_blob
 from store.models import LibraryReference, ReferenceImage, Run, User
 from store.states import Phase
+from tasteloop.domain.references import count_problem
 from tasteloop.images import ImageError, reencode_upload
-
-MIN_REFERENCES = 3
-MAX_REFERENCES = 5
 
 
 class UploadError(ValueError):
@@ -21,13 +19,6 @@ class UploadError(ValueError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
-
-
-def count_problem(count: int) -> str | None:
-    """Checked before any file is read or decoded: decoding costs far more than the upload."""
-    if MIN_REFERENCES <= count <= MAX_REFERENCES:
-        return None
-    return f"Choose {MIN_REFERENCES} to {MAX_REFERENCES} reference images; you sent {count}."
 
 
 def validate_uploads(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes, int, int]]:

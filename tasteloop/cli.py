@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 import time
 from pathlib import Path
@@ -12,33 +11,31 @@ import click
 from pydantic import ValidationError
 
 from tasteloop.config import ConfigError, EngineSettings, load_env
+from tasteloop.domain.critique import format_critique
 from tasteloop.domain.engine import Engine, NoteRevision
-from tasteloop.domain.profile import (
-    CRITIQUE_DIMENSIONS,
-    StyleControls,
-    TasteProfile,
-    format_critique,
-    initial_prompt,
-)
+from tasteloop.domain.outcomes import GateDecision
+from tasteloop.domain.profile import TasteProfile, parse_style_controls
 from tasteloop.domain.profile_file import ProfileFileError, read_profile_file
-from tasteloop.domain.text import clean_text
-from tasteloop.images import ImageError, reencode_upload
-from tasteloop.loop import (
-    MAX_GATE_NOTE,
-    GateAnswer,
-    GateDecision,
-    IterationRecord,
-    LoopSettings,
-    LoopState,
-    run_loop,
+from tasteloop.domain.prompts import initial_prompt
+from tasteloop.domain.references import (
+    MAX_REFERENCES,
+    MIN_REFERENCES,
+    count_problem,
+    heaviest_first,
 )
+from tasteloop.domain.run_settings import MAX_CANDIDATES, MAX_GATE_NOTE, LoopSettings
+from tasteloop.domain.text import clean_text
+from tasteloop.engines import build_engine
+from tasteloop.images import ImageError, reencode_upload
+from tasteloop.iteration import IterationRecord
+from tasteloop.loop import GateAnswer, LoopState, run_loop
+from tasteloop.run_record import RunRecord
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif"}
+DEFAULTS = LoopSettings()
 
 
 def _engine() -> Engine:
-    from tasteloop.engines import build_engine
-
     try:
         return build_engine(EngineSettings.from_env())
     except ConfigError as exc:
@@ -55,10 +52,10 @@ def reference_files(paths: list[Path]) -> list[Path]:
             files.append(path)
         else:
             raise click.ClickException(f"{path} does not exist.")
-    if not 3 <= len(files) <= 5:
+    if count_problem(len(files)):
         raise click.ClickException(
-            f"tasteloop needs 3 to 5 reference images; found {len(files)}"
-            + (f" in {', '.join(str(p) for p in paths)}." if paths else ".")
+            f"tasteloop needs {MIN_REFERENCES} to {MAX_REFERENCES} reference images; found "
+            f"{len(files)}" + (f" in {', '.join(str(p) for p in paths)}." if paths else ".")
         )
     return files
 
@@ -105,6 +102,51 @@ def _print_profile(profile: TasteProfile) -> None:
     click.echo(f"Avoid: {'; '.join(profile.avoid_list)}")
 
 
+GATE_ANSWERS = {
+    "approve": GateDecision.APPROVE,
+    "continue": GateDecision.CONTINUE,
+    "stop": None,  # the run ends waiting at the gate
+}
+
+
+def _loop_settings(
+    max_iterations: int, threshold: float, gate_low: float, candidates: int
+) -> LoopSettings:
+    try:
+        return LoopSettings(max_iterations, threshold, gate_low, candidates)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _gate_note(gate_note: str, gate_policy: str) -> str:
+    note = clean_text(gate_note).strip()
+    if note and gate_policy != "continue":
+        raise click.ClickException("--gate-note goes with --gate continue.")
+    if len(note) > MAX_GATE_NOTE:
+        raise click.ClickException(f"--gate-note: keep it to {MAX_GATE_NOTE} characters.")
+    return note
+
+
+def _taste(
+    engine: Engine, refs: Path | None, profile_path: Path | None
+) -> tuple[TasteProfile, tuple[bytes, ...], list[str]]:
+    """The profile (read from --profile, or extracted from --refs), the references and their
+    file names."""
+    if profile_path is not None:
+        try:
+            return read_profile_file(profile_path.read_bytes()), (), []
+        except (OSError, ProfileFileError) as exc:
+            raise click.ClickException(f"{profile_path}: {exc}") from None
+    if refs is None:
+        raise click.ClickException("give --refs DIR (3-5 images) or --profile profile.json.")
+    if not refs.is_dir():
+        raise click.ClickException(f"{refs} is not a folder of reference images.")
+    files = reference_files([refs])
+    references = tuple(read_references(files))
+    profile = engine.extractor.extract(list(references)).profile
+    return profile, references, [f.name for f in files]
+
+
 @main.command()
 @click.option("--refs", type=click.Path(path_type=Path), help="folder of 3-5 reference images")
 @click.option("--intent", required=True, help='what to make, e.g. "a harbour at dusk"')
@@ -115,14 +157,20 @@ def _print_profile(profile: TasteProfile) -> None:
     type=click.Path(path_type=Path),
     help="use this profile JSON instead of extracting one",
 )
-@click.option("--max-iterations", default=5, show_default=True, type=int)
-@click.option("--threshold", default=8.0, show_default=True, type=float)
-@click.option("--gate-low", default=6.0, show_default=True, type=float)
-@click.option("--candidates", default=1, show_default=True, type=int, help="best-of-N, 1-4")
+@click.option("--max-iterations", default=DEFAULTS.max_iterations, show_default=True, type=int)
+@click.option("--threshold", default=DEFAULTS.threshold, show_default=True, type=float)
+@click.option("--gate-low", default=DEFAULTS.gate_low, show_default=True, type=float)
+@click.option(
+    "--candidates",
+    default=DEFAULTS.candidates,
+    show_default=True,
+    type=int,
+    help=f"best-of-N, 1-{MAX_CANDIDATES}",
+)
 @click.option(
     "--gate",
     "gate_policy",
-    type=click.Choice(["approve", "continue", "stop"]),
+    type=click.Choice(list(GATE_ANSWERS)),
     default="continue",
     show_default=True,
     help="what to answer at a human gate",
@@ -161,65 +209,30 @@ def run(
     """Run generate → critique → revise headless and save every iteration."""
     if not intent.strip():
         raise click.ClickException("--intent must not be empty.")
-    try:
-        settings = LoopSettings(max_iterations, threshold, gate_low, candidates)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
-    if profile_path is None and refs is None:
-        raise click.ClickException("give --refs DIR (3-5 images) or --profile profile.json.")
-    note = clean_text(gate_note).strip()
-    if note and gate_policy != "continue":
-        raise click.ClickException("--gate-note goes with --gate continue.")
-    if len(note) > MAX_GATE_NOTE:
-        raise click.ClickException(f"--gate-note: keep it to {MAX_GATE_NOTE} characters.")
+    settings = _loop_settings(max_iterations, threshold, gate_low, candidates)
+    note = _gate_note(gate_note, gate_policy)
     engine = _engine()
-    references: tuple[bytes, ...] = ()
-    reference_names: list[str] = []
-    if profile_path is not None:
-        try:
-            profile = read_profile_file(profile_path.read_bytes())
-        except (OSError, ProfileFileError) as exc:
-            raise click.ClickException(f"{profile_path}: {exc}") from None
-    else:
-        assert refs is not None
-        if not refs.is_dir():
-            raise click.ClickException(f"{refs} is not a folder of reference images.")
-        files = reference_files([refs])
-        reference_names = [f.name for f in files]
-        references = tuple(read_references(files))
-        profile = engine.extractor.extract(list(references)).profile
+    profile, references, names = _taste(engine, refs, profile_path)
     profile = _with_controls(profile, strength, weights)
-    if reference_names and profile.style.weights:
-        reference_names = _heaviest_first(reference_names, profile.style.weights)
     out.mkdir(parents=True, exist_ok=True)
-    decision = {
-        "approve": GateDecision.APPROVE,
-        "continue": GateDecision.CONTINUE,
-        "stop": GateDecision.PAUSE,
-    }[gate_policy]
-    records: list[dict[str, object]] = []
+    record = RunRecord(out, engine, intent, profile, heaviest_first(names, profile.style.weights))
+    answer = GATE_ANSWERS[gate_policy]
 
-    def at_gate(_record: IterationRecord) -> GateAnswer:
-        records[-1]["gate"] = {"decision": gate_policy, "note": note or None}
-        return GateAnswer(decision, note or None)
+    def at_gate(_record: IterationRecord) -> GateAnswer | None:
+        record.add_gate(gate_policy, note or None)
+        return GateAnswer(answer, note or None) if answer is not None else None
 
-    def on_note(_record: IterationRecord, _note: str, revision: NoteRevision) -> None:
-        records[-1]["gate"]["note_effect"] = {"prompt": revision.prompt, **revision.to_dict()}  # type: ignore[index]
-        click.echo(f"Your note: {_note}")
+    def on_note(_record: IterationRecord, words: str, revision: NoteRevision) -> None:
+        record.add_note_effect(revision)
+        click.echo(f"Your note: {words}")
         for line in revision.acted_on:
             click.echo(f"  acted on: {line}")
         if revision.not_understood:
             click.echo(f"  not acted on: {', '.join(revision.not_understood)}")
 
-    def on_iteration(record: IterationRecord, _state: LoopState) -> None:
-        names = []
-        for k, candidate in enumerate(record.candidates):
-            suffix = "" if len(record.candidates) == 1 else f"-c{k + 1}"
-            name = f"iteration-{record.index + 1:02d}{suffix}.png"
-            (out / name).write_bytes(candidate.image.data)
-            names.append(name)
-        click.echo(format_critique(record.index, record.critique))
-        records.append(_iteration_json(record, names))
+    def on_iteration(iteration: IterationRecord, _state: LoopState) -> None:
+        record.add_iteration(iteration)
+        click.echo(format_critique(iteration.index, iteration.critique))
 
     started = time.perf_counter()
     try:
@@ -236,52 +249,11 @@ def run(
             references=references,
             on_note=on_note,
         )
-    except Exception as exc:  # noqa: BLE001 - generator failures end the run with a message
-        _write_run_json(out, engine, intent, profile, reference_names, records, None)
+    except Exception as exc:  # noqa: BLE001 - a generator failure ends the run with a message
+        record.write()
         raise click.ClickException(f"generation failed: {exc}") from None
-    final_name = None
-    if result.final_image is not None:
-        final_name = "final.png"
-        (out / final_name).write_bytes(result.final_image)
-    summary = {
-        "outcome": result.outcome.value,
-        "final_image": final_name,
-        "final_iteration": None if result.final_index is None else result.final_index + 1,
-        "score": result.final_score,
-        "iterations": len(result.iterations),
-        "converged": result.converged,
-        "human_approved": result.human_approved,
-        "seconds": round(time.perf_counter() - started, 3),
-    }
-    _write_run_json(out, engine, intent, profile, reference_names, records, summary)
-    click.echo(f"\n{result.outcome.value}: score {result.final_score} → {out / 'run.json'}")
-
-
-def _iteration_json(record: IterationRecord, names: list[str]) -> dict[str, object]:
-    chosen = record.best
-    return {
-        "iteration": record.index + 1,
-        "prompt": record.prompt,
-        "score": record.score,
-        "breakdown": [[d, record.critique.breakdown[d]] for d in CRITIQUE_DIMENSIONS],
-        "reasoning": record.critique.reasoning,
-        "revised_prompt": record.critique.revised_prompt,
-        "critic_error": record.critic_error,
-        "evidence": chosen.evidence,
-        "image": names[record.chosen],
-        "candidates": names,
-        "candidate_scores": [c.critique.score for c in record.candidates],
-        "generate_seconds": round(chosen.generate_seconds, 4),
-        "critique_seconds": round(chosen.critique_seconds, 4),
-        "usage": [u.to_dict() for u in record.usage],
-        "generation": {
-            "references_sent": chosen.image.references_sent,
-            "edited": chosen.image.edited,
-            "inputs_refused": chosen.image.inputs_refused,
-        },
-        "comparison": record.comparison.to_dict() if record.comparison else None,
-        "became_best": record.replaces_best,
-    }
+    path = record.write(result, round(time.perf_counter() - started, 3))
+    click.echo(f"\n{result.outcome or result.exit}: score {result.final_score} → {path}")
 
 
 def _with_controls(
@@ -290,52 +262,30 @@ def _with_controls(
     """The profile under --strength (percent) and --weights, with a clear message when wrong."""
     if strength is None and weights is None:
         return profile
-    controls = profile.style.model_copy()
-    if strength is not None:
-        try:
-            controls.strength = float(strength.strip().rstrip("%")) / 100
-        except ValueError:
-            raise click.ClickException("--strength: give a percentage from 0 to 100.") from None
-    if weights is not None:
-        try:
-            controls.weights = [float(w) for w in weights.split(",")]
-        except ValueError:
-            raise click.ClickException("--weights: give numbers separated by commas.") from None
+    count = len(profile.measurements.references) if profile.measurements else 0
+    given = weights.split(",") if weights is not None else [""] * count
+    if weights is not None and not all(_is_number(w) for w in given):
+        raise click.ClickException("--weights: give numbers separated by commas.")
+    controls, problems = parse_style_controls(
+        strength or "", given, default=profile.style, references=count
+    )
+    if controls is None:
+        problem = problems[0]
+        flag = "--strength" if problem.kind == "not a number" else "--strength/--weights"
+        raise click.ClickException(f"{flag}: {problem.rule}.")
     try:
-        return profile.with_style(StyleControls.model_validate(controls.model_dump()))
+        return profile.with_style(controls)
     except ValidationError as exc:
         reason = exc.errors()[0]["msg"].removeprefix("Value error, ")
         raise click.ClickException(f"--strength/--weights: {reason}.") from None
 
 
-def _heaviest_first(names: list[str], weights: list[float]) -> list[str]:
-    if len(names) != len(weights):
-        return names
-    order = sorted(range(len(names)), key=lambda i: -weights[i])
-    return [names[i] for i in order if weights[i] > 0]
-
-
-def _write_run_json(
-    out: Path,
-    engine: Engine,
-    intent: str,
-    profile: TasteProfile,
-    references: list[str],
-    records: list[dict[str, object]],
-    result: dict[str, object] | None,
-) -> None:
-    payload = {
-        "engine": engine.name,
-        "models": engine.models,
-        "intent": intent,
-        # in the order they go to painter and critic; an iteration's `generation` says how many
-        # of them its request carried
-        "references": references,
-        "profile": profile.model_dump(exclude={"measurements"}),
-        "iterations": records,
-        "result": result,
-    }
-    (out / "run.json").write_text(json.dumps(payload, indent=2))
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 @main.command()
@@ -356,7 +306,7 @@ def probe(images_api: bool) -> None:
         if images_api:
             settings = dataclasses.replace(settings, image_endpoint="images")
         report = probe_gateway(settings)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - any failure is the probe's answer
         raise click.ClickException(f"probe failed: {exc}") from None
     click.echo(report)
 

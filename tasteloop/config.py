@@ -8,8 +8,6 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
-from tasteloop.gateway.safe_fetch import FetchPolicy
-
 DEFAULT_IMAGE_MODEL = "google/gemini-3.1-flash-image-preview"
 
 
@@ -37,8 +35,9 @@ REFINE_SETTINGS = ("regenerate", "edit")
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
-def _switch(env: dict[str, str], name: str, default: bool) -> bool:
-    value = _clean(env.get(name)).lower()
+def env_flag(name: str, default: bool = False, env: dict[str, str] | None = None) -> bool:
+    """A true/false setting: 1/true/yes/on or 0/false/no/off (any case); blank is `default`."""
+    value = _clean((os.environ if env is None else env).get(name)).lower()
     if not value:
         return default
     if value not in _TRUE + _FALSE:
@@ -55,7 +54,7 @@ def _one_of(name: str, chosen: str, options: tuple[str, ...]) -> str:
 def _image_endpoint(env: dict[str, str]) -> str:
     chosen = _clean(env.get("TASTELOOP_IMAGE_ENDPOINT")).lower()
     if not chosen:  # the older switch
-        legacy = _clean(env.get("TASTELOOP_IMAGES_API")).lower() in ("1", "true", "yes")
+        legacy = env_flag("TASTELOOP_IMAGES_API", env=env)
         chosen = "images" if legacy else "chat"
     return _one_of("TASTELOOP_IMAGE_ENDPOINT", chosen, IMAGE_ENDPOINTS)
 
@@ -82,12 +81,6 @@ class EngineSettings:
     max_concurrent_calls: int = 32
     # private hosts whose image URLs may be fetched (a self-hosted gateway's file server)
     fetch_allow_hosts: frozenset[str] = frozenset()
-
-    @property
-    def fetch_policy(self) -> FetchPolicy:
-        return FetchPolicy(
-            allow_hosts=self.fetch_allow_hosts, total_seconds=min(self.timeout_s, 30.0)
-        )
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> EngineSettings:
@@ -131,7 +124,7 @@ class EngineSettings:
                 _clean(env.get("TASTELOOP_JSON_MODE")).lower() or "auto",
                 JSON_MODE_SETTINGS,
             ),
-            style_references=_switch(env, "TASTELOOP_STYLE_REFERENCES", True),
+            style_references=env_flag("TASTELOOP_STYLE_REFERENCES", True, env),
             refine=_one_of(
                 "TASTELOOP_REFINE",
                 _clean(env.get("TASTELOOP_REFINE")).lower() or "regenerate",

@@ -7,35 +7,18 @@ resumed later from a `LoopState`, which is all a caller has to persist.
 
 from __future__ import annotations
 
-import contextvars
-import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import cast
 
-from tasteloop.domain.engine import (
-    CallUsage,
-    Comparison,
-    Critic,
-    GeneratedImage,
-    Generator,
-    NoteRevision,
-    PaintInputs,
-    Preference,
-)
-from tasteloop.domain.profile import CritiqueResult, TasteProfile, failed_critique
+from tasteloop.domain.engine import Critic, GenerationInputs, Generator, NoteRevision
+from tasteloop.domain.outcomes import GateDecision, Outcome
+from tasteloop.domain.profile import TasteProfile
+from tasteloop.domain.run_settings import LoopSettings, Verdict, verdict
 from tasteloop.domain.style import emphasis, style_target, weighted_references
+from tasteloop.iteration import IterationRecord, compare_with_best, run_iteration
 from tasteloop.stopping import RunStopped, stop_when
-
-DEFAULT_THRESHOLD = 8.0
-DEFAULT_GATE_LOW = 6.0
-DEFAULT_MAX_ITERATIONS = 5
-# The bounds every layer checks against (the form, the CLI, the templates' input limits).
-MAX_ITERATIONS = 20
-MAX_CANDIDATES = 4
-MAX_GATE_NOTE = 500  # characters in a person's note at the gate
 
 
 class _Guarded:
@@ -56,111 +39,12 @@ class _Guarded:
         return guarded
 
 
-class GateDecision(StrEnum):
-    APPROVE = "approve"
-    CONTINUE = "continue"
-    PAUSE = "pause"
+class LoopExit(StrEnum):
+    """Why `run_loop` returned."""
 
-
-class Verdict(StrEnum):
-    """What a score means under the settings: the one rule the loop and the worker share."""
-
-    CONVERGED = "converged"
-    GATE = "gate"
-    REVISE = "revise"
-
-
-def verdict(score: float, settings: LoopSettings) -> Verdict:
-    if score >= settings.threshold:
-        return Verdict.CONVERGED
-    if score >= settings.gate_low:
-        return Verdict.GATE
-    return Verdict.REVISE
-
-
-class Outcome(StrEnum):
-    CONVERGED = "converged"
-    APPROVED = "approved"
-    PAUSED = "paused"
-    MAX_ITERATIONS = "max_iterations"
-    YIELDED = "yielded"  # `max_steps` iterations done: the caller queues the rest (taking turns)
-
-
-@dataclass(frozen=True)
-class LoopSettings:
-    max_iterations: int = DEFAULT_MAX_ITERATIONS
-    threshold: float = DEFAULT_THRESHOLD
-    gate_low: float = DEFAULT_GATE_LOW
-    candidates: int = 1
-
-    def __post_init__(self) -> None:
-        if self.gate_low >= self.threshold:
-            raise ValueError(
-                f"the gate low ({self.gate_low}) must be lower than the convergence "
-                f"threshold ({self.threshold})"
-            )
-        if not 0 <= self.gate_low <= 10 or not 0 < self.threshold <= 10:
-            raise ValueError("the threshold and gate low must lie within 0-10")
-        if not 1 <= self.max_iterations <= MAX_ITERATIONS:
-            raise ValueError(f"max iterations must be between 1 and {MAX_ITERATIONS}")
-        if not 1 <= self.candidates <= MAX_CANDIDATES:
-            raise ValueError(f"candidates per iteration must be between 1 and {MAX_CANDIDATES}")
-
-
-@dataclass(frozen=True)
-class Candidate:
-    image: GeneratedImage
-    critique: CritiqueResult
-    critic_error: str | None
-    generate_seconds: float
-    critique_seconds: float
-    usage: tuple[CallUsage, ...]
-    evidence: str | None = None  # the critic's measurements behind its sentence
-
-
-@dataclass(frozen=True)
-class IterationRecord:
-    index: int  # 0-based
-    prompt: str
-    candidates: tuple[Candidate, ...]
-    chosen: int  # index into candidates
-    # the pairwise verdict against the best so far, and whether this iteration is the new best
-    comparison: Comparison | None = None
-    replaces_best: bool | None = None  # None: the higher score wins
-
-    def beats(self, best_score: float) -> bool:
-        return self.replaces_best if self.replaces_best is not None else self.score > best_score
-
-    @property
-    def best(self) -> Candidate:
-        return self.candidates[self.chosen]
-
-    @property
-    def image(self) -> bytes:
-        return self.best.image.data
-
-    @property
-    def critique(self) -> CritiqueResult:
-        return self.best.critique
-
-    @property
-    def score(self) -> float:
-        return self.best.critique.score
-
-    @property
-    def critic_error(self) -> str | None:
-        return self.best.critic_error
-
-    @property
-    def usage(self) -> tuple[CallUsage, ...]:
-        compared = self.comparison.usage if self.comparison else ()
-        return tuple(u for c in self.candidates for u in c.usage) + compared
-
-    @property
-    def inputs_refused(self) -> str | None:
-        return next(
-            (c.image.inputs_refused for c in self.candidates if c.image.inputs_refused), None
-        )
+    FINISHED = "finished"  # the run has its result: `LoopResult.outcome` says how
+    AT_GATE = "at_gate"  # the score opened the gate and nobody has decided yet
+    TURN_OVER = "turn_over"  # `max_steps` iterations done: the caller queues the rest
 
 
 @dataclass(frozen=True)
@@ -193,12 +77,14 @@ class LoopState:
             self, next_index=record.index + 1, prompt=next_prompt, inputs_refused=refused
         )
 
-    def paint_inputs(self, references: tuple[bytes, ...], profile: TasteProfile) -> PaintInputs:
+    def generation_inputs(
+        self, references: tuple[bytes, ...], profile: TasteProfile
+    ) -> GenerationInputs:
         """`references` are the person's, as uploaded; they go heaviest first, 0 left out."""
         style = style_target(profile)
         if self.inputs_refused:
-            return PaintInputs(style=style)
-        return PaintInputs(
+            return GenerationInputs(style=style)
+        return GenerationInputs(
             references=weighted_references(profile, references),
             edit_from=self.best_image,
             style=style,
@@ -208,9 +94,10 @@ class LoopState:
 
 @dataclass
 class LoopResult:
-    outcome: Outcome
+    exit: LoopExit
     state: LoopState
     iterations: list[IterationRecord] = field(default_factory=list)
+    outcome: Outcome | None = None  # when FINISHED
     final_index: int | None = None
     final_image: bytes | None = None
     final_score: float | None = None
@@ -232,113 +119,14 @@ class GateAnswer:
     note: str | None = None
 
 
-GateCallback = Callable[[IterationRecord], GateDecision | GateAnswer]
+# None: nobody has decided yet, so the loop ends at the gate (a person decides later).
+GateCallback = Callable[[IterationRecord], GateAnswer | GateDecision | None]
 IterationCallback = Callable[[IterationRecord, LoopState], None]
 NoteCallback = Callable[[IterationRecord, str, NoteRevision], None]
 
 
-def always_continue(_record: IterationRecord) -> GateDecision:
-    return GateDecision.CONTINUE
-
-
-def _one_candidate(
-    generator: Generator,
-    critic: Critic,
-    profile: TasteProfile,
-    prompt: str,
-    intent: str,
-    seed: int,
-    inputs: PaintInputs,
-    references: tuple[bytes, ...],
-) -> Candidate:
-    started = time.perf_counter()
-    image = generator.generate(prompt, seed=seed, inputs=inputs)  # a generator error propagates
-    generated = time.perf_counter()
-    critic_error: str | None = None
-    critique_usage: tuple[CallUsage, ...] = ()
-    evidence: str | None = None
-    try:
-        judged = critic.critique(image.data, profile, prompt, intent, references=references)
-        result = judged.result
-        critique_usage = judged.usage
-        evidence = judged.evidence
-    except Exception as exc:  # noqa: BLE001 - any critic failure is recorded, never fatal
-        critic_error = f"{type(exc).__name__}: {exc}"[:500]
-        result = failed_critique(prompt, critic_error)
-    finished = time.perf_counter()
-    return Candidate(
-        image=image,
-        critique=result,
-        critic_error=critic_error,
-        generate_seconds=generated - started,
-        critique_seconds=finished - generated,
-        usage=image.usage + critique_usage,
-        evidence=evidence,
-    )
-
-
-def run_iteration(
-    index: int,
-    prompt: str,
-    *,
-    intent: str,
-    profile: TasteProfile,
-    generator: Generator,
-    critic: Critic,
-    candidates: int = 1,
-    seed: int = 0,
-    inputs: PaintInputs | None = None,
-    references: tuple[bytes, ...] = (),
-) -> IterationRecord:
-    """Generate and judge `candidates` images for one prompt; keep all, choose the best."""
-    inputs = inputs or PaintInputs()
-    # The same seeds every iteration: the revised prompt is the only thing that changes.
-    seeds = [seed + k for k in range(candidates)]
-
-    def one(s: int) -> Candidate:
-        return _one_candidate(generator, critic, profile, prompt, intent, s, inputs, references)
-
-    if candidates == 1:
-        results = [one(seeds[0])]
-    else:
-        with ThreadPoolExecutor(max_workers=candidates) as pool:
-            # each candidate's thread carries the caller's context (its stop check)
-            futures = [pool.submit(contextvars.copy_context().run, one, s) for s in seeds]
-            results = [f.result() for f in futures]
-    chosen = max(range(len(results)), key=lambda k: (results[k].critique.score, -k))
-    return IterationRecord(index=index, prompt=prompt, candidates=tuple(results), chosen=chosen)
-
-
-def compare_with_best(
-    record: IterationRecord,
-    state: LoopState,
-    critic: Critic,
-    profile: TasteProfile,
-    intent: str,
-    references: tuple[bytes, ...],
-) -> IterationRecord:
-    """Decide whether this iteration becomes the best so far.
-
-    A critic that judges pairs (asked twice, images swapped) decides when both answers agree;
-    a split keeps the best. Without a pairwise verdict the higher score wins, as always.
-    """
-    if state.best_image is None:
-        return replace(record, replaces_best=True)
-    if not state.best_judged:  # nothing to defend: a judged image beats an unjudged one
-        return replace(record, replaces_best=True if record.critic_error is None else None)
-    comparison: Comparison | None = None
-    if record.critic_error is None:
-        try:
-            comparison = critic.compare(
-                record.image, state.best_image, profile, intent, references=references
-            )
-        except Exception as exc:  # noqa: BLE001 - recorded; the scores decide instead
-            comparison = Comparison(answers=(), error=f"{type(exc).__name__}: {exc}"[:500])
-    if comparison is not None and comparison.error is None:
-        replaces = comparison.agreed is Preference.CANDIDATE
-    else:
-        replaces = record.score > state.best_score
-    return replace(record, comparison=comparison, replaces_best=replaces)
+def always_continue(_record: IterationRecord) -> GateAnswer:
+    return GateAnswer(GateDecision.CONTINUE)
 
 
 def run_loop(
@@ -362,7 +150,7 @@ def run_loop(
     `references` are the user's images in upload order: the critic sees them, and the
     generator gets them as style references (with the best image so far, to edit) until the
     provider refuses images; both get them heaviest first, without those weighted 0.
-    `max_steps` ends the call after that many iterations (YIELDED), so runs can take turns;
+    `max_steps` ends the call after that many iterations (TURN_OVER), so runs can take turns;
     `should_stop` is asked before every provider call and raises RunStopped when it says so.
     """
     for_critic = weighted_references(profile, references)
@@ -372,7 +160,7 @@ def run_loop(
     iterations: list[IterationRecord] = []
     for index in range(state.next_index, settings.max_iterations):
         if max_steps is not None and len(iterations) >= max_steps:
-            return LoopResult(Outcome.YIELDED, state, iterations)
+            return LoopResult(LoopExit.TURN_OVER, state, iterations)
         record = run_iteration(
             index,
             state.prompt,
@@ -382,10 +170,19 @@ def run_loop(
             critic=critic,
             candidates=settings.candidates,
             seed=seed,
-            inputs=state.paint_inputs(references, profile),
+            inputs=state.generation_inputs(references, profile),
             references=for_critic,
         )
-        record = compare_with_best(record, state, critic, profile, intent, for_critic)
+        record = compare_with_best(
+            record,
+            state.best_image,
+            state.best_judged,
+            state.best_score,
+            critic,
+            profile,
+            intent,
+            for_critic,
+        )
         iterations.append(record)
         state = state.after(record, record.critique.revised_prompt)
         if on_iteration is not None:
@@ -398,19 +195,20 @@ def run_loop(
             answer = gate(record)
             if isinstance(answer, GateDecision):
                 answer = GateAnswer(answer)
+            if answer is None or answer.decision is GateDecision.RESTART:
+                return LoopResult(LoopExit.AT_GATE, state, iterations)
             if answer.decision is GateDecision.APPROVE:
                 return _finish(Outcome.APPROVED, state, iterations, record)
-            if answer.decision is GateDecision.PAUSE:
-                return LoopResult(Outcome.PAUSED, state, iterations)
             if answer.note:
                 revision = revise_with_note(critic, state.prompt, answer.note, profile, intent)
                 state = replace(state, prompt=revision.prompt)
                 if on_note is not None:
                     on_note(record, answer.note, revision)
     return LoopResult(
-        Outcome.MAX_ITERATIONS,
+        LoopExit.FINISHED,
         state,
         iterations,
+        outcome=Outcome.MAX_ITERATIONS,
         final_index=state.best_index,
         final_image=state.best_image,
         final_score=state.best_score if state.best_index is not None else None,
@@ -438,9 +236,10 @@ def _finish(
     outcome: Outcome, state: LoopState, iterations: list[IterationRecord], record: IterationRecord
 ) -> LoopResult:
     return LoopResult(
-        outcome,
+        LoopExit.FINISHED,
         state,
         iterations,
+        outcome=outcome,
         final_index=record.index,
         final_image=record.image,
         final_score=record.score,

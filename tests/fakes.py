@@ -2,6 +2,7 @@
 
 import threading
 
+from tasteloop.domain.critique import CritiqueResult
 from tasteloop.domain.engine import (
     NO_INPUTS,
     Comparison,
@@ -10,7 +11,7 @@ from tasteloop.domain.engine import (
     NoteRevision,
     Preference,
 )
-from tasteloop.domain.profile import CRITIQUE_DIMENSIONS, CritiqueResult
+from tasteloop.domain.profile import CRITIQUE_DIMENSIONS
 
 
 class ScriptedGenerator:

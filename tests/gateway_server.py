@@ -27,9 +27,9 @@ from typing import Any
 from PIL import Image, PngImagePlugin
 
 from tasteloop.domain.profile import CRITIQUE_DIMENSIONS, TasteProfile
-from tasteloop.offline.critic import MeasuredCritic
-from tasteloop.offline.extractor import MeasuredExtractor
-from tasteloop.offline.renderer import ProceduralRenderer
+from tasteloop.offline.critic import OfflineCritic
+from tasteloop.offline.extractor import OfflineExtractor
+from tasteloop.offline.generator import OfflineGenerator
 
 IMAGE_SHAPES = (
     "images",
@@ -135,9 +135,9 @@ class FakeGateway:
         self.file_gets = 0
         self._lock = threading.Lock()
         self._rng = random.Random(self.seed)
-        self._renderer = ProceduralRenderer(size=self.render_size)
-        self._extractor = MeasuredExtractor()
-        self._critic = MeasuredCritic()
+        self._renderer = OfflineGenerator(size=self.render_size)
+        self._extractor = OfflineExtractor()
+        self._critic = OfflineCritic()
         self._server: ThreadingHTTPServer | None = None
         self.in_flight = 0
         self.max_in_flight = 0

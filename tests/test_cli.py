@@ -109,7 +109,7 @@ def test_run_with_profile_file_and_gate_stop(runner, tmp_path):
     )
     assert result.exit_code == 0, result.output
     run = json.loads((out / "run.json").read_text())
-    assert run["result"]["outcome"] == "paused" and len(run["iterations"]) == 1
+    assert run["result"]["outcome"] == "at_gate" and len(run["iterations"]) == 1
 
 
 @pytest.mark.parametrize("count", [2, 6])

@@ -8,7 +8,7 @@ import pytest
 
 from bench import gateway_faults, worker_kill
 from bench.harness import stack
-from tasteloop.loop import LoopSettings
+from tasteloop.domain.run_settings import LoopSettings
 
 pytestmark = pytest.mark.slow
 

@@ -2,10 +2,11 @@
 
 import pytest
 
-from tasteloop.offline.critic import MeasuredCritic, measure_for_critique
+from tasteloop.measure.learned_style import measure_candidate
+from tasteloop.offline.critic import OfflineCritic
 from tasteloop.offline.gate_note import read_note
-from tasteloop.offline.prompt_words import parse_adjustments, parse_prompt
-from tasteloop.offline.renderer import ProceduralRenderer
+from tasteloop.offline.generator import OfflineGenerator
+from tasteloop.offline.layout_spec import parse_adjustments, parse_prompt
 from tests.test_profile import make_profile
 
 PROMPT = "a harbour at dusk, #223344 (40%), calm. Adjustments: detail +1, grain -1."
@@ -58,18 +59,18 @@ def test_a_note_with_nothing_to_act_on_says_so():
 
 
 def test_warmth_moves_the_painting_and_the_critic_measures_it():
-    renderer = ProceduralRenderer(size=256)
-    plain = renderer.render_png("a harbour at dusk, #5a6a7a, #c0b090")
-    warm = renderer.render_png(
+    generator = OfflineGenerator(size=256)
+    plain = generator.render_png("a harbour at dusk, #5a6a7a, #c0b090")
+    warm = generator.render_png(
         read_note("a harbour at dusk, #5a6a7a, #c0b090", "much warmer").prompt
     )
-    cool = renderer.render_png(read_note("a harbour at dusk, #5a6a7a, #c0b090", "cooler").prompt)
-    warmth = [measure_for_critique(x).features["warmth"] for x in (cool, plain, warm)]
+    cool = generator.render_png(read_note("a harbour at dusk, #5a6a7a, #c0b090", "cooler").prompt)
+    warmth = [measure_candidate(x).features["warmth"] for x in (cool, plain, warm)]
     assert warmth[0] < warmth[1] < warmth[2]
 
 
 def test_the_measured_critic_applies_notes_and_leaves_pairs_to_the_scores():
-    critic = MeasuredCritic()
+    critic = OfflineCritic()
     profile = make_profile()
     assert critic.compare(b"a", b"b", profile, "x") is None
     assert critic.apply_note(PROMPT, "warmer", profile, "x") == read_note(PROMPT, "warmer")

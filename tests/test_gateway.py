@@ -8,11 +8,12 @@ from PIL import Image
 
 from tasteloop.cli import main
 from tasteloop.config import ConfigError, EngineSettings
-from tasteloop.domain.profile import initial_prompt
+from tasteloop.domain.prompts import initial_prompt
+from tasteloop.domain.run_settings import LoopSettings
 from tasteloop.gateway.client import GatewayError, json_mode_chooser
 from tasteloop.gateway.engine import gateway_engine
 from tasteloop.gateway.generator import NoImageError, find_image_in_chat
-from tasteloop.loop import LoopSettings, LoopState, run_loop
+from tasteloop.loop import LoopState, run_loop
 from tests.gateway_server import (
     IMAGE_SHAPES,
     IMAGES_API_SHAPES,
@@ -246,10 +247,10 @@ def test_extraction_sends_resized_images_in_json_mode(gateway):
     assert "SHARE" in request.text and "avoid_list" in request.text
     profile = extraction.profile
     assert 3 <= len(profile.principles) <= 5
-    assert profile.measurements and len(profile.measurements["references"]) == 4
+    assert profile.measurements and len(profile.measurements.references) == 4
     # the learned style travels with a gateway profile too: each vector and the set's mean
-    assert all(len(r["style"]) == 100 for r in profile.measurements["references"])
-    assert len(profile.measurements["style"]["mean"]) == 100
+    assert all(len(r.style) == 100 for r in profile.measurements.references)
+    assert len(profile.measurements.style.mean) == 100
     assert extraction.usage[0].cost_usd > 0
 
 

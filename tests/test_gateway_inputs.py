@@ -8,12 +8,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tasteloop.domain.outcomes import GateDecision
 from tasteloop.domain.profile import StyleControls
+from tasteloop.domain.run_settings import LoopSettings
 from tasteloop.gateway.engine import gateway_engine
 from tasteloop.gateway.generator import EDIT_INSTRUCTION, EMPHASIS_INSTRUCTION, STYLE_INSTRUCTION
-from tasteloop.loop import GateAnswer, GateDecision, LoopSettings, LoopState, run_loop
-from tasteloop.offline.extractor import MeasuredExtractor
-from tasteloop.offline.renderer import ProceduralRenderer
+from tasteloop.loop import GateAnswer, LoopState, run_loop
+from tasteloop.offline.extractor import OfflineExtractor
+from tasteloop.offline.generator import OfflineGenerator
 from tests.gateway_server import FakeGateway
 from tests.test_gateway import settings_for
 
@@ -23,13 +25,13 @@ ONCE = LoopSettings(max_iterations=1, threshold=9.9, gate_low=9.8)
 
 def references(count=3, side=1400):
     """Painted references, larger than 1024 px so the resize is visible."""
-    renderer = ProceduralRenderer(size=side)
+    generator = OfflineGenerator(size=side)
     prompts = ["swirls, #1d3c78, #e8c547", "waves, #1d3c78, #f0e6c8", "swirls, #24408e, #d9b23a"]
-    return tuple(renderer.render_png(prompts[k % 3], seed=k) for k in range(count))
+    return tuple(generator.render_png(prompts[k % 3], seed=k) for k in range(count))
 
 
 REFS = references()
-PROFILE = MeasuredExtractor().extract(list(REFS)).profile
+PROFILE = OfflineExtractor().extract(list(REFS)).profile
 
 
 @pytest.fixture
@@ -66,13 +68,13 @@ def test_each_generation_carries_the_references_at_most_1024px(gateway):
         assert STYLE_INSTRUCTION in call.text and "Never copy their subjects" in call.text
         assert call.text.endswith("Prompt: " + call.text.rsplit("Prompt: ", 1)[1])
         assert EDIT_INSTRUCTION not in call.text  # regenerating is the default
-    assert [it.best.image.references_sent for it in result.iterations] == [3, 3, 3]
+    assert [it.chosen.image.references_sent for it in result.iterations] == [3, 3, 3]
 
 
 def test_style_references_can_be_turned_off(gateway):
     result = run(gateway, style_references=False)
     assert all(not call.input_images for call in gateway.calls("generate"))
-    assert all(it.best.image.references_sent == 0 for it in result.iterations)
+    assert all(it.chosen.image.references_sent == 0 for it in result.iterations)
 
 
 def test_a_model_that_refuses_images_falls_back_to_text_once_and_says_so(gateway):
@@ -81,12 +83,12 @@ def test_a_model_that_refuses_images_falls_back_to_text_once_and_says_so(gateway
     calls = gateway.calls("generate")
     # one refused request with images, then text alone for the rest of the run
     assert [bool(c.input_images) for c in calls] == [True, False, False, False]
-    first = result.iterations[0].best.image
+    first = result.iterations[0].chosen.image
     assert first.references_sent == 0
     assert "refused images beside the prompt" in first.inputs_refused
     assert "HTTP 400" in first.inputs_refused
     assert result.state.inputs_refused == first.inputs_refused
-    assert all(it.best.image.inputs_refused is None for it in result.iterations[1:])
+    assert all(it.chosen.image.inputs_refused is None for it in result.iterations[1:])
 
 
 def test_refine_by_editing_sends_the_best_image_first(gateway):
@@ -96,7 +98,7 @@ def test_refine_by_editing_sends_the_best_image_first(gateway):
     for call in later:
         assert len(call.input_images) == 4 and EDIT_INSTRUCTION in call.text
         assert sizes(call.input_images)[0] == (256, 256)  # the best so far, then the refs
-    assert [it.best.image.edited for it in result.iterations] == [False, True, True]
+    assert [it.chosen.image.edited for it in result.iterations] == [False, True, True]
 
 
 def test_refine_by_editing_on_the_images_api_uses_the_edits_endpoint(gateway):

@@ -20,8 +20,9 @@ from tasteloop.measure.learned_style import (
     style_distance,
 )
 from tasteloop.measure.style_network import MODEL_SHA256, cosine
-from tasteloop.offline.critic import MeasuredCritic, reference_styles
-from tasteloop.offline.extractor import MeasuredExtractor
+from tasteloop.offline.critic import OfflineCritic
+from tasteloop.offline.critic.scoring import reference_styles
+from tasteloop.offline.extractor import OfflineExtractor
 from tests.refsets import load_set
 
 
@@ -104,17 +105,17 @@ def test_the_critic_applies_the_correction_with_the_persons_weights():
     """Three van Goghs and an etching: a grid painting is less generic than the van Goghs but
     not than the etching, so only with the etching weighted 0 is it outside their range."""
     refs = load_set("van-gogh-swirling-landscapes")[:3] + load_set("monochrome-ink-and-etching")[:1]
-    profile = MeasuredExtractor().extract(refs).profile
+    profile = OfflineExtractor().extract(refs).profile
     candidate = measure_candidate(load_set("geometric-abstraction")[2])
-    own = [generic_closeness(r["style"]) for r in profile.measurements["references"]]
+    own = [generic_closeness(r.style) for r in profile.measurements.references]
     assert min(own) < generic_closeness(candidate.style) < min(own[:3])
-    critic = MeasuredCritic()
-    mean = profile.measurements["style"]["mean"]
+    critic = OfflineCritic()
+    mean = profile.measurements.style.mean
     assert critic.judge_measured(candidate, profile).style_gap == pytest.approx(
         style_distance(candidate.style, mean)
     )
     chosen = profile.with_style(StyleControls(weights=[1, 1, 1, 0]))
-    chosen_mean = chosen.measurements["style"]["mean"]
+    chosen_mean = chosen.measurements.style.mean
     judged = critic.judge_measured(candidate, chosen).style_gap
     assert judged == pytest.approx(
         distinctive_style_gap(candidate.style, chosen_mean, reference_styles(chosen))

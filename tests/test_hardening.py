@@ -10,7 +10,7 @@ import pytest
 from jobs.heartbeat import Heartbeat, beat, workers_alive
 from store.db import get_database
 from store.models import Run
-from tasteloop.offline.prompt_words import set_adjustments, strip_adjustments
+from tasteloop.offline.layout_spec import set_adjustments, strip_adjustments
 from tests.conftest import CSRF, work
 from tests.webflow import confirm, run_id_from, upload
 from webapp.auth import safe_next
@@ -237,7 +237,7 @@ def test_control_and_bidi_characters_never_reach_the_database(browser, redis_con
     with get_database(database_url).session() as session:
         run = session.get(Run, run_id)
         assert run.intent == "a harbour at dusk[2J"
-        assert run.current_profile.data["principles"] == ["Quiet light", "Soft edges"]
+        assert run.current_version.data["principles"] == ["Quiet light", "Soft edges"]
 
 
 def test_a_run_says_when_no_worker_is_running(browser, redis_conn):

@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tasteloop.domain.engine import PaintInputs
-from tasteloop.domain.profile import StyleControls, TasteProfile, initial_prompt
+from tasteloop.domain.engine import GenerationInputs
+from tasteloop.domain.profile import StyleControls, TasteProfile
 from tasteloop.domain.profile_file import parse_profile_document, profile_document
+from tasteloop.domain.prompts import initial_prompt
 from tasteloop.domain.style import emphasis, style_target, weighted_references
 from tasteloop.images import encode
 from tasteloop.measure.learned_style import measure_candidate
@@ -27,10 +28,12 @@ from tasteloop.measure.style_network import (
     models_dir,
     style_network,
 )
-from tasteloop.offline.critic import MeasuredCritic, in_their_words
-from tasteloop.offline.extractor import MeasuredExtractor
-from tasteloop.offline.prompt_words import parse_adjustments
-from tasteloop.offline.renderer import ProceduralRenderer, paint_in_style
+from tasteloop.offline.critic import OfflineCritic
+from tasteloop.offline.critic.advice import in_their_words
+from tasteloop.offline.extractor import OfflineExtractor
+from tasteloop.offline.generator import OfflineGenerator
+from tasteloop.offline.generator.paint import paint_in_style
+from tasteloop.offline.layout_spec import parse_adjustments
 from tests.refsets import load_set
 
 PROMPT_INTENT = "a harbour at dusk"
@@ -43,7 +46,7 @@ def _refs() -> list[bytes]:
 
 @pytest.fixture(scope="module")
 def profile() -> TasteProfile:
-    return MeasuredExtractor().extract(_refs()).profile
+    return OfflineExtractor().extract(_refs()).profile
 
 
 def _pixels(data: bytes) -> np.ndarray:
@@ -51,9 +54,9 @@ def _pixels(data: bytes) -> np.ndarray:
 
 
 def _paint(profile: TasteProfile, size: int = 512) -> bytes:
-    renderer = ProceduralRenderer(size=size)
-    inputs = PaintInputs(style=style_target(profile))
-    return renderer.generate(initial_prompt(PROMPT_INTENT, profile), inputs=inputs).data
+    generator = OfflineGenerator(size=size)
+    inputs = GenerationInputs(style=style_target(profile))
+    return generator.generate(initial_prompt(PROMPT_INTENT, profile), inputs=inputs).data
 
 
 # the model files -----------------------------------------------------------------------------
@@ -99,14 +102,14 @@ def test_one_network_per_process_shared_by_threads():
 
 # vectors in the profile ------------------------------------------------------------------------
 def test_extraction_stores_each_vector_and_the_weighted_mean(profile):
-    refs = profile.measurements["references"]
-    assert all(len(r["style"]) == 100 for r in refs)
-    mean = np.mean([r["style"] for r in refs], axis=0)
-    assert np.allclose(profile.measurements["style"]["mean"], mean, atol=1e-4)
+    refs = profile.measurements.references
+    assert all(len(r.style) == 100 for r in refs)
+    mean = np.mean([r.style for r in refs], axis=0)
+    assert np.allclose(profile.measurements.style.mean, mean, atol=1e-4)
     weighted = profile.with_style(StyleControls(weights=[2, 0, 1, 1]))
-    expected = (2 * np.array(refs[0]["style"]) + refs[2]["style"] + refs[3]["style"]) / 4
-    assert np.allclose(weighted.measurements["style"]["mean"], expected, atol=1e-4)
-    assert profile.measurements["style"]["mean"] == pytest.approx(list(mean), abs=1e-4)
+    expected = (2 * np.array(refs[0].style) + refs[2].style + refs[3].style) / 4
+    assert np.allclose(weighted.measurements.style.mean, expected, atol=1e-4)
+    assert profile.measurements.style.mean == pytest.approx(list(mean), abs=1e-4)
 
 
 def test_vectors_and_controls_round_trip_through_the_profile_file(profile):
@@ -115,9 +118,9 @@ def test_vectors_and_controls_round_trip_through_the_profile_file(profile):
     assert document["schema_version"] == 2
     read, _ = parse_profile_document(json.dumps(document).encode())
     assert read.style == chosen.style
-    assert read.measurements["style"] == chosen.measurements["style"]
-    assert [r["style"] for r in read.measurements["references"]] == [
-        r["style"] for r in chosen.measurements["references"]
+    assert read.measurements.style == chosen.measurements.style
+    assert [r.style for r in read.measurements.references] == [
+        r.style for r in chosen.measurements.references
     ]
 
 
@@ -151,20 +154,20 @@ def test_out_of_range_controls_are_refused_with_a_message(profile, controls, mes
 
 # the painter -------------------------------------------------------------------------------
 def test_the_offline_painter_paints_in_the_learned_style(profile):
-    plain = ProceduralRenderer(size=512).generate(initial_prompt(PROMPT_INTENT, profile)).data
+    plain = OfflineGenerator(size=512).generate(initial_prompt(PROMPT_INTENT, profile)).data
     styled = _paint(profile)
-    target = profile.measurements["style"]["mean"]
+    target = profile.measurements.style.mean
     assert cosine(measure_candidate(styled).style, target) > cosine(
         measure_candidate(plain).style, target
     )
 
 
 def test_weights_change_the_output_and_lean_it_towards_the_heavier_reference(profile):
-    refs = profile.measurements["references"]
+    refs = profile.measurements.references
     van_gogh = _paint(profile.with_style(StyleControls(weights=[2, 2, 2, 0])))
     etching = _paint(profile.with_style(StyleControls(weights=[0, 0, 0, 2])))
     assert np.abs(_pixels(van_gogh) - _pixels(etching)).mean() > 10  # of 255
-    etching_vector = refs[3]["style"]
+    etching_vector = refs[3].style
     assert cosine(measure_candidate(etching).style, etching_vector) > cosine(
         measure_candidate(van_gogh).style, etching_vector
     )
@@ -174,15 +177,15 @@ def test_a_reference_weighted_0_has_no_influence(profile):
     """Swap the measurements of the reference weighted 0 for a very different image's: the
     painting and the critique stay exactly the same."""
     weights = StyleControls(weights=[1, 1, 1, 0])
-    other = MeasuredExtractor().extract(load_set("geometric-abstraction")[:3]).profile
+    other = OfflineExtractor().extract(load_set("geometric-abstraction")[:3]).profile
     swapped = profile.model_dump()
-    swapped["measurements"]["references"][3] = other.measurements["references"][0]
+    swapped["measurements"]["references"][3] = other.measurements.references[0].model_dump()
     swapped["style"] = weights.model_dump()
     a, b = profile.with_style(weights), TasteProfile.model_validate(swapped)
-    assert a.measurements["style"]["mean"] == b.measurements["style"]["mean"]
+    assert a.measurements.style.mean == b.measurements.style.mean
     assert _paint(a) == _paint(b)
     candidate = _paint(a)
-    critic = MeasuredCritic()
+    critic = OfflineCritic()
     first = critic.critique(candidate, a, "p", PROMPT_INTENT).result
     second = critic.critique(candidate, b, "p", PROMPT_INTENT).result
     assert first == second
@@ -203,9 +206,9 @@ def test_strength_moves_the_picture_between_its_own_style_and_the_sets(profile):
     for strength in (0.0, 0.5, 1.0):
         data = _paint(profile.with_style(StyleControls(strength=strength)))
         gaps.append(
-            1 - cosine(measure_candidate(data).style, profile.measurements["style"]["mean"])
+            1 - cosine(measure_candidate(data).style, profile.measurements.style.mean)
         )
-    plain = ProceduralRenderer(size=512).generate(initial_prompt(PROMPT_INTENT, profile)).data
+    plain = OfflineGenerator(size=512).generate(initial_prompt(PROMPT_INTENT, profile)).data
     assert _paint(profile.with_style(StyleControls(strength=0.0))) == plain
     assert gaps[0] > gaps[1] > gaps[2]
 
@@ -213,18 +216,18 @@ def test_strength_moves_the_picture_between_its_own_style_and_the_sets(profile):
 def test_the_critics_style_adjustment_moves_the_strength(profile):
     half = profile.with_style(StyleControls(strength=0.5))
     target = style_target(half)
-    renderer = ProceduralRenderer(size=512)
+    generator = OfflineGenerator(size=512)
     prompt = initial_prompt(PROMPT_INTENT, profile)
-    base = renderer.render(prompt, style=target)
-    more = renderer.render(prompt + " Adjustments: style +4.", style=target)
-    mean = profile.measurements["style"]["mean"]
+    base = generator.render(prompt, style=target)
+    more = generator.render(prompt + " Adjustments: style +4.", style=target)
+    mean = profile.measurements.style.mean
     network = style_network()
     assert cosine(network.style_vector(more), mean) > cosine(network.style_vector(base), mean)
 
 
 def test_detail_is_restored_at_1024():
     """The network paints at 384 px; the layout's own detail is laid back at full size."""
-    layout = ProceduralRenderer(size=1024).render("a city grid at night, crisp, hatching")
+    layout = OfflineGenerator(size=1024).render("a city grid at night, crisp, hatching")
     vector = style_network().style_vector(layout)
 
     def high_frequency(image: Image.Image) -> float:
@@ -244,10 +247,10 @@ def test_softness_softens_a_painted_picture_as_it_does_an_unpainted_one(profile)
     """The critic's `softness` adjustment must still move a painted picture's fine detail."""
     style = style_target(profile)
     prompt = initial_prompt(PROMPT_INTENT, profile)
-    renderer = ProceduralRenderer(size=512)
+    generator = OfflineGenerator(size=512)
 
     def hf_energy(adjustment: str) -> float:
-        image = renderer.render(f"{prompt} Adjustments: {adjustment}.", style=style)
+        image = generator.render(f"{prompt} Adjustments: {adjustment}.", style=style)
         return measure_candidate(encode(image, "PNG")).features["hf_energy"]
 
     assert hf_energy("softness +4") < 0.8 * hf_energy("softness -2")
@@ -257,8 +260,8 @@ def test_softness_softens_a_painted_picture_as_it_does_an_unpainted_one(profile)
 def test_the_critic_counts_the_learned_style_as_much_as_strength_asks(profile):
     """The same image against the same measurements: at strength 0 the learned style is no
     evidence, so an image far from it loses nothing for that."""
-    far = ProceduralRenderer(size=512).generate("a city grid, geometric, flat colour").data
-    critic = MeasuredCritic()
+    far = OfflineGenerator(size=512).generate("a city grid, geometric, flat colour").data
+    critic = OfflineCritic()
     strict = critic.judge(far, profile)
     lenient = critic.judge(far, profile.with_style(StyleControls(strength=0.0)))
     assert strict.style_gap == lenient.style_gap and strict.style_gap > 0.05
@@ -266,16 +269,16 @@ def test_the_critic_counts_the_learned_style_as_much_as_strength_asks(profile):
 
 
 def test_the_reasoning_names_the_learned_style_in_the_profiles_words(profile):
-    far = ProceduralRenderer(size=512).generate("a city grid, geometric, flat colour").data
-    result = MeasuredCritic().critique(far, profile, "p", PROMPT_INTENT)
+    far = OfflineGenerator(size=512).generate("a city grid, geometric, flat colour").data
+    result = OfflineCritic().critique(far, profile, "p", PROMPT_INTENT)
     assert "measures" not in result.result.reasoning
     assert result.evidence and "learned style" in result.evidence
     assert "Adjustments:" in result.result.revised_prompt
 
 
 def test_the_critic_asks_for_more_style_only_as_far_as_strength_allows(profile):
-    far = ProceduralRenderer(size=512).generate("a city grid, geometric, flat colour").data
-    critic = MeasuredCritic()
+    far = OfflineGenerator(size=512).generate("a city grid, geometric, flat colour").data
+    critic = OfflineCritic()
     gap = critic.judge(far, profile).style_gap
     assert 0.05 < gap < 0.25
     full = critic.critique(far, profile, "p", PROMPT_INTENT).result

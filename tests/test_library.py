@@ -26,8 +26,9 @@ from tasteloop.domain.profile import (
     SENTENCE_FIELDS,
     TasteProfile,
 )
+from tasteloop.domain.references import MAX_REFERENCES
 from tasteloop.measure.features import measure
-from tasteloop.measure.reference_set import summarise
+from tasteloop.measure.reference_set import measure_set
 from tests.conftest import register_admin, work
 from tests.imagefactory import png_bytes
 from tests.webflow import confirm_fields, start_run
@@ -550,14 +551,13 @@ def test_a_long_file_name_still_imports_under_a_shortened_name(browser, database
 
 def _largest_allowed_profile() -> bytes:
     """Every text field at its limit, and measurements of the most references allowed."""
-    summary = summarise([measure(Image.new("RGB", (64, 64), (200, 90, 40)))] * 2)
-    summary["references"] = summary["references"][:1] * 16
+    summary = measure_set([measure(Image.new("RGB", (64, 64), (200, 90, 40)))] * MAX_REFERENCES)
     words = "swirling " * (MAX_SENTENCE_CHARS // 9)
     return _profile_with(
         principles=[f"{i} " + "p" * (MAX_ITEM_CHARS - 2) for i in range(MAX_ITEMS)],
         avoid_list=[f"{i} " + "a" * (MAX_ITEM_CHARS - 2) for i in range(MAX_ITEMS)],
         **{name: words[:MAX_SENTENCE_CHARS] for name in SENTENCE_FIELDS},
-        measurements=summary,
+        measurements=summary.stored(),
     )
 
 

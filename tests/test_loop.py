@@ -1,12 +1,8 @@
 import pytest
 
-from tasteloop.loop import (
-    GateDecision,
-    LoopSettings,
-    LoopState,
-    Outcome,
-    run_loop,
-)
+from tasteloop.domain.outcomes import GateDecision, Outcome
+from tasteloop.domain.run_settings import LoopSettings
+from tasteloop.loop import LoopExit, LoopState, run_loop
 from tests.fakes import ScriptedCritic, ScriptedGenerator
 from tests.test_profile import make_profile
 
@@ -73,8 +69,8 @@ def test_gate_continue_uses_revised_prompt():
 
 
 def test_gate_pause_returns_resumable_state():
-    result, generator, _ = run([1.0, 6.0, 9.0], gate=lambda r: GateDecision.PAUSE)
-    assert result.outcome is Outcome.PAUSED
+    result, generator, _ = run([1.0, 6.0, 9.0], gate=lambda r: None)
+    assert result.exit is LoopExit.AT_GATE and result.outcome is None
     assert len(generator.prompts) == 2
     state = result.state
     assert state.next_index == 2

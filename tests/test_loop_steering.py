@@ -2,15 +2,9 @@
 and a person's note at the gate (scripted collaborators; the wire is tested elsewhere)."""
 
 from tasteloop.domain.engine import GeneratedImage
-from tasteloop.loop import (
-    GateAnswer,
-    GateDecision,
-    LoopSettings,
-    LoopState,
-    Outcome,
-    revise_with_note,
-    run_loop,
-)
+from tasteloop.domain.outcomes import GateDecision, Outcome
+from tasteloop.domain.run_settings import LoopSettings
+from tasteloop.loop import GateAnswer, LoopState, revise_with_note, run_loop
 from tests.fakes import ScriptedCritic, ScriptedGenerator
 from tests.test_profile import make_profile
 
@@ -99,7 +93,7 @@ def test_after_a_refusal_the_run_sends_text_only():
     assert all(not i.references and i.edit_from is None for i in generator.inputs[1:])
     assert result.state.inputs_refused == "HTTP 400: no image input"
     # a resumed run remembers it
-    assert result.state.paint_inputs(REFS, PROFILE).references == ()
+    assert result.state.generation_inputs(REFS, PROFILE).references == ()
 
 
 def test_a_gate_note_revises_the_next_prompt():

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bench.harness import stack
 from store.db import get_database
 from store.models import Iteration
-from tasteloop.loop import LoopSettings
+from tasteloop.domain.run_settings import LoopSettings
 from tests.conftest import Browser, work
 from tests.webflow import confirm, run_id_from, upload
 

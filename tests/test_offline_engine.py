@@ -7,25 +7,16 @@ from PIL import Image, ImageDraw
 
 from tasteloop.domain.profile import CRITIQUE_DIMENSIONS
 from tasteloop.images import encode
-from tasteloop.measure.features import (
-    ALL_FEATURES,
-    HISTOGRAM_BINS,
-    histogram_distance,
-    measure,
-    ordinal_histogram_distance,
-)
-from tasteloop.measure.reference_set import summarise
-from tasteloop.measure.schema import summary_problem
-from tasteloop.offline.critic import (
-    WEIGHTS,
-    MeasuredCritic,
-    costliest,
-    gaps_to_close,
-    in_their_words,
-)
-from tasteloop.offline.extractor import MeasuredExtractor
-from tasteloop.offline.prompt_words import parse_adjustments, parse_prompt, set_adjustments
-from tasteloop.offline.renderer import ProceduralRenderer
+from tasteloop.measure.features import measure
+from tasteloop.measure.histograms import histogram_distance, ordinal_histogram_distance
+from tasteloop.measure.reference_set import measure_set
+from tasteloop.measure.schema import ALL_FEATURES, HISTOGRAM_BINS, measurements_problem
+from tasteloop.offline.critic import OfflineCritic
+from tasteloop.offline.critic.advice import costliest, gaps_to_close, in_their_words
+from tasteloop.offline.critic.scoring import WEIGHTS
+from tasteloop.offline.extractor import OfflineExtractor
+from tasteloop.offline.generator import OfflineGenerator
+from tasteloop.offline.layout_spec import parse_adjustments, parse_prompt, set_adjustments
 from tests.refsets import load_set
 
 
@@ -43,18 +34,18 @@ def test_measurements_have_the_declared_shape_and_pass_the_schema():
     m = measure(disc())
     assert sorted(m.features) == sorted(ALL_FEATURES)
     assert {name: len(h) for name, h in m.histograms.items()} == HISTOGRAM_BINS
-    summary = summarise([m, measure(disc(centre=(80, 90)))])
-    assert summary_problem(summary) is None
+    summary = measure_set([m, measure(disc(centre=(80, 90)))]).stored()
+    assert measurements_problem(summary) is None
     broken = dict(summary, references=[dict(summary["references"][0], hue_histogram=[0.5])])
-    assert "hue_histogram" in summary_problem(broken)
-    assert "stats" in summary_problem(dict(summary, stats={}))
-    assert summary_problem(dict(summary, extra=1)) is not None
+    assert "hue_histogram" in measurements_problem(broken)
+    assert "stats" in measurements_problem(dict(summary, stats={}))
+    assert measurements_problem(dict(summary, extra=1)) is not None
 
 
 def test_pure_red_has_red_palette_and_no_grain():
     m = measure(Image.new("RGB", (200, 200), (255, 0, 0)))
-    assert m.palette[0]["hex"] == "#ff0000"
-    assert m.palette[0]["weight"] == pytest.approx(1.0)
+    assert m.palette[0].hex == "#ff0000"
+    assert m.palette[0].weight == pytest.approx(1.0)
     assert m.features["grain"] == pytest.approx(0.0, abs=1e-6)
     assert m.features["chroma"] > 80
     assert m.features["warmth"] == pytest.approx(1.0)
@@ -117,7 +108,7 @@ def test_a_portrait_is_laid_out_as_a_head_and_shoulders_figure():
     prompt = "a portrait of an old fisherman, centred, flat colour, smooth, crisp, #1a2030, #e8d8b8, #6a4a3a"
     assert "figure" in parse_prompt(prompt).motifs
     assert "blobs" not in parse_prompt(prompt).motifs
-    layout = np.asarray(ProceduralRenderer(size=512).render(prompt), dtype=np.float32)
+    layout = np.asarray(OfflineGenerator(size=512).render(prompt), dtype=np.float32)
     background = layout[20, 20]
     shoulders = layout[500, 256]
     face = layout[int(512 * 0.42), 256]
@@ -135,14 +126,14 @@ def test_a_street_is_laid_out_in_perspective_and_rain_falls_over_it():
     assert {"street", "rain"} <= set(spec.motifs) and "lines" not in spec.motifs
     plain = parse_prompt(prompt.replace(" in the rain", ""))
     assert "rain" not in plain.motifs
-    layout = np.asarray(ProceduralRenderer(size=512).render(prompt.replace(" in the rain", "")))
+    layout = np.asarray(OfflineGenerator(size=512).render(prompt.replace(" in the rain", "")))
     road = layout[505, 256].astype(int)
     # the road is the second darkest colour and narrows upwards: wide at the bottom, gone
     # above the vanishing point, where the façades (and the sky) take over
     assert np.abs(road - (0x5A, 0x5A, 0x60)).sum() < 40
     assert np.abs(layout[505, 160].astype(int) - road).sum() < 40
     assert np.abs(layout[300, 160].astype(int) - road).sum() > 40
-    rainy = np.asarray(ProceduralRenderer(size=512).render(prompt), dtype=np.float32)
+    rainy = np.asarray(OfflineGenerator(size=512).render(prompt), dtype=np.float32)
     assert np.abs(rainy - layout).mean() > 1  # streaks over the picture
 
 
@@ -166,26 +157,26 @@ def test_adjustments_round_trip():
     assert parse_prompt(rewritten).density > parse_prompt("a field.").density
 
 
-# renderer ---------------------------------------------------------------------------------
+# generator ---------------------------------------------------------------------------------
 def test_render_is_deterministic_and_seed_sensitive():
-    renderer = ProceduralRenderer(size=256)
-    a = renderer.render_png("circles, #ff0000, #0000ff", seed=1)
-    assert a == renderer.render_png("circles, #ff0000, #0000ff", seed=1)
-    assert a != renderer.render_png("circles, #ff0000, #0000ff", seed=2)
+    generator = OfflineGenerator(size=256)
+    a = generator.render_png("circles, #ff0000, #0000ff", seed=1)
+    assert a == generator.render_png("circles, #ff0000, #0000ff", seed=1)
+    assert a != generator.render_png("circles, #ff0000, #0000ff", seed=2)
 
 
 def test_default_output_is_1024_png():
-    image = ProceduralRenderer().generate("stripes", seed=0)
+    image = OfflineGenerator().generate("stripes", seed=0)
     assert image.mime_type == "image/png"
     assert Image.open(io.BytesIO(image.data)).size == (1024, 1024)
 
 
 def test_renderer_follows_palette_and_grain_words():
-    renderer = ProceduralRenderer(size=256)
-    red = measure(renderer.render("flat colour, #d01010 (90%) #300000 (10%), smooth, crisp"))
+    generator = OfflineGenerator(size=256)
+    red = measure(generator.render("flat colour, #d01010 (90%) #300000 (10%), smooth, crisp"))
     assert red.features["warmth"] > 0.8 and red.features["chroma"] > 40
-    grainy = measure(renderer.render("#808080 (100%), flat colour, heavy grain, crisp"))
-    clean = measure(renderer.render("#808080 (100%), flat colour, smooth, crisp"))
+    grainy = measure(generator.render("#808080 (100%), flat colour, heavy grain, crisp"))
+    clean = measure(generator.render("#808080 (100%), flat colour, smooth, crisp"))
     assert grainy.features["grain"] > clean.features["grain"] + 0.005
 
 
@@ -193,8 +184,8 @@ PLAIN = "circles, sparse, flat colour, smooth, crisp, #f0ece0 (80%) #202020 (20%
 
 
 def _rendered(prompt: str, seeds: range = range(4)) -> list[dict[str, float]]:
-    renderer = ProceduralRenderer(size=256)
-    return [measure(renderer.render(prompt, seed=seed)).features for seed in seeds]
+    generator = OfflineGenerator(size=256)
+    return [measure(generator.render(prompt, seed=seed)).features for seed in seeds]
 
 
 def test_placement_words_move_the_visual_mass():
@@ -216,19 +207,19 @@ def test_mood_and_softness_words_change_what_is_measured():
 
 # extractor and critic on real sets --------------------------------------------------------
 def test_extractor_profile_is_specific_and_measured():
-    profile = MeasuredExtractor().extract(load_set("monochrome-ink-and-etching")).profile
+    profile = OfflineExtractor().extract(load_set("monochrome-ink-and-etching")).profile
     assert "#" in profile.palette_tendency and "%" in profile.palette_tendency
     assert "monochrome" in profile.palette_tendency
     assert 3 <= len(profile.avoid_list) <= 5 and 3 <= len(profile.principles) <= 5
     assert "neon" not in profile.palette_tendency
-    assert len(profile.measurements["references"]) == 4
+    assert len(profile.measurements.references) == 4
 
 
 def test_critic_prefers_a_held_out_member_over_a_foreign_image():
     etchings = load_set("monochrome-ink-and-etching")
     vivid = load_set("expressionist-vivid-color")
-    profile = MeasuredExtractor().extract(etchings[:3]).profile
-    critic = MeasuredCritic()
+    profile = OfflineExtractor().extract(etchings[:3]).profile
+    critic = OfflineCritic()
     own = critic.critique(etchings[3], profile, "p", "i").result
     foreign = critic.critique(vivid[0], profile, "p", "i").result
     assert own.score > foreign.score
@@ -243,32 +234,32 @@ def test_critic_prefers_a_held_out_member_over_a_foreign_image():
 
 def test_critic_penalises_an_avoided_trait():
     etchings = load_set("monochrome-ink-and-etching")
-    profile = MeasuredExtractor().extract(etchings).profile
+    profile = OfflineExtractor().extract(etchings).profile
     assert any("colour" in item for item in profile.avoid_list)
-    neon = encode(ProceduralRenderer(size=256).render("#ff00ff (50%) #00ff00 (50%) circles"), "PNG")
-    result = MeasuredCritic().critique(neon, profile, "p", "i").result
+    neon = encode(OfflineGenerator(size=256).render("#ff00ff (50%) #00ff00 (50%) circles"), "PNG")
+    result = OfflineCritic().critique(neon, profile, "p", "i").result
     assert result.breakdown["avoid_list"] < 10
 
 
 def test_overall_is_the_weighted_sum_of_the_dimensions():
     etchings = load_set("monochrome-ink-and-etching")
-    profile = MeasuredExtractor().extract(etchings[:3]).profile
+    profile = OfflineExtractor().extract(etchings[:3]).profile
     image = load_set("expressionist-vivid-color")[0]
-    shipped = MeasuredCritic().judge(image, profile)
-    expected = sum(shipped.scores[d] * w for d, w in MeasuredCritic().weights.items())
+    shipped = OfflineCritic().judge(image, profile)
+    expected = sum(shipped.scores[d] * w for d, w in OfflineCritic().weights.items())
     assert shipped.overall == pytest.approx(expected, abs=0.01)
     only_texture = {d: 0.0 for d in CRITIQUE_DIMENSIONS} | {"texture_feel": 1.0}
-    judged = MeasuredCritic(only_texture).judge(image, profile)
+    judged = OfflineCritic(only_texture).judge(image, profile)
     assert judged.overall == pytest.approx(judged.scores["texture_feel"], abs=0.01)
     assert judged.overall != pytest.approx(shipped.overall, abs=0.01)
 
 
 def test_critic_works_for_an_edited_profile_without_measurements():
-    profile = MeasuredExtractor().extract(load_set("van-gogh-swirling-landscapes")).profile
+    profile = OfflineExtractor().extract(load_set("van-gogh-swirling-landscapes")).profile
     edited = profile.model_copy(update={"measurements": None, "palette_tendency": "#ff0000 (100%)"})
-    red = encode(ProceduralRenderer(size=256).render("#ff0000 (100%) flat colour"), "PNG")
-    blue = encode(ProceduralRenderer(size=256).render("#0000ff (100%) flat colour"), "PNG")
-    critic = MeasuredCritic()
+    red = encode(OfflineGenerator(size=256).render("#ff0000 (100%) flat colour"), "PNG")
+    blue = encode(OfflineGenerator(size=256).render("#0000ff (100%) flat colour"), "PNG")
+    critic = OfflineCritic()
     assert (
         critic.critique(red, edited, "p", "i").result.breakdown["palette_tendency"]
         > critic.critique(blue, edited, "p", "i").result.breakdown["palette_tendency"]
@@ -276,10 +267,10 @@ def test_critic_works_for_an_edited_profile_without_measurements():
 
 
 def test_revised_prompt_moves_towards_the_references():
-    profile = MeasuredExtractor().extract(load_set("van-gogh-swirling-landscapes")).profile
+    profile = OfflineExtractor().extract(load_set("van-gogh-swirling-landscapes")).profile
     prompt = "a quiet harbour, #b9c5bd (50%) #2a3130 (50%), flat colour, sparse"
-    image = ProceduralRenderer(size=512).generate(prompt).data
-    revised = MeasuredCritic().critique(image, profile, prompt, "a quiet harbour").result
+    image = OfflineGenerator(size=512).generate(prompt).data
+    revised = OfflineCritic().critique(image, profile, prompt, "a quiet harbour").result
     adjustments = parse_adjustments(revised.revised_prompt)
     assert adjustments.get("detail", 0) > 0  # van Gogh is dense; the image is sparse
     assert revised.revised_prompt.startswith("a quiet harbour")
@@ -288,34 +279,34 @@ def test_revised_prompt_moves_towards_the_references():
 
 # what lets the loop converge on every shared set ------------------------------------------
 def test_monochrome_keeps_the_palettes_ink_tone():
-    renderer = ProceduralRenderer(size=256)
-    sepia = measure(renderer.render("monochrome etching, hatching, #704214 (40%) #f4ecd8 (60%)"))
+    generator = OfflineGenerator(size=256)
+    sepia = measure(generator.render("monochrome etching, hatching, #704214 (40%) #f4ecd8 (60%)"))
     assert 1.0 < sepia.features["chroma"] < 12  # a tint, not colour and not pure grey
     assert sepia.features["warmth"] > 0.3
-    grey = measure(renderer.render("monochrome etching, hatching, #404040 (40%) #f0f0f0 (60%)"))
+    grey = measure(generator.render("monochrome etching, hatching, #404040 (40%) #f0f0f0 (60%)"))
     assert grey.features["chroma"] < 1.0
 
 
 def test_planes_fragment_the_whole_frame():
-    renderer = ProceduralRenderer(size=512)
-    planes = measure(renderer.render("fragmented interlocking planes, #c04020 #203040 #e0d0b0"))
-    circle = measure(renderer.render("one circle, sparse, #c04020 #203040 #e0d0b0"))
+    generator = OfflineGenerator(size=512)
+    planes = measure(generator.render("fragmented interlocking planes, #c04020 #203040 #e0d0b0"))
+    circle = measure(generator.render("one circle, sparse, #c04020 #203040 #e0d0b0"))
     assert planes.features["negative_space"] < circle.features["negative_space"] - 0.2
     assert planes.features["edge_density"] > circle.features["edge_density"]
 
 
 def test_detail_keeps_adding_marks_past_dense():
-    renderer = ProceduralRenderer(size=512)
+    generator = OfflineGenerator(size=512)
     prompt = "a harbour at dusk, swirling, dense, #203060 #e0c040 #f0f0e0"
     assert parse_prompt(f"{prompt} Adjustments: detail +8.").density > 1.0
-    dense = measure(renderer.render(prompt))
-    denser = measure(renderer.render(f"{prompt} Adjustments: detail +8."))
+    dense = measure(generator.render(prompt))
+    denser = measure(generator.render(f"{prompt} Adjustments: detail +8."))
     assert denser.features["edge_density"] > dense.features["edge_density"]
     assert denser.features["negative_space"] < dense.features["negative_space"]
 
 
 def test_extractor_names_the_shared_structure():
-    extractor = MeasuredExtractor()
+    extractor = OfflineExtractor()
     geometric = extractor.extract(load_set("geometric-abstraction")).profile
     cubist = extractor.extract(load_set("cubist-dynamism-1913")).profile
     swirling = extractor.extract(load_set("van-gogh-swirling-landscapes")).profile
@@ -328,11 +319,11 @@ def test_extractor_names_the_shared_structure():
 
 
 def test_an_avoid_list_violation_steers_the_revision():
-    profile = MeasuredExtractor().extract(load_set("van-gogh-swirling-landscapes")).profile
+    profile = OfflineExtractor().extract(load_set("van-gogh-swirling-landscapes")).profile
     assert any("empty" in item for item in profile.avoid_list)
     prompt = "one small circle, sparse, #b9c5bd (50%) #2a3130 (50%)"
-    image = ProceduralRenderer(size=512).generate(prompt).data
-    critic = MeasuredCritic()
+    image = OfflineGenerator(size=512).generate(prompt).data
+    critic = OfflineCritic()
     judgement = critic.judge(image, profile)
     empty = next(v for v in judgement.violations if v.feature == "negative_space")
     fixes = [gap for gap in gaps_to_close(judgement) if gap.feature == "negative_space"]
@@ -346,10 +337,10 @@ def test_an_avoid_list_violation_steers_the_revision():
 
 
 def test_reasoning_advice_matches_the_direction_of_the_change():
-    profile = MeasuredExtractor().extract(load_set("monochrome-ink-and-etching")).profile
+    profile = OfflineExtractor().extract(load_set("monochrome-ink-and-etching")).profile
     prompt = "a harbour, monochrome, hatching, #fefefe #040404, blurred"
-    image = ProceduralRenderer(size=512).generate(prompt).data
-    result = MeasuredCritic().critique(image, profile, prompt, "a harbour").result
+    image = OfflineGenerator(size=512).generate(prompt).data
+    result = OfflineCritic().critique(image, profile, prompt, "a harbour").result
     softness = parse_adjustments(result.revised_prompt).get("softness", 0)
     assert softness < 0  # blurred against crisp etchings: sharpen
     if "softer" in result.reasoning or "crisper" in result.reasoning:

@@ -1,13 +1,9 @@
 import pytest
 from pydantic import ValidationError
 
-from tasteloop.domain.profile import (
-    CRITIQUE_DIMENSIONS,
-    CritiqueResult,
-    TasteProfile,
-    format_critique,
-    initial_prompt,
-)
+from tasteloop.domain.critique import CritiqueResult, format_critique
+from tasteloop.domain.profile import CRITIQUE_DIMENSIONS, TasteProfile
+from tasteloop.domain.prompts import initial_prompt
 
 
 def make_profile(**overrides):

@@ -14,7 +14,7 @@ from jobs.queue import queue
 from store.db import get_database
 from store.models import Iteration, Phase, Run, User
 from store.runs import stop_run
-from tasteloop.loop import LoopSettings
+from tasteloop.domain.run_settings import LoopSettings
 from tests.conftest import register_admin, work
 from tests.test_web_gateway import gateway  # noqa: F401 - the fixture
 from tests.webflow import run_id_from, start_run, upload

@@ -13,7 +13,7 @@ from store.db import get_database
 from store.models import Run, User
 from store.runs import record_failure
 from store.states import WORKING_PHASES, Outcome, Phase, Stage
-from tasteloop.loop import MAX_ITERATIONS, LoopSettings
+from tasteloop.domain.run_settings import MAX_ITERATIONS, LoopSettings
 from tests.webflow import run_id_from, start_run, upload
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"

@@ -4,8 +4,8 @@ from sqlalchemy import select
 
 from store.db import get_database
 from store.models import Gate, Iteration, Phase, Run
-from tasteloop.loop import MAX_GATE_NOTE
-from tasteloop.offline.prompt_words import parse_prompt
+from tasteloop.domain.run_settings import MAX_GATE_NOTE
+from tasteloop.offline.layout_spec import parse_prompt
 from tests.conftest import register_admin, work
 from tests.webflow import gate_id_on, start_run
 

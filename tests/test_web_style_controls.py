@@ -20,7 +20,7 @@ def _run(database_url, run_id) -> Run:
 
 def _confirmed_profile(database_url, run_id) -> dict:
     with get_database(database_url).sessions() as session:
-        return session.get(Run, run_id).current_profile.data
+        return session.get(Run, run_id).current_version.data
 
 
 def _extracted(browser, redis_conn) -> int:

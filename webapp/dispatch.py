@@ -15,7 +15,7 @@ from store.runs import record_failure
 from store.spending import start_problem
 from store.states import Stage
 from tasteloop.config import ConfigError, EngineSettings
-from tasteloop.engines import engine_models
+from tasteloop.engines import costs_money, engine_models
 from webapp.db import db_session
 
 log = logging.getLogger(__name__)
@@ -30,10 +30,10 @@ def engine_label() -> tuple[str, dict[str, str]]:
 def limit_problem() -> str | None:
     """Why the signed-in person may not put another run to work now (spending limits), or None."""
     try:
-        costs_money = EngineSettings.from_env().engine != "offline"
+        paid = costs_money(EngineSettings.from_env().engine)
     except ConfigError:
-        costs_money = True  # the misconfiguration is reported where the run starts
-    return start_problem(db_session(), current_user, costs_money=costs_money)
+        paid = True  # the misconfiguration is reported where the run starts
+    return start_problem(db_session(), current_user, costs_money=paid)
 
 
 def start_work(run: Run) -> bool:

@@ -34,11 +34,7 @@ def run_rows(user_id: int | None = None) -> list[dict]:
         )
     }
     thumbs: dict[int, str] = {}
-    finals = {
-        r.final_iteration_id or r.best_iteration_id: r.id
-        for r in runs
-        if r.final_iteration_id or r.best_iteration_id
-    }
+    finals = {r.result_iteration_id: r.id for r in runs if r.result_iteration_id}
     for iteration_id, sha in session.execute(
         select(Iteration.id, Iteration.image_sha).where(Iteration.id.in_(list(finals)))
     ):

@@ -15,26 +15,21 @@ from tasteloop.domain.profile import (
     MAX_WEIGHT,
     SENTENCE_FIELDS,
     StyleControls,
+    StyleProblem,
     TasteProfile,
+    parse_style_controls,
 )
+from tasteloop.domain.run_settings import MAX_CANDIDATES, MAX_INTENT, MAX_ITERATIONS, LoopSettings
 from tasteloop.domain.text import clean_text
-from tasteloop.loop import (
-    DEFAULT_GATE_LOW,
-    DEFAULT_MAX_ITERATIONS,
-    DEFAULT_THRESHOLD,
-    MAX_CANDIDATES,
-    MAX_ITERATIONS,
-    LoopSettings,
-)
 
 MAX_TEXT = 2000
-MAX_INTENT = 300
+_DEFAULTS = LoopSettings()
 # What the loop-settings inputs show before a person changes them, and their bounds.
 DEFAULT_SETTINGS = {
-    "max_iterations": str(DEFAULT_MAX_ITERATIONS),
-    "threshold": str(DEFAULT_THRESHOLD),
-    "gate_low": str(DEFAULT_GATE_LOW),
-    "candidates": "1",
+    "max_iterations": str(_DEFAULTS.max_iterations),
+    "threshold": str(_DEFAULTS.threshold),
+    "gate_low": str(_DEFAULTS.gate_low),
+    "candidates": str(_DEFAULTS.candidates),
 }
 LOOP_BOUNDS = {"max_iterations": MAX_ITERATIONS, "candidates": MAX_CANDIDATES}
 
@@ -60,34 +55,23 @@ def style_values(controls: StyleControls, count: int) -> dict[str, str]:
 
 def parse_style(values: dict[str, str], count: int) -> tuple[StyleControls | None, list[str]]:
     """Strength in percent (0-100) and one weight (0-2) per reference; blank means default."""
-    errors: list[str] = []
-    strength = 1.0
-    text = values.get(STRENGTH_KEY, "").strip().rstrip("%").strip()
-    try:
-        strength = float(text) / 100 if text else 1.0
-        if not 0 <= strength <= 1:
-            raise ValueError
-    except ValueError:
-        errors.append("Style strength must be a number from 0 to 100 (%).")
-    weights: list[float] = []
-    for i in range(count):
-        text = values.get(weight_key(i), "").strip()
-        try:
-            weight = float(text) if text else 1.0
-            if not 0 <= weight <= MAX_WEIGHT:  # also refuses NaN
-                raise ValueError
-            weights.append(weight)
-        except ValueError:
-            errors.append(
-                f"Reference {i + 1}'s weight must be a number from 0 to {MAX_WEIGHT:g} "
-                "(0 leaves it out)."
-            )
-    if not errors and weights and not any(w > 0 for w in weights):
-        errors.append("Give at least one reference a weight above 0.")
-    if errors:
-        return None, errors
-    kept = None if all(w == 1.0 for w in weights) else weights
-    return StyleControls(strength=strength, weights=kept), []
+    weights = [values.get(weight_key(i), "") for i in range(count)]
+    controls, problems = parse_style_controls(values.get(STRENGTH_KEY, ""), weights)
+    return controls, list(dict.fromkeys(_style_sentence(p) for p in problems))
+
+
+def _style_sentence(problem: StyleProblem) -> str:
+    """A style problem in the words of the form's labels."""
+    if problem.control == "strength":
+        return "Style strength must be a number from 0 to 100 (%)."
+    if isinstance(problem.control, int):
+        return (
+            f"Reference {problem.control + 1}'s weight must be a number from 0 to {MAX_WEIGHT:g} "
+            "(0 leaves it out)."
+        )
+    if problem.kind == "none above 0":
+        return "Give at least one reference a weight above 0."
+    return f"{problem.rule[:1].upper()}{problem.rule[1:]}."
 
 
 @dataclass
@@ -162,10 +146,10 @@ def parse_profile(
 
 def parse_settings(values: dict[str, str]) -> tuple[LoopSettings | None, list[str]]:
     try:
-        max_iterations = int(values["max_iterations"] or DEFAULT_MAX_ITERATIONS)
-        threshold = float(values["threshold"] or DEFAULT_THRESHOLD)
-        gate_low = float(values["gate_low"] or DEFAULT_GATE_LOW)
-        candidates = int(values["candidates"] or 1)
+        max_iterations = int(values["max_iterations"] or _DEFAULTS.max_iterations)
+        threshold = float(values["threshold"] or _DEFAULTS.threshold)
+        gate_low = float(values["gate_low"] or _DEFAULTS.gate_low)
+        candidates = int(values["candidates"] or _DEFAULTS.candidates)
     except ValueError:
         return None, ["Loop settings must be numbers."]
     try:

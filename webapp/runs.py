@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from store.blobs import run_blobs
 from store.deletion import delete_run
-from store.gates import Decision, NoteError, decide_gate
+from store.gates import NoteError, decide_gate
 from store.models import Blob, Gate, Iteration, Run
 from store.runs import (
     confirm_run,
@@ -21,10 +21,11 @@ from store.runs import (
     stop_run,
     usage_totals,
 )
-from store.states import Phase
-from store.uploads import UploadError, count_problem, create_run
+from store.states import GateDecision, Phase
+from store.uploads import UploadError, create_run
 from tasteloop.config import ConfigError
 from tasteloop.domain.profile_file import profile_document
+from tasteloop.domain.references import count_problem
 from webapp.access import owned_run, parse_id
 from webapp.blobs import blob_response, serve_blob
 from webapp.db import db_session
@@ -163,10 +164,10 @@ def confirm(run_id: int) -> ResponseReturnValue:
 def gate(run_id: int) -> ResponseReturnValue:
     run = owned_run(run_id)
     gate_id = parse_id(request.form.get("gate_id"))
-    if gate_id is None or request.form.get("decision") not in set(Decision):
+    if gate_id is None or request.form.get("decision") not in set(GateDecision):
         abort(400)
-    decision = Decision(request.form["decision"])
-    problem = limit_problem() if decision is Decision.CONTINUE else None
+    decision = GateDecision(request.form["decision"])
+    problem = limit_problem() if decision is GateDecision.CONTINUE else None
     if problem:
         flash(problem)
         return redirect(url_for("runs.show", run_id=run.id), code=303)
@@ -245,7 +246,7 @@ def image(run_id: int, sha: str) -> ResponseReturnValue:
 @login_required
 def download_image(run_id: int) -> ResponseReturnValue:
     run = owned_run(run_id)
-    chosen = run.final_iteration_id or run.best_iteration_id
+    chosen = run.result_iteration_id
     session = db_session()
     iteration = session.get(Iteration, chosen) if chosen else None
     blob = session.get(Blob, iteration.image_sha) if iteration else None

@@ -147,7 +147,7 @@ def main() -> int:
     engine_note = (
         f"gateway {settings.base_url} (image {settings.image_model}, vision {settings.vision_model})"
         if settings.engine == "gateway"
-        else "offline (no API key set: measured extractor, procedural renderer, measured critic)"
+        else "offline (no API key set: measured extractor, layout-and-paint generator, measured critic)"
     )
     print(
         f"\n  tasteloop is running at http://{host}:{port}\n  engine: {engine_note}\n"

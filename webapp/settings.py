@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from store.db import database_url, default_data_dir
+from tasteloop.config import env_flag
 
 MAX_REQUEST_BYTES = 80 * 1024 * 1024
 
@@ -46,7 +47,7 @@ def _count(name: str) -> int:
 def config_from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     overrides = dict(overrides or {})
     data_dir = Path(overrides.pop("DATA_DIR", None) or default_data_dir())
-    https = os.environ.get("TASTELOOP_HTTPS", "").lower() in ("1", "true", "yes")
+    https = env_flag("TASTELOOP_HTTPS")
     config: dict[str, Any] = {
         "DATA_DIR": data_dir,
         "DATABASE_URL": database_url(data_dir),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,9 +12,18 @@ from store.library import MAX_NAME
 from store.spending import usd
 from store.states import OUTCOME_LABELS, STAGE_LABELS, Outcome, Phase, Stage
 from tasteloop.domain.profile import DIMENSION_LABELS, SENTENCE_FIELDS
-from tasteloop.loop import DEFAULT_GATE_LOW, DEFAULT_THRESHOLD, MAX_GATE_NOTE
+from tasteloop.domain.run_settings import (
+    DEFAULT_GATE_LOW,
+    DEFAULT_THRESHOLD,
+    MAX_GATE_NOTE,
+    MAX_INTENT,
+    LoopSettings,
+    Verdict,
+    verdict,
+)
+from tasteloop.measure.colour import named_hexes
 from webapp.credentials import MIN_PASSWORD
-from webapp.profile_form import DEFAULT_SETTINGS, LOOP_BOUNDS, MAX_INTENT
+from webapp.profile_form import DEFAULT_SETTINGS, LOOP_BOUNDS
 
 
 def _utc(moment: datetime) -> datetime:
@@ -39,24 +47,24 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "–"
 
 
+SCORE_CLASSES = {
+    Verdict.CONVERGED: "score-high",
+    Verdict.GATE: "score-mid",
+    Verdict.REVISE: "score-low",
+}
+
+
 def _score_class(
     score: float | None, threshold: float = DEFAULT_THRESHOLD, gate_low: float = DEFAULT_GATE_LOW
 ) -> str:
     if score is None:
         return "score-none"
-    if score >= threshold:
-        return "score-high"
-    if score >= gate_low:
-        return "score-mid"
-    return "score-low"
-
-
-_HEX = re.compile(r"#[0-9a-fA-F]{6}\b")
+    return SCORE_CLASSES[verdict(score, LoopSettings(threshold=threshold, gate_low=gate_low))]
 
 
 def _swatches(text: str | None) -> Markup:
     """The hex colours a palette sentence names, drawn as swatches (SVG fill: CSP-safe)."""
-    colours = list(dict.fromkeys(_HEX.findall(text or "")))[:8]
+    colours = named_hexes(text or "")[:8]
     if not colours:
         return Markup("")
     rects = "".join(

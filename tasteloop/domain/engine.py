@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from tasteloop.domain.profile import CritiqueResult, TasteProfile
+from tasteloop.domain.critique import CritiqueResult
+from tasteloop.domain.profile import TasteProfile
 
 
 @dataclass(frozen=True)
@@ -56,16 +57,16 @@ class StyleTarget:
 
 
 @dataclass(frozen=True)
-class PaintInputs:
+class GenerationInputs:
     """What goes with a generation request besides the prompt."""
 
     references: tuple[bytes, ...] = ()  # style references, in order of emphasis
     edit_from: bytes | None = None  # the best image so far, when refining by editing it
-    style: StyleTarget | None = None  # for a painter that paints with the style network
+    style: StyleTarget | None = None  # for a generator that paints with the style network
     emphasis: tuple[float, ...] = ()  # the references' weights (heaviest first), when set
 
 
-NO_INPUTS = PaintInputs()
+NO_INPUTS = GenerationInputs()
 
 
 class Preference(StrEnum):
@@ -134,7 +135,7 @@ class Extractor(Protocol):
 
 class Generator(Protocol):
     def generate(
-        self, prompt: str, *, seed: int = 0, inputs: PaintInputs = NO_INPUTS
+        self, prompt: str, *, seed: int = 0, inputs: GenerationInputs = NO_INPUTS
     ) -> GeneratedImage: ...
 
 

@@ -1,15 +1,23 @@
-"""The taste domain: what a taste is, what a critique says, and how both become text."""
+"""The taste profile: what a set of reference images shares, and the person's style controls."""
 
 from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
+from tasteloop.domain.references import MAX_REFERENCES
 from tasteloop.domain.text import clean_text
-from tasteloop.measure.schema import MAX_REFERENCES, summary_problem
+from tasteloop.measure.schema import ImageMeasurement, Measurements, measurements_problem
 from tasteloop.measure.style_network import weighted_mean
 
 CRITIQUE_DIMENSIONS: tuple[str, ...] = (
@@ -38,6 +46,7 @@ MAX_ITEMS = 8
 MAX_ITEM_CHARS = 300
 MAX_SENTENCE_CHARS = 2000
 MAX_MEASUREMENTS_BYTES = 512 * 1024
+MAX_WEIGHT = 2.0
 
 
 def _clean_items(items: list[str], what: str) -> list[str]:
@@ -50,13 +59,33 @@ def _clean_items(items: list[str], what: str) -> list[str]:
     return cleaned
 
 
-MAX_WEIGHT = 2.0
+def strength_problem(value: float) -> str | None:
+    if not (math.isfinite(value) and 0 <= value <= 1):
+        return "style strength must be between 0 and 100 %"
+    return None
+
+
+def weight_problem(value: float) -> str | None:
+    if not (math.isfinite(value) and 0 <= value <= MAX_WEIGHT):
+        return f"each reference weight must be between 0 and {MAX_WEIGHT:g}"
+    return None
+
+
+def weights_problem(weights: list[float], references: int = 0) -> str | None:
+    """What is wrong with a set of weights as a whole: their number, or none above 0."""
+    if not 1 <= len(weights) <= MAX_REFERENCES:
+        return f"give 1 to {MAX_REFERENCES} reference weights"
+    if references and len(weights) != references:
+        return f"give one weight per reference ({references} references, {len(weights)} weights)"
+    if not any(w > 0 for w in weights):
+        return "at least one reference needs a weight above 0"
+    return None
 
 
 class StyleControls(BaseModel):
     """A person's say in how the taste is applied: how strongly, and which references count most.
 
-    `strength` (0-1) moves the offline painter between the picture's own style and the set's,
+    `strength` (0-1) moves the offline generator between the picture's own style and the set's,
     and sets how strictly both critics hold an image to the learned style. `weights` (0-2, one
     per reference in upload order, None meaning all 1) weigh the set's style and order the
     references sent to a model; 0 leaves a reference out."""
@@ -67,8 +96,9 @@ class StyleControls(BaseModel):
     @field_validator("strength")
     @classmethod
     def _strength_range(cls, value: float) -> float:
-        if not (math.isfinite(value) and 0 <= value <= 1):
-            raise ValueError("style strength must be between 0 and 100 %")
+        problem = strength_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("weights")
@@ -76,16 +106,70 @@ class StyleControls(BaseModel):
     def _weights_range(cls, value: list[float] | None) -> list[float] | None:
         if value is None:
             return None
-        if not 1 <= len(value) <= MAX_REFERENCES:
-            raise ValueError(f"give 1 to {MAX_REFERENCES} reference weights")
-        if any(not (math.isfinite(w) and 0 <= w <= MAX_WEIGHT) for w in value):
-            raise ValueError(f"each reference weight must be between 0 and {MAX_WEIGHT:g}")
-        if not any(w > 0 for w in value):
-            raise ValueError("at least one reference needs a weight above 0")
+        problem = next(filter(None, map(weight_problem, value)), None) or weights_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     def weights_for(self, count: int) -> list[float]:
         return list(self.weights) if self.weights is not None else [1.0] * count
+
+
+@dataclass(frozen=True)
+class StyleProblem:
+    """One thing wrong with style controls as typed: which control ("strength", "weights", or a
+    reference's 0-based position), what kind of problem, and the rule in a sentence. Each
+    surface (the form, the CLI) names the control in its own words."""
+
+    control: str | int
+    kind: str  # "not a number" | "out of range" | "none above 0" | "count"
+    rule: str
+
+
+def parse_style_controls(
+    strength: str,
+    weights: list[str],
+    *,
+    default: StyleControls | None = None,
+    references: int = 0,
+) -> tuple[StyleControls | None, list[StyleProblem]]:
+    """Style controls as a person types them: a strength in percent (0-100, "80%" too) and one
+    weight per reference (0-2); blank means the default's. Returns the controls, or what is
+    wrong."""
+    default = default or StyleControls()
+    problems: list[StyleProblem] = []
+    text = strength.strip().rstrip("%").strip()
+    value = default.strength
+    try:
+        value = float(text) / 100 if text else default.strength
+        rule = strength_problem(value)
+        if rule:
+            problems.append(StyleProblem("strength", "out of range", rule))
+    except ValueError:
+        problems.append(StyleProblem("strength", "not a number", "give a percentage from 0 to 100"))
+    defaults = default.weights_for(len(weights))
+    parsed: list[float] = []
+    for i, raw in enumerate(weights):
+        try:
+            weight = float(raw) if raw.strip() else defaults[i]
+        except ValueError:
+            problems.append(
+                StyleProblem(i, "not a number", f"give a number from 0 to {MAX_WEIGHT:g}")
+            )
+            continue
+        rule = weight_problem(weight)
+        if rule:
+            problems.append(StyleProblem(i, "out of range", rule))
+        parsed.append(weight)
+    if not problems and parsed:
+        rule = weights_problem(parsed, references)
+        if rule:
+            kind = "count" if any(w > 0 for w in parsed) else "none above 0"
+            problems.append(StyleProblem("weights", kind, rule))
+    if problems:
+        return None, problems
+    kept = None if all(w == 1.0 for w in parsed) else parsed
+    return StyleControls(strength=value, weights=kept), []
 
 
 class TasteProfile(BaseModel):
@@ -99,8 +183,8 @@ class TasteProfile(BaseModel):
     emotional_register: str = Field(description="one precise sentence about the shared mood")
     texture_feel: str = Field(description="one precise sentence about texture and medium")
     avoid_list: list[str] = Field(description="3-5 things the images never do")
-    # Numeric evidence from the offline measurer; kept so a critic can compare against it.
-    measurements: dict[str, Any] | None = Field(default=None, exclude=False)
+    # What was measured of the references (both engines attach it); critics compare against it.
+    measurements: Measurements | None = None
     style: StyleControls = Field(default_factory=StyleControls)
 
     @field_validator("principles")
@@ -126,111 +210,65 @@ class TasteProfile(BaseModel):
             raise ValueError(f"keep it to {MAX_SENTENCE_CHARS} characters or fewer")
         return value
 
-    @field_validator("measurements")
+    @field_validator("measurements", mode="before")
     @classmethod
-    def _measurements_shape(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        if value is None:
-            return None
-        if len(json.dumps(value, allow_nan=False)) > MAX_MEASUREMENTS_BYTES:
+    def _measurements_shape(cls, value: Any) -> Any:
+        if value is None or isinstance(value, Measurements):
+            return value
+        try:
+            size = len(json.dumps(value, allow_nan=False))
+        except (TypeError, ValueError):
+            raise ValueError("the measurements are not ones tasteloop made (not JSON)") from None
+        if size > MAX_MEASUREMENTS_BYTES:
             raise ValueError(f"the measurements are over {MAX_MEASUREMENTS_BYTES // 1024} KB")
-        problem = summary_problem(value)
+        problem = measurements_problem(value)
         if problem:
             raise ValueError(f"the measurements are not ones tasteloop made ({problem})")
         return value
 
+    @field_serializer("measurements")
+    def _stored_measurements(self, value: Measurements | None) -> dict[str, Any] | None:
+        return value.stored() if value is not None else None
+
     @model_validator(mode="after")
     def _weights_fit_references(self) -> TasteProfile:
         """One weight per measured reference; the set's style is their weighted mean."""
-        refs = (self.measurements or {}).get("references") or []
+        measured = self.measurements
         weights = self.style.weights
-        if weights is not None and refs and len(weights) != len(refs):
+        refs = measured.references if measured else []
+        if len(refs) > MAX_REFERENCES:
             raise ValueError(
-                f"give one weight per reference ({len(refs)} references, {len(weights)} weights)"
+                f"a taste has at most {MAX_REFERENCES} references ({len(refs)} measured)"
             )
-        set_style = (self.measurements or {}).get("style")
-        if set_style is not None:
-            vectors = [r["style"] for r in refs]
+        if weights is not None and refs and len(weights) != len(refs):
+            raise ValueError(weights_problem(weights, len(refs)))
+        if measured is not None and measured.style is not None:
+            vectors = [r.style or [] for r in refs]  # every one has a vector (the schema says)
             mean = weighted_mean(vectors, self.style.weights_for(len(vectors)))
-            if mean != set_style.get("mean"):
-                self.measurements = {**self.measurements, "style": {**set_style, "mean": mean}}  # type: ignore[dict-item]
+            if mean != measured.style.mean:
+                style = measured.style.model_copy(update={"mean": mean})
+                self.measurements = measured.model_copy(update={"style": style})
         return self
 
     def with_style(self, controls: StyleControls) -> TasteProfile:
         """This profile under other controls (the set's mean is weighted again)."""
-        return TasteProfile.model_validate({**self.model_dump(), "style": controls.model_dump()})
+        return self.model_copy(update={"style": controls}).revalidated()
+
+    def revalidated(self) -> TasteProfile:
+        return TasteProfile.model_validate(self.model_dump(mode="json"))
+
+    def stored(self) -> dict[str, Any]:
+        """The JSON a profile version keeps."""
+        return self.model_dump(mode="json")
 
     def dimension_text(self, dimension: str) -> str:
         if dimension == "avoid_list":
             return "; ".join(self.avoid_list)
-        return getattr(self, dimension)
+        return str(getattr(self, dimension))
 
-
-class CritiqueResult(BaseModel):
-    """A judge's verdict on one generated image against a taste profile."""
-
-    score: float = Field(ge=0, le=10, description="overall match 0-10")
-    breakdown: dict[str, float] = Field(
-        description="score 0-10 for each of: " + ", ".join(CRITIQUE_DIMENSIONS)
-    )
-    reasoning: str = Field(description="one sentence naming the biggest gap")
-    revised_prompt: str = Field(description="the full prompt to try next")
-
-    @field_validator("breakdown")
-    @classmethod
-    def _exact_dimensions(cls, value: dict[str, float]) -> dict[str, float]:
-        keys = set(value)
-        expected = set(CRITIQUE_DIMENSIONS)
-        if keys != expected:
-            missing = sorted(expected - keys)
-            extra = sorted(keys - expected)
-            raise ValueError(
-                f"breakdown must have exactly {', '.join(CRITIQUE_DIMENSIONS)}"
-                f" (missing: {missing or 'none'}, unexpected: {extra or 'none'})"
-            )
-        for key, score in value.items():
-            if not 0 <= float(score) <= 10:
-                raise ValueError(f"breakdown score for {key} must be within 0-10, got {score}")
-        # Re-key in the declared order so storage and display never depend on model output order.
-        return {dim: float(value[dim]) for dim in CRITIQUE_DIMENSIONS}
-
-    @model_validator(mode="after")
-    def _text_present(self) -> CritiqueResult:
-        if not self.revised_prompt.strip():
-            raise ValueError("revised_prompt must not be blank")
-        return self
-
-    def ordered_breakdown(self) -> list[tuple[str, float]]:
-        return [(dim, self.breakdown[dim]) for dim in CRITIQUE_DIMENSIONS]
-
-
-def failed_critique(prompt: str, reason: str) -> CritiqueResult:
-    """The record of a critic that could not judge: zero everywhere, same prompt next time."""
-    return CritiqueResult(
-        score=0.0,
-        breakdown={dim: 0.0 for dim in CRITIQUE_DIMENSIONS},
-        reasoning=f"Critic failed: {reason}",
-        revised_prompt=prompt,
-    )
-
-
-def initial_prompt(intent: str, profile: TasteProfile) -> str:
-    """The first generation prompt: the user's intent constrained by every profile field."""
-    return (
-        f"{intent.strip()}. "
-        f"Principles: {'; '.join(profile.principles)}. "
-        f"Palette: {profile.palette_tendency} "
-        f"Composition: {profile.compositional_style} "
-        f"Mood: {profile.emotional_register} "
-        f"Texture: {profile.texture_feel} "
-        f"Avoid: {'; '.join(profile.avoid_list)}."
-    )
-
-
-def format_critique(index: int, result: CritiqueResult) -> str:
-    """Human-readable critique; `index` is 0-based, shown 1-based."""
-    lines = [f"Iteration {index + 1}: score {result.score:.1f}/10"]
-    for dim, value in result.ordered_breakdown():
-        lines.append(f"  {DIMENSION_LABELS[dim]:<20} {value:.1f}")
-    lines.append(f"Reasoning: {result.reasoning}")
-    lines.append(f"Revised prompt: {result.revised_prompt}")
-    return "\n".join(lines)
+    @property
+    def weighted_references(self) -> list[ImageMeasurement]:
+        """The measured references the person weighted above 0."""
+        refs = self.measurements.references if self.measurements else []
+        weights = self.style.weights_for(len(refs))
+        return [r for r, w in zip(refs, weights, strict=False) if w > 0]

@@ -1,18 +1,15 @@
-"""How a profile's style controls reach the painter and the critic."""
+"""How a profile's style controls reach the generator and the critic."""
 
 from __future__ import annotations
 
 from tasteloop.domain.engine import StyleTarget
 from tasteloop.domain.profile import TasteProfile
+from tasteloop.domain.references import heaviest_first
 
 
 def weighted_references(profile: TasteProfile, references: tuple[bytes, ...]) -> tuple[bytes, ...]:
     """The references heaviest first (upload order among equals); weight 0 leaves one out."""
-    weights = profile.style.weights
-    if weights is None or len(weights) != len(references):
-        return references
-    order = sorted(range(len(references)), key=lambda i: -weights[i])
-    return tuple(references[i] for i in order if weights[i] > 0)
+    return tuple(heaviest_first(references, profile.style.weights))
 
 
 def emphasis(profile: TasteProfile, count: int) -> tuple[float, ...]:
@@ -26,7 +23,7 @@ def emphasis(profile: TasteProfile, count: int) -> tuple[float, ...]:
 
 def style_target(profile: TasteProfile) -> StyleTarget | None:
     """The set's learned style under the profile's weights, and how strongly to paint it."""
-    set_style = (profile.measurements or {}).get("style")
-    if not set_style:
+    measured = profile.measurements
+    if measured is None or measured.style is None:
         return None
-    return StyleTarget(vector=tuple(set_style["mean"]), strength=profile.style.strength)
+    return StyleTarget(vector=tuple(measured.style.mean), strength=profile.style.strength)

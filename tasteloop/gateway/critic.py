@@ -11,23 +11,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from tasteloop.domain.critique import CritiqueResult
 from tasteloop.domain.engine import CallUsage, Comparison, Critique, NoteRevision, Preference
 from tasteloop.domain.profile import (
     CRITIQUE_DIMENSIONS,
     MAX_ITEM_CHARS,
     MAX_SENTENCE_CHARS,
-    CritiqueResult,
     TasteProfile,
 )
 from tasteloop.domain.text import clean_text
 from tasteloop.gateway.client import GatewayClients, ask_structured, usage_from_completion
-from tasteloop.images import (
-    CRITIQUE_SIDE,
-    EXTRACTION_SIDE,
-    contact_sheet,
-    data_url_for_model,
-)
-from tasteloop.measure.learned_style import measure_candidate, style_distance
+from tasteloop.gateway.evidence import measurement_evidence, style_guidance
+from tasteloop.images import CRITIQUE_SIDE, EXTRACTION_SIDE, contact_sheet, data_url_for_model
 
 CRITIQUE_PROMPT = """TASK: CRITIQUE.
 {images}
@@ -40,93 +35,6 @@ The prompt that produced the image: {prompt}
 Score each dimension 0-10 in `breakdown` with exactly these keys: {dimensions}.
 `score` is the overall 0-10 match. `reasoning` is ONE sentence naming the single biggest gap.
 `revised_prompt` is the full prompt to try next: keep the intent, fix that gap concretely."""
-
-EVIDENCE_FEATURES = (
-    "lightness",
-    "lightness_spread",
-    "chroma",
-    "colourfulness",
-    "warmth",
-    "grey_fraction",
-    "edge_density",
-    "negative_space",
-    "mass_x",
-    "mass_y",
-    "symmetry",
-    "grain",
-    "hf_energy",
-    "flat_fraction",
-    "straightness",
-)
-
-
-def measurement_evidence(profile: TasteProfile, image: bytes) -> str:
-    """Numbers for the references (mean, min-max) beside the same numbers for this image."""
-    stats = (profile.measurements or {}).get("stats")
-    if not stats:
-        return ""
-    candidate = measure_candidate(image)
-    measured = candidate.features
-    lines = ["Measured evidence (references mean [min-max] vs this image):"]
-    for name in EVIDENCE_FEATURES:
-        s = stats.get(name)
-        if s:
-            lines.append(
-                f"- {name}: {s['mean']:.3g} [{s['min']:.3g}-{s['max']:.3g}] vs {measured[name]:.3g}"
-            )
-    palette = (profile.measurements or {}).get("palette") or []
-    if palette:
-        lines.append(
-            "- reference palette: " + ", ".join(f"{c['hex']} {c['weight']:.0%}" for c in palette)
-        )
-    learned = learned_style_evidence(profile, candidate.style)
-    if learned:
-        lines.append(learned)
-    return "\n".join(lines)
-
-
-def learned_style_evidence(profile: TasteProfile, vector: list[float] | None) -> str | None:
-    """The candidate's distance from the set's learned style beside the references' own."""
-    measurements = profile.measurements or {}
-    mean = (measurements.get("style") or {}).get("mean")
-    weights = profile.style.weights_for(len(measurements.get("references") or []))
-    own = [
-        style_distance(ref.get("style"), mean)
-        for ref, weight in zip(measurements.get("references") or [], weights, strict=False)
-        if weight > 0
-    ]
-    gap = style_distance(vector, mean)
-    if gap is None or not own or None in own:
-        return None
-    return (
-        "- learned style (a style network's 1 - cosine to the references' weighted style; "
-        f"lower is closer): references {min(own):.3f}-{max(own):.3f} vs this image {gap:.3f}"  # type: ignore[type-var]
-    )
-
-
-def style_guidance(profile: TasteProfile) -> str:
-    """What the person asked of the style: how strictly to hold to it, which references lead."""
-    strength = profile.style.strength
-    lines = [
-        f"Style strength {strength:.0%}: "
-        + (
-            "hold the image strictly to the references' style."
-            if strength >= 0.9
-            else "the person wants only a light touch of the references' style; judge the "
-            "style dimensions leniently and weigh the intent more."
-            if strength < 0.5
-            else "hold the image to the references' style, but not strictly."
-        )
-    ]
-    weights = profile.style.weights
-    if weights is not None and len(set(weights)) > 1:
-        shown = ", ".join(f"{w:g}" for w in sorted((w for w in weights if w > 0), reverse=True))
-        lines.append(
-            "The references are shown in order of the person's emphasis (weights "
-            f"{shown}): the first counts most."
-        )
-    return "\n".join(lines)
-
 
 SHEET_AND_CANDIDATE = (
     "The first attached image is a contact sheet of the user's reference images: the taste. "

@@ -15,7 +15,7 @@ from typing import Any
 import openai
 
 from tasteloop.config import EngineSettings
-from tasteloop.domain.engine import NO_INPUTS, GeneratedImage, PaintInputs
+from tasteloop.domain.engine import NO_INPUTS, GeneratedImage, GenerationInputs
 from tasteloop.gateway.client import (
     GatewayClients,
     GatewayError,
@@ -34,6 +34,7 @@ from tasteloop.gateway.replies import (
     find_image_in_chat,
     find_image_in_images_response,
 )
+from tasteloop.gateway.safe_fetch import FetchPolicy
 from tasteloop.images import EXTRACTION_SIDE, data_url_for_model, decode_image, encode
 
 __all__ = ["GatewayGenerator", "NoImageError", "find_image_in_chat", "probe_gateway"]
@@ -108,7 +109,7 @@ class GatewayGenerator:
 
     def _ask(self, request: Request) -> tuple[FoundImage, Any]:
         settings = self.clients.settings
-        policy = settings.fetch_policy
+        policy = FetchPolicy.for_settings(settings)
         if settings.image_endpoint == "openrouter":
             body: dict[str, Any] = {"model": self.model, "prompt": request.text, "n": 1}
             if request.images:
@@ -156,7 +157,7 @@ class GatewayGenerator:
         found, response = self._ask(request)
         return clean_image(found, response), response
 
-    def _request_for(self, prompt: str, seed: int, inputs: PaintInputs) -> Request:
+    def _request_for(self, prompt: str, seed: int, inputs: GenerationInputs) -> Request:
         settings = self.clients.settings
         return Request(
             prompt,
@@ -183,7 +184,7 @@ class GatewayGenerator:
         )
 
     def generate(
-        self, prompt: str, *, seed: int = 0, inputs: PaintInputs = NO_INPUTS
+        self, prompt: str, *, seed: int = 0, inputs: GenerationInputs = NO_INPUTS
     ) -> GeneratedImage:
         started = time.perf_counter()
         request = self._request_for(prompt, seed, inputs)

@@ -22,6 +22,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from tasteloop.config import EngineSettings
+
 log = logging.getLogger(__name__)
 REFUSED = (
     "the image URL in the model's reply could not be fetched (only public http(s) addresses "
@@ -43,6 +45,13 @@ class FetchPolicy:
     allow_hosts: frozenset[str] = frozenset()
     total_seconds: float = 20.0
     max_bytes: int = 25 * 1024 * 1024
+
+    @classmethod
+    def for_settings(cls, settings: EngineSettings) -> FetchPolicy:
+        """The gateway's named private hosts, within its timeout (30 s at the most)."""
+        return cls(
+            allow_hosts=settings.fetch_allow_hosts, total_seconds=min(settings.timeout_s, 30.0)
+        )
 
 
 def _pinned_address(host: str, port: int, policy: FetchPolicy) -> str:

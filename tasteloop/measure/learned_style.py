@@ -2,31 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 from PIL import Image
 
 from tasteloop.images import CRITIQUE_SIDE, EXTRACTION_SIDE, decode_image
-from tasteloop.measure.features import Measurement, measure
+from tasteloop.measure.features import measure
 from tasteloop.measure.generic_style import generic_closeness
-from tasteloop.measure.reference_set import summarise
+from tasteloop.measure.reference_set import measure_set
+from tasteloop.measure.schema import ImageMeasurement, Measurements
 from tasteloop.measure.style_network import cosine, style_network
 
 
-def measure_with_style(image: Image.Image) -> Measurement:
+def measure_with_style(image: Image.Image) -> ImageMeasurement:
     vector = style_network().style_vector(image)
-    return replace(measure(image), style=[float(v) for v in np.round(vector, 5)])
+    return measure(image).model_copy(update={"style": [float(v) for v in np.round(vector, 5)]})
 
 
-def measure_references(images: list[bytes]) -> dict[str, object]:
+def measure_references(images: list[bytes]) -> Measurements:
     """The profile's measurements: every reference measured, then what the set shares."""
-    return summarise(
+    return measure_set(
         [measure_with_style(decode_image(data, max_side=EXTRACTION_SIDE)) for data in images]
     )
 
 
-def measure_candidate(image: bytes) -> Measurement:
+def measure_candidate(image: bytes) -> ImageMeasurement:
     return measure_with_style(decode_image(image, max_side=CRITIQUE_SIDE))
 
 

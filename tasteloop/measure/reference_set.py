@@ -1,50 +1,57 @@
-"""What a set of measured references shares, as statistics and as words."""
+"""What a set of measured references shares: feature statistics, a pooled palette, the avoid
+rules every reference keeps to, and the set's learned style."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from tasteloop.domain.profile import TasteProfile
 from tasteloop.measure.avoid_rules import RULES
-from tasteloop.measure.features import FEATURE_FLOORS, Measurement, lab_to_hex
+from tasteloop.measure.colour import lab_to_hex
+from tasteloop.measure.features import FEATURE_FLOORS
+from tasteloop.measure.schema import (
+    MEASUREMENT_VERSION,
+    AvoidLimit,
+    Colour,
+    FeatureStats,
+    ImageMeasurement,
+    Measurements,
+    SetStyle,
+)
 from tasteloop.measure.style_network import MODEL_NAME, weighted_mean
 
-MEASUREMENT_VERSION = 1
-GENERIC_AVOID = (
-    "photographic realism",
-    "text or watermarks",
-    "glossy 3D rendering",
-)
+MAX_AVOID_LIMITS = 5
+PALETTE_SIZE = 5
+MERGE_DELTA_E = 14  # dominant colours closer than this (CIELAB ΔE) are one colour of the set
 
 
-def feature_stats(measurements: list[Measurement]) -> dict[str, dict[str, float]]:
-    stats: dict[str, dict[str, float]] = {}
-    for name in measurements[0].features:
-        values = np.array([m.features[name] for m in measurements])
-        stats[name] = {
-            "mean": round(float(values.mean()), 5),
-            "std": round(float(values.std()), 5),
-            "min": round(float(values.min()), 5),
-            "max": round(float(values.max()), 5),
-        }
+def feature_stats(measured: list[ImageMeasurement]) -> dict[str, FeatureStats]:
+    stats: dict[str, FeatureStats] = {}
+    for name in measured[0].features:
+        values = np.array([m.features[name] for m in measured])
+        stats[name] = FeatureStats(
+            mean=round(float(values.mean()), 5),
+            std=round(float(values.std()), 5),
+            min=round(float(values.min()), 5),
+            max=round(float(values.max()), 5),
+        )
     return stats
 
 
-def consistent(stats: dict[str, dict[str, float]], name: str, tolerance: float = 4.0) -> bool:
+def consistent(stats: dict[str, FeatureStats], name: str, tolerance: float = 4.0) -> bool:
     """A trait holds across the set when its range is within a few noticeable steps."""
-    return stats[name]["max"] - stats[name]["min"] <= tolerance * FEATURE_FLOORS[name]
+    return stats[name].max - stats[name].min <= tolerance * FEATURE_FLOORS[name]
 
 
-def pooled_palette(measurements: list[Measurement], size: int = 5) -> list[dict[str, object]]:
-    """Merge every reference's dominant colours (ΔE < 14 merges) and keep the heaviest."""
+def pooled_palette(measured: list[ImageMeasurement], size: int = PALETTE_SIZE) -> list[Colour]:
+    """Merge every reference's dominant colours and keep the heaviest."""
     merged: list[tuple[np.ndarray, float]] = []
-    share = 1.0 / len(measurements)
-    for m in measurements:
+    share = 1.0 / len(measured)
+    for m in measured:
         for colour in m.palette:
-            lab = np.array(colour["lab"], dtype=float)
-            weight = float(colour["weight"]) * share  # type: ignore[arg-type]
+            lab = np.array(colour.lab, dtype=float)
+            weight = colour.weight * share
             for i, (centre, w) in enumerate(merged):
-                if np.linalg.norm(centre - lab) < 14:
+                if np.linalg.norm(centre - lab) < MERGE_DELTA_E:
                     merged[i] = ((centre * w + lab * weight) / (w + weight), w + weight)
                     break
             else:
@@ -53,230 +60,39 @@ def pooled_palette(measurements: list[Measurement], size: int = 5) -> list[dict[
     top = merged[:size]
     total = sum(w for _, w in top)
     return [
-        {
-            "hex": lab_to_hex(lab),
-            "weight": round(w / total, 3),
-            "lab": [round(float(v), 2) for v in lab],
-        }
+        Colour(
+            hex=lab_to_hex(lab),
+            weight=round(w / total, 3),
+            lab=tuple(round(float(v), 2) for v in lab),  # type: ignore[arg-type]
+        )
         for lab, w in top
     ]
 
 
-def avoid_items(stats: dict[str, dict[str, float]]) -> list[dict[str, object]]:
-    items: list[dict[str, object]] = []
+def avoid_limits(stats: dict[str, FeatureStats]) -> list[AvoidLimit]:
+    """The avoid rules whose extreme no reference comes near, with the limit each sets."""
+    limits: list[AvoidLimit] = []
     for rule in RULES:
-        low, high = stats[rule.feature]["min"], stats[rule.feature]["max"]
+        low, high = stats[rule.feature].min, stats[rule.feature].max
         if rule.applies_to_set(low, high):
-            items.append({"key": rule.key, "text": rule.text, "limit": rule.limit(low, high)})
-    return items[:5]
+            limits.append(AvoidLimit(key=rule.key, text=rule.text, limit=rule.limit(low, high)))
+    return limits[:MAX_AVOID_LIMITS]
 
 
-def summarise(measurements: list[Measurement]) -> dict[str, object]:
-    """The numeric side of a profile: what the critic compares against."""
-    stats = feature_stats(measurements)
-    summary: dict[str, object] = {
-        "version": MEASUREMENT_VERSION,
-        "references": [m.to_dict() for m in measurements],
-        "stats": stats,
-        "palette": pooled_palette(measurements),
-        "avoid": avoid_items(stats),
-    }
-    vectors = [m.style for m in measurements]
+def measure_set(measured: list[ImageMeasurement]) -> Measurements:
+    """A profile's measurements from its references' (stored at five decimals)."""
+    references = [m.rounded() for m in measured]
+    stats = feature_stats(measured)
+    vectors = [m.style for m in references]
+    style = None
     if all(v is not None for v in vectors):
         mean = weighted_mean(vectors, [1.0] * len(vectors))  # type: ignore[arg-type]
-        summary["style"] = {"model": MODEL_NAME, "mean": mean}
-    return summary
-
-
-# words ------------------------------------------------------------------------------------
-def _lightness_words(stats: dict[str, dict[str, float]]) -> str:
-    mean = stats["lightness"]["mean"]
-    key = "high-key" if mean > 62 else "low-key" if mean < 42 else "mid-key"
-    spread = stats["lightness_spread"]["mean"]
-    contrast = (
-        "high contrast" if spread > 28 else "low contrast" if spread < 16 else "moderate contrast"
-    )
-    text = f"{key} (mean lightness {mean:.0f}/100) with {contrast}"
-    if not consistent(stats, "lightness"):
-        text += (
-            f"; the set disagrees on lightness ({stats['lightness']['min']:.0f} to "
-            f"{stats['lightness']['max']:.0f}), so value is free"
-        )
-    return text
-
-
-def palette_sentence(stats: dict[str, dict[str, float]], palette: list[dict[str, object]]) -> str:
-    colours = ", ".join(f"{c['hex']} ({float(c['weight']) * 100:.0f}%)" for c in palette)  # type: ignore[arg-type]
-    chroma = stats["chroma"]["mean"]
-    if stats["chroma"]["max"] < 12:
-        character = "near-monochrome ink-and-paper"
-    elif chroma > 25:
-        character = "vivid, saturated"
-    elif chroma > 14:
-        character = "moderately saturated"
-    else:
-        character = "muted, low-chroma"
-    warmth = stats["warmth"]["mean"]
-    temperature = (
-        ""
-        if stats["chroma"]["max"] < 12
-        else (" warm" if warmth > 0.3 else " cool" if warmth < -0.3 else " warm-cool balanced")
-    )
-    sentence = (
-        f"A {character}{temperature} palette anchored by {colours}; {_lightness_words(stats)}"
-    )
-    if not consistent(stats, "chroma", 5.0) and stats["chroma"]["max"] >= 12:
-        sentence += (
-            f"; saturation varies across the set (chroma {stats['chroma']['min']:.0f}"
-            f" to {stats['chroma']['max']:.0f})"
-        )
-    return sentence + "."
-
-
-def composition_sentence(stats: dict[str, dict[str, float]]) -> str:
-    parts: list[str] = []
-    mass_x = stats["mass_x"]["mean"]
-    if stats["symmetry"]["mean"] > 0.7:
-        parts.append("symmetrical, centred arrangement")
-    elif mass_x < 0.46:
-        parts.append("off-centre left weighting")
-    elif mass_x > 0.54:
-        parts.append("off-centre right weighting")
-    else:
-        parts.append("centred visual mass")
-    edge = stats["edge_density"]["mean"]
-    space = stats["negative_space"]["mean"]
-    if space > 0.25:
-        parts.append(f"sparse, with generous negative space (about {space * 100:.0f}% quiet area)")
-    elif edge > 0.45:
-        parts.append(f"dense, edge-to-edge activity (detail in {edge * 100:.0f}% of the frame)")
-    else:
-        parts.append(f"balanced density (detail in {edge * 100:.0f}% of the frame)")
-    straight = stats["straightness"]["mean"]
-    if stats["straightness"]["min"] > 0.33:
-        parts.append("built on straight lines and right angles (geometric)")
-    elif stats["straightness"]["max"] < 0.3:
-        parts.append("curved, swirling rhythms rather than straight lines")
-    elif straight > 0.3:
-        parts.append("a mix of straight structure and curved movement")
-    structure = _structure_phrase(stats)
-    if structure:
-        parts.append(structure)
-    if not consistent(stats, "edge_density"):
-        parts.append(
-            f"the set disagrees on density ({stats['edge_density']['min'] * 100:.0f}% to "
-            f"{stats['edge_density']['max'] * 100:.0f}% detail)"
-        )
-    return "; ".join(parts).capitalize() + "."
-
-
-# Below this, every reference's edges keep to a few directions (mostly horizontal/vertical).
-AXIS_ALIGNED_ENTROPY = 0.97
-
-
-def _structure_phrase(stats: dict[str, dict[str, float]]) -> str:
-    """The shared building block, named in the renderer's motif words (grid, planes)."""
-    entropy = stats["orientation_entropy"]["max"]
-    if entropy < AXIS_ALIGNED_ENTROPY:
-        return (
-            f"organised as a grid of rectangles and bars (edge directions keep to a few "
-            f"axes: orientation entropy at most {entropy:.2f})"
-        )
-    if stats["negative_space"]["max"] < 0.15 and stats["flat_fraction"]["max"] >= 0.15:
-        return (
-            "the frame is fragmented into interlocking planes that fill it edge to edge "
-            f"(at most {stats['negative_space']['max'] * 100:.0f}% quiet area)"
-        )
-    return ""
-
-
-def emotion_sentence(stats: dict[str, dict[str, float]]) -> str:
-    pleasure = stats["pleasure"]["mean"]
-    arousal = stats["arousal"]["mean"]
-    dominance = stats["dominance"]["mean"]
-    energy = (
-        "energetic, dynamic" if arousal > 0.05 else "calm, quiet" if arousal < -0.1 else "poised"
-    )
-    tone = "bright, open" if pleasure > 0.5 else "dark, moody" if pleasure < 0.38 else "grounded"
-    weight = (
-        "imposing" if dominance > -0.25 else "light-footed" if dominance < -0.45 else "measured"
-    )
-    article = "An" if energy[0] in "aeiou" else "A"
-    return (
-        f"{article} {energy} register that feels {tone} and {weight} (pleasure {pleasure:.2f}, "
-        f"arousal {arousal:+.2f}, dominance {dominance:+.2f} on the Valdez-Mehrabian scales)."
-    )
-
-
-def texture_sentence(stats: dict[str, dict[str, float]]) -> str:
-    parts: list[str] = []
-    grain = stats["grain"]["mean"]
-    if stats["grain"]["min"] > 0.02:
-        parts.append(f"visible film grain (noise {grain:.3f})")
-    elif stats["grain"]["max"] < 0.012:
-        parts.append("clean surfaces with no grain")
-    else:
-        parts.append("fine grain")
-    flat = stats["flat_fraction"]["mean"]
-    if stats["chroma"]["max"] < 12 and stats["sharpness"]["mean"] > 0.45:
-        parts.append("crisp etched hatching and solid inked blacks")
-    elif stats["flat_fraction"]["max"] < 0.15:
-        parts.append("painterly brushstrokes covering every area (almost no flat colour)")
-    elif flat > 0.4:
-        parts.append(f"flat colour areas ({flat * 100:.0f}% untextured)")
-    else:
-        parts.append("a mix of brushwork and flat passages")
-    if stats["sharpness"]["mean"] > 0.45:
-        parts.append("crisp, hard edges")
-    elif stats["hf_energy"]["mean"] < 0.08:
-        parts.append("soft, blended edges")
-    return "; ".join(parts).capitalize() + "."
-
-
-def principles(stats: dict[str, dict[str, float]], palette: list[dict[str, object]]) -> list[str]:
-    found: list[str] = []
-    anchor = ", ".join(str(c["hex"]) for c in palette[:3])
-    if stats["chroma"]["max"] < 12:
-        found.append("Value, not colour, carries the picture: dark line on light paper")
-    else:
-        found.append(f"Let a few anchor colours ({anchor}) dominate rather than a full spectrum")
-    if stats["flat_fraction"]["max"] < 0.15:
-        found.append("Every surface is worked: visible marks, never an empty smooth field")
-    elif stats["negative_space"]["mean"] > 0.25:
-        found.append("Leave real emptiness around the subject")
-    if stats["straightness"]["min"] > 0.33:
-        found.append("Structure comes from straight lines and right angles")
-    elif stats["straightness"]["max"] < 0.3:
-        found.append("Movement comes from curving, rhythmic strokes")
-    if stats["edge_density"]["min"] > 0.4:
-        found.append("Fill the frame edge to edge with overlapping marks")
-    arousal = stats["arousal"]["mean"]
-    mood = (
-        "energetic and restless"
-        if arousal > 0.05
-        else "calm and still"
-        if arousal < -0.1
-        else "poised"
-    )
-    found.append(f"Keep the mood {mood}, whatever the subject")
-    found.append("Describe the subject through the style, never photographically")
-    return found[:3] + found[-2:] if len(found) > 5 else found
-
-
-def profile_from_summary(summary: dict[str, object]) -> TasteProfile:
-    stats = summary["stats"]  # type: ignore[assignment]
-    palette = summary["palette"]  # type: ignore[assignment]
-    avoid = [str(item["text"]) for item in summary["avoid"]]  # type: ignore[index,union-attr]
-    for generic in GENERIC_AVOID:
-        if len(avoid) >= 3:
-            break
-        avoid.append(generic)
-    return TasteProfile(
-        principles=principles(stats, palette),  # type: ignore[arg-type]
-        palette_tendency=palette_sentence(stats, palette),  # type: ignore[arg-type]
-        compositional_style=composition_sentence(stats),  # type: ignore[arg-type]
-        emotional_register=emotion_sentence(stats),  # type: ignore[arg-type]
-        texture_feel=texture_sentence(stats),  # type: ignore[arg-type]
-        avoid_list=avoid,
-        measurements=summary,
+        style = SetStyle(model=MODEL_NAME, mean=mean)
+    return Measurements(
+        version=MEASUREMENT_VERSION,
+        references=references,
+        stats=stats,
+        palette=pooled_palette(references),
+        avoid=avoid_limits(stats),
+        style=style,
     )

@@ -1,20 +1,19 @@
-"""The offline engine: measured extractor, procedural renderer, measured critic."""
+"""The offline engine: measured extractor, layout-and-paint generator, measured critic."""
 
 from __future__ import annotations
 
 from tasteloop.domain.engine import Engine
 from tasteloop.offline import OFFLINE_MODELS
-from tasteloop.offline.critic import MeasuredCritic
-from tasteloop.offline.extractor import MeasuredExtractor
-from tasteloop.offline.renderer import ProceduralRenderer
+from tasteloop.offline.critic import OfflineCritic
+from tasteloop.offline.extractor import OfflineExtractor
+from tasteloop.offline.generator import OfflineGenerator
 
 
 def offline_engine() -> Engine:
-    extractor, generator, critic = MeasuredExtractor(), ProceduralRenderer(), MeasuredCritic()
     return Engine(
         name="offline",
-        extractor=extractor,
-        generator=generator,
-        critic=critic,
+        extractor=OfflineExtractor(),
+        generator=OfflineGenerator(),
+        critic=OfflineCritic(),
         models=dict(OFFLINE_MODELS),
     )

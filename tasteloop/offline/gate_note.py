@@ -1,7 +1,7 @@
-"""A person's note at the gate ("warmer, fewer boats"), read through the renderer's vocabulary.
+"""A person's note at the gate ("warmer, fewer boats"), read through the generator's vocabulary.
 
-Comparative phrases become adjustments of the qualities the renderer can move. The rest of the
-note stays in the prompt, where the renderer picks up any colour, motif or mood word it knows;
+Comparative phrases become adjustments of the qualities the generator can move. The rest of the
+note stays in the prompt, where the generator picks up any colour, motif or mood word it knows;
 the words it knows nothing about are reported back, so the person sees what was not acted on.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from tasteloop.domain.engine import NoteRevision
-from tasteloop.offline.prompt_words import (
-    RenderSpec,
+from tasteloop.offline.layout_spec import (
+    LayoutSpec,
     parse_adjustments,
     parse_prompt,
     set_adjustments,
@@ -149,11 +149,11 @@ _FILLER = frozenset(
     "keep some any so just also maybe rather than like feel look image picture one ones "
     "no not".split()
 )
-_NOTHING: RenderSpec = parse_prompt("")
+_NOTHING: LayoutSpec = parse_prompt("")
 
 
 def _understood(word: str) -> bool:
-    """A word the renderer acts on: on its own it changes what would be painted."""
+    """A word the generator acts on: on its own it changes what would be painted."""
     return parse_prompt(word) != _NOTHING
 
 
@@ -176,7 +176,7 @@ def read_note(prompt: str, note: str) -> NoteRevision:
     known = [w for w in dict.fromkeys(content) if _understood(w)]
     unknown = tuple(w for w in dict.fromkeys(content) if w not in known)
     if known:
-        acted.append("kept in the prompt, which the renderer reads: " + ", ".join(known))
+        acted.append("kept in the prompt, which the generator reads: " + ", ".join(known))
     base = strip_adjustments(prompt)
     if content:
         base = f"{base.rstrip('. ')}. The person's note: {remainder}."

@@ -1,0 +1,58 @@
+"""A run's loop settings, their defaults and bounds, and what a score means under them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+DEFAULT_MAX_ITERATIONS = 5
+DEFAULT_THRESHOLD = 8.0
+DEFAULT_GATE_LOW = 6.0
+DEFAULT_CANDIDATES = 1
+# The bounds every layer checks against (the form, the CLI, the templates' input limits).
+MAX_ITERATIONS = 20
+MAX_CANDIDATES = 4
+MAX_GATE_NOTE = 500  # characters in a person's note at the gate
+MAX_INTENT = 300  # characters in what a person asks to make
+
+
+@dataclass(frozen=True)
+class LoopSettings:
+    max_iterations: int = DEFAULT_MAX_ITERATIONS
+    threshold: float = DEFAULT_THRESHOLD
+    gate_low: float = DEFAULT_GATE_LOW
+    candidates: int = DEFAULT_CANDIDATES
+
+    def __post_init__(self) -> None:
+        if self.gate_low >= self.threshold:
+            raise ValueError(
+                f"the gate low ({self.gate_low}) must be lower than the convergence "
+                f"threshold ({self.threshold})"
+            )
+        if not 0 <= self.gate_low <= 10 or not 0 < self.threshold <= 10:
+            raise ValueError("the threshold and gate low must lie within 0-10")
+        if not 1 <= self.max_iterations <= MAX_ITERATIONS:
+            raise ValueError(f"max iterations must be between 1 and {MAX_ITERATIONS}")
+        if not 1 <= self.candidates <= MAX_CANDIDATES:
+            raise ValueError(f"candidates per iteration must be between 1 and {MAX_CANDIDATES}")
+
+    def cap_reached(self, next_index: int) -> bool:
+        """No iteration is left once `next_index` (0-based) reaches the cap."""
+        return next_index >= self.max_iterations
+
+
+class Verdict(StrEnum):
+    """What a score means under the settings: the one rule the loop, the worker and the pages
+    share."""
+
+    CONVERGED = "converged"
+    GATE = "gate"
+    REVISE = "revise"
+
+
+def verdict(score: float, settings: LoopSettings) -> Verdict:
+    if score >= settings.threshold:
+        return Verdict.CONVERGED
+    if score >= settings.gate_low:
+        return Verdict.GATE
+    return Verdict.REVISE

@@ -1,0 +1,69 @@
+"""The offline critic: it measures the image and scores it against the references' measurements
+(scoring.py), and says what to change in the profile's words (advice.py)."""
+
+from __future__ import annotations
+
+import time
+
+from tasteloop.domain.critique import CritiqueResult
+from tasteloop.domain.engine import CallUsage, Comparison, Critique, NoteRevision
+from tasteloop.domain.profile import TasteProfile
+from tasteloop.measure.learned_style import measure_candidate
+from tasteloop.measure.schema import ImageMeasurement
+from tasteloop.offline import OFFLINE_MODELS
+from tasteloop.offline.critic.advice import evidence, reasoning, revise_prompt
+from tasteloop.offline.critic.references import ReferenceMeasurements
+from tasteloop.offline.critic.scoring import WEIGHTS, Judgement, judge
+from tasteloop.offline.gate_note import read_note
+
+
+class OfflineCritic:
+    model = OFFLINE_MODELS["critique"]
+
+    def __init__(self, weights: dict[str, float] | None = None) -> None:
+        self.weights = dict(weights or WEIGHTS)
+        self.references = ReferenceMeasurements()
+
+    def judge(self, image_bytes: bytes, profile: TasteProfile) -> Judgement:
+        return self.judge_measured(measure_candidate(image_bytes), profile)
+
+    def judge_measured(self, image: ImageMeasurement, profile: TasteProfile) -> Judgement:
+        return judge(image, profile, self.references.of(profile), self.weights)
+
+    def critique(
+        self,
+        image: bytes,
+        profile: TasteProfile,
+        prompt: str,
+        intent: str,
+        *,
+        references: tuple[bytes, ...] = (),
+    ) -> Critique:
+        """`references` are not needed: the profile carries their measurements."""
+        started = time.perf_counter()
+        judgement = self.judge(image, profile)
+        result = CritiqueResult(
+            score=judgement.overall,
+            breakdown=judgement.scores,
+            reasoning=reasoning(judgement, profile, self.weights),
+            revised_prompt=revise_prompt(prompt, judgement, profile),
+        )
+        usage = CallUsage("critique", self.model, time.perf_counter() - started)
+        return Critique(result=result, usage=(usage,), evidence=evidence(judgement))
+
+    def compare(
+        self,
+        candidate: bytes,
+        best: bytes,
+        profile: TasteProfile,
+        intent: str,
+        *,
+        references: tuple[bytes, ...] = (),
+    ) -> Comparison | None:
+        """None: measured scores do not depend on which image is shown first."""
+        return None
+
+    def apply_note(
+        self, prompt: str, note: str, profile: TasteProfile, intent: str
+    ) -> NoteRevision:
+        return read_note(prompt, note)

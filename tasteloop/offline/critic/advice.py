@@ -1,0 +1,205 @@
+"""What the offline critic says and asks for: the biggest gap in one sentence in the profile's
+words, the measurements behind it, and the adjustments that close the gaps it can close."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from tasteloop.domain.profile import CRITIQUE_DIMENSIONS, DIMENSION_LABELS, TasteProfile
+from tasteloop.measure.colour import HEX_COLOUR
+from tasteloop.measure.features import FEATURE_FLOORS
+from tasteloop.offline.critic.scoring import WEIGHTS, Judgement
+from tasteloop.offline.layout_spec import parse_adjustments, set_adjustments
+from tasteloop.offline.qualities import BY_NAME, MEASURED
+
+# how big one step is relative to a noticeable difference, to compare gaps across features
+STEP_SIZE = {q.name: abs(q.per_step) / FEATURE_FLOORS[q.feature or ""] for q in MEASURED}
+# which quality moves the feature an avoid rule watches, and by how much per step
+AVOID_CONTROLS = {
+    **{q.feature: (q.name, q.per_step) for q in MEASURED},
+    "negative_space": ("detail", -0.03),
+    "chroma_p90": ("saturation", 5.0),
+}
+GAIN = 0.6
+MAX_STEP = 3
+MAX_ADJUSTMENT = 8
+# what a person calls each dimension in a sentence about their picture
+NOUNS = {
+    "palette_tendency": "colour",
+    "compositional_style": "composition",
+    "emotional_register": "mood",
+    "texture_feel": "surface",
+}
+# the learned-style gap a genuine member of a set typically stays under (held-out medians on
+# the shared sets are about 0.05); above it the generator is asked for more of the set's style
+STYLE_TARGET = 0.05
+STYLE_STEP_GAP = 0.03  # one `style` step per this much gap beyond the target
+MAX_STYLE = 3
+_FIGURES = re.compile(r"\s*\((?:[^()]*\d[^()]*)\)")
+
+
+@dataclass(frozen=True)
+class Gap:
+    control: str  # the quality whose adjustment closes it
+    steps: float  # how many adjustment steps, signed
+    feature: str
+    value: float
+    target: float
+    dimension: str
+    against: str  # what the target is: the closest reference or an avoid-list limit
+
+    @property
+    def advice(self) -> str:
+        quality = BY_NAME[self.control]
+        return quality.more if self.steps > 0 else quality.less
+
+    @property
+    def size(self) -> float:
+        return abs(self.steps * STEP_SIZE[self.control])
+
+    def describe(self) -> str:
+        return (
+            f"{self.feature.replace('_', ' ')} measures {self.value:.3g} against "
+            f"{self.target:.3g} {self.against} ({self.advice})"
+        )
+
+
+def gaps_to_close(judgement: Judgement) -> list[Gap]:
+    """Every noticeable gap a prompt adjustment can close.
+
+    An avoid-list violation overrides the nearest reference: getting back inside the limit
+    comes first."""
+    found: list[Gap] = []
+    for v in judgement.violations:
+        if v.feature in AVOID_CONTROLS:
+            control, per_step = AVOID_CONTROLS[v.feature]
+            steps = (v.target - v.value) / per_step
+            found.append(
+                Gap(
+                    control,
+                    steps,
+                    v.feature,
+                    v.value,
+                    v.target,
+                    "avoid_list",
+                    "to respect the avoid-list",
+                )
+            )
+    forced = {gap.control for gap in found}
+    for quality in MEASURED:
+        feature = quality.feature or ""
+        if quality.name in forced:
+            continue
+        value = judgement.image.features[feature]
+        target = judgement.nearest.features[feature]
+        if abs(target - value) < FEATURE_FLOORS[feature] * 0.5:
+            continue
+        steps = (target - value) / quality.per_step
+        found.append(
+            Gap(
+                quality.name,
+                steps,
+                feature,
+                value,
+                target,
+                quality.dimension or "",
+                "in the closest reference",
+            )
+        )
+    return found
+
+
+def in_their_words(profile: TasteProfile, dimension: str) -> str:
+    """The profile's own sentence for a dimension: its first two clauses, without figures."""
+    sentence = _FIGURES.sub("", profile.dimension_text(dimension)).strip().rstrip(".")
+    words = "; ".join(part.strip() for part in sentence.split(";")[:2] if part.strip())
+    if len(words) > 160:
+        words = words[:160].rsplit(" ", 1)[0] + "…"
+    return words[:1].lower() + words[1:]
+
+
+def style_beyond_target(judgement: Judgement, strength: float) -> float:
+    """How far the image is from the learned style beyond what the person's strength allows
+    (0 when within it): at part strength a looser fit is what was asked for."""
+    if judgement.style_gap is None or strength <= 0:
+        return 0.0
+    return max(0.0, judgement.style_gap - STYLE_TARGET / strength)
+
+
+def costliest(scores: dict[str, float], weights: dict[str, float]) -> str:
+    """The biggest gap: the dimension whose shortfall costs the overall score most (a low score
+    on a lightly weighted dimension can matter less than a middling one on a heavy dimension)."""
+    return max(CRITIQUE_DIMENSIONS, key=lambda d: weights[d] * (10.0 - scores[d]))
+
+
+def reasoning(
+    judgement: Judgement, profile: TasteProfile, weights: dict[str, float] = WEIGHTS
+) -> str:
+    """One sentence a person can act on, in the profile's words; the numbers go to `evidence`."""
+    weakest = costliest(judgement.scores, weights)
+    gaps = gaps_to_close(judgement)
+    if weakest == "avoid_list" and judgement.violations:
+        items = "; ".join(v.item for v in judgement.violations)
+        fixes = [g for g in gaps if g.dimension == "avoid_list"]
+        remedy = f", so it needs {fixes[0].advice}" if fixes else ""
+        return f"The picture does what your avoid-list rules out ({items}){remedy}."
+    noun = NOUNS[weakest]
+    theirs = in_their_words(profile, weakest)
+    if weakest == "texture_feel" and style_beyond_target(judgement, profile.style.strength):
+        return (
+            f"The {noun} is not yet painted in your references' manner: it needs more of the "
+            f"mark-making they share ({theirs})."
+        )
+    gaps.sort(key=lambda g: (g.dimension != weakest, -g.size))
+    if gaps and gaps[0].dimension == weakest:
+        return f"The picture needs {gaps[0].advice} to match your references' {noun} ({theirs})."
+    if gaps:
+        return (
+            f"The {noun} is furthest from your references ({theirs}); the clearest change to "
+            f"make is {gaps[0].advice}."
+        )
+    return f"The {noun} is furthest from your references ({theirs}), though it is close."
+
+
+def evidence(judgement: Judgement) -> str:
+    """The measurements behind the sentence, for the iteration's details."""
+    lines = [
+        ", ".join(f"{DIMENSION_LABELS[d]} {judgement.scores[d]:.1f}" for d in CRITIQUE_DIMENSIONS)
+    ]
+    if judgement.style_gap is not None:
+        lines.append(
+            f"learned style: 1 - cosine to your references' weighted style, corrected for "
+            f"what paintings in general share = {judgement.style_gap:.3f} "
+            f"(a typical member of a set: under {STYLE_TARGET})"
+        )
+    lines += [str(v) for v in judgement.violations]
+    gaps = sorted(gaps_to_close(judgement), key=lambda g: -g.size)
+    lines += [gap.describe() for gap in gaps[:4]]
+    return "\n".join(lines)
+
+
+def _style_steps(judgement: Judgement, strength: float, current: float) -> float:
+    beyond = style_beyond_target(judgement, strength)
+    if not beyond:
+        return 0.0
+    wanted = min(np.ceil(beyond / STYLE_STEP_GAP), 2)
+    return float(np.clip(current + wanted, -MAX_STYLE, MAX_STYLE)) - current
+
+
+def revise_prompt(prompt: str, judgement: Judgement, profile: TasteProfile) -> str:
+    adjustments = parse_adjustments(prompt)
+    style = _style_steps(judgement, profile.style.strength, adjustments.get("style", 0))
+    if style:
+        adjustments["style"] = adjustments.get("style", 0) + style
+    for gap in gaps_to_close(judgement):
+        change = float(np.clip(round(gap.steps * GAIN), -MAX_STEP, MAX_STEP))
+        if change:
+            total = adjustments.get(gap.control, 0) + change
+            adjustments[gap.control] = float(np.clip(total, -MAX_ADJUSTMENT, MAX_ADJUSTMENT))
+    revised = prompt
+    if HEX_COLOUR.search(profile.palette_tendency) and not HEX_COLOUR.search(prompt):
+        revised = f"{prompt.rstrip('. ')}. Palette: {profile.palette_tendency}"
+    return set_adjustments(revised, adjustments)
