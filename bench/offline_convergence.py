@@ -14,7 +14,7 @@ import statistics
 import sys
 
 from bench.refsets import load_sets
-from tasteloop.domain.engine import Engine
+from tasteloop.domain.engine import Brief, Engine
 from tasteloop.domain.profile import TasteProfile
 from tasteloop.domain.prompts import initial_prompt
 from tasteloop.domain.run_settings import LoopSettings
@@ -87,7 +87,7 @@ def cross_set(engine, profiles, finals) -> dict[str, object]:  # type: ignore[no
     """A converging loop proves little if the critic passes anything: each set's final image
     for the first intent, judged against every other set's profile, should mostly fail."""
     scores = [
-        engine.critic.critique(image, profiles[other], "p", INTENTS[0]).result.score
+        engine.critic.critique(image, "p", Brief(profiles[other], INTENTS[0])).result.score
         for name, image in finals.items()
         for other in profiles
         if other != name

@@ -15,7 +15,7 @@ import statistics
 import time
 
 from bench.refsets import load_sets
-from tasteloop.domain.engine import GenerationInputs
+from tasteloop.domain.engine import Brief, GenerationInputs
 from tasteloop.domain.prompts import initial_prompt
 from tasteloop.domain.style import style_target
 from tasteloop.offline.critic import OfflineCritic
@@ -57,7 +57,7 @@ def timings() -> dict[str, object]:
             lambda: renderer.generate(prompt, seed=3, inputs=inputs)
         ),
         "critique_s": _median_seconds(
-            lambda: critic.critique(image, profile, prompt, "a harbour at dusk")
+            lambda: critic.critique(image, prompt, Brief(profile, "a harbour at dusk"))
         ),
     }
     targets = {"extract_5_refs_s": 1.0, "generate_1024_s": 0.6, "critique_s": 0.25}

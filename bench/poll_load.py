@@ -34,6 +34,7 @@ from store.blobs import save_blob
 from store.db import get_database
 from store.migrate import upgrade
 from store.models import Iteration, Phase, ProfileVersion, ReferenceImage, Run, User
+from tasteloop.domain.engine import Brief
 from tasteloop.domain.profile import CRITIQUE_DIMENSIONS
 from tasteloop.domain.prompts import initial_prompt
 from tasteloop.offline.engine import offline_engine
@@ -50,7 +51,7 @@ def seed_database(url: str, users: int) -> list[tuple[str, int]]:
     profile = engine.extractor.extract(references).profile
     prompt = initial_prompt("a harbour at dusk", profile)
     image = engine.generator.generate(prompt, seed=0).data
-    critique = engine.critic.critique(image, profile, prompt, "a harbour at dusk").result
+    critique = engine.critic.critique(image, prompt, Brief(profile, "a harbour at dusk")).result
     password_hash = generate_password_hash(PASSWORD)
     accounts = []
     with get_database(url).session() as session:

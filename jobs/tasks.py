@@ -38,7 +38,7 @@ from store.runs import (
 from store.spending import over_cap
 from store.states import Outcome, Phase, Stage
 from tasteloop.config import ConfigError, EngineSettings
-from tasteloop.domain.engine import Engine
+from tasteloop.domain.engine import Brief, Engine
 from tasteloop.domain.profile import TasteProfile
 from tasteloop.engines import build_engine, costs_money
 from tasteloop.iteration import IterationRecord
@@ -241,7 +241,7 @@ def _apply_note(
     """A person's gate note, applied to the next prompt and stored with what was done."""
     gate_id, words = note
     with stop_when(stopped):
-        revision = revise_with_note(engine().critic, state.prompt, words, profile, intent)
+        revision = revise_with_note(engine().critic, state.prompt, words, Brief(profile, intent))
     with get_database().session() as session:
         run = session.get(Run, run_id)
         if not holds_lease(run, owner, Phase.GENERATING):

@@ -90,7 +90,7 @@ class WorkerThreads:
         log.info("stopping: no new turns; waiting for %d in flight", self.in_flight)
         self._stop.set()
         for worker in self.workers:
-            worker._stop_requested = True  # noqa: SLF001 - RQ's own warm-stop flag
+            worker._stop_requested = True  # RQ's own warm-stop flag
 
     def run(self, *, burst: bool = False, with_scheduler: bool = True) -> None:
         signal.signal(signal.SIGTERM, self._request_stop)

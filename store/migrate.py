@@ -9,6 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,7 +41,7 @@ def migration_problem(url: str) -> str | None:
     engine = make_engine(url)
     try:
         current = current_revision(engine)
-    except Exception as exc:  # noqa: BLE001 - unreachable or unreadable: say so, do not raise
+    except SQLAlchemyError as exc:  # unreachable or unreadable: say so, do not raise
         return f"the database cannot be read ({type(exc).__name__}: {str(exc).splitlines()[0]})"
     finally:
         engine.dispose()

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import contextvars
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from tasteloop.domain.critique import CritiqueResult, failed_critique, ordered_scores
 from tasteloop.domain.engine import (
+    Brief,
     CallUsage,
     Comparison,
     Critic,
@@ -19,6 +22,8 @@ from tasteloop.domain.engine import (
     Preference,
 )
 from tasteloop.domain.profile import TasteProfile
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,15 @@ class Candidate:
     critique_seconds: float
     usage: tuple[CallUsage, ...]
     evidence: str | None = None  # the critic's measurements behind its sentence
+
+
+def attempt(call: Callable[[], T]) -> tuple[T | None, str | None]:
+    """The call's result, or None and why it failed: a critic's failure is recorded and the run
+    goes on (a generator's is not, so generation is never wrapped in this)."""
+    try:
+        return call(), None
+    except Exception as exc:  # noqa: BLE001 - any failure of a critic is recorded, never fatal
+        return None, f"{type(exc).__name__}: {exc}"[:500]
 
 
 def candidate_record(candidate: Candidate) -> dict[str, object]:
@@ -100,26 +114,18 @@ def _one_candidate(
     started = time.perf_counter()
     image = generator.generate(prompt, seed=seed, inputs=inputs)  # a generator error propagates
     generated = time.perf_counter()
-    critic_error: str | None = None
-    critique_usage: tuple[CallUsage, ...] = ()
-    evidence: str | None = None
-    try:
-        judged = critic.critique(image.data, profile, prompt, intent, references=references)
-        result = judged.result
-        critique_usage = judged.usage
-        evidence = judged.evidence
-    except Exception as exc:  # noqa: BLE001 - any critic failure is recorded, never fatal
-        critic_error = f"{type(exc).__name__}: {exc}"[:500]
-        result = failed_critique(prompt, critic_error)
+    judged, critic_error = attempt(
+        lambda: critic.critique(image.data, prompt, Brief(profile, intent, references))
+    )
     finished = time.perf_counter()
     return Candidate(
         image=image,
-        critique=result,
+        critique=judged.result if judged else failed_critique(prompt, critic_error or ""),
         critic_error=critic_error,
         generate_seconds=generated - started,
         critique_seconds=finished - generated,
-        usage=image.usage + critique_usage,
-        evidence=evidence,
+        usage=image.usage + (judged.usage if judged else ()),
+        evidence=judged.evidence if judged else None,
     )
 
 
@@ -178,12 +184,10 @@ def compare_with_best(
         return replace(record, replaces_best=True if record.critic_error is None else None)
     comparison: Comparison | None = None
     if record.critic_error is None:
-        try:
-            comparison = critic.compare(
-                record.image, best_image, profile, intent, references=references
-            )
-        except Exception as exc:  # noqa: BLE001 - recorded; the scores decide instead
-            comparison = Comparison(answers=(), error=f"{type(exc).__name__}: {exc}"[:500])
+        compared, error = attempt(
+            lambda: critic.compare(record.image, best_image, Brief(profile, intent, references))
+        )
+        comparison = compared if error is None else Comparison(answers=(), error=error)
     if comparison is not None and comparison.error is None:
         replaces = comparison.agreed is Preference.CANDIDATE
     else:

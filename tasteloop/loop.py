@@ -12,12 +12,12 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import cast
 
-from tasteloop.domain.engine import Critic, GenerationInputs, Generator, NoteRevision
+from tasteloop.domain.engine import Brief, Critic, GenerationInputs, Generator, NoteRevision
 from tasteloop.domain.outcomes import GateDecision, Outcome
 from tasteloop.domain.profile import TasteProfile
 from tasteloop.domain.run_settings import LoopSettings, Verdict, verdict
 from tasteloop.domain.style import emphasis, style_target, weighted_references
-from tasteloop.iteration import IterationRecord, compare_with_best, run_iteration
+from tasteloop.iteration import IterationRecord, attempt, compare_with_best, run_iteration
 from tasteloop.stopping import RunStopped, stop_when
 
 
@@ -200,7 +200,9 @@ def run_loop(
             if answer.decision is GateDecision.APPROVE:
                 return _finish(Outcome.APPROVED, state, iterations, record)
             if answer.note:
-                revision = revise_with_note(critic, state.prompt, answer.note, profile, intent)
+                revision = revise_with_note(
+                    critic, state.prompt, answer.note, Brief(profile, intent, for_critic)
+                )
                 state = replace(state, prompt=revision.prompt)
                 if on_note is not None:
                     on_note(record, answer.note, revision)
@@ -218,18 +220,16 @@ def run_loop(
 NOTE_FALLBACK = "The person's direction, which wins over anything above: {note}"
 
 
-def revise_with_note(
-    critic: Critic, prompt: str, note: str, profile: TasteProfile, intent: str
-) -> NoteRevision:
+def revise_with_note(critic: Critic, prompt: str, note: str, brief: Brief) -> NoteRevision:
     """The next prompt with a person's gate note applied; a failure keeps the note verbatim."""
-    try:
-        return critic.apply_note(prompt, note, profile, intent)
-    except Exception as exc:  # noqa: BLE001 - the run goes on with the note as written
-        return NoteRevision(
-            prompt=f"{prompt.rstrip()}\n{NOTE_FALLBACK.format(note=note)}",
-            acted_on=("added to the prompt word for word",),
-            error=f"{type(exc).__name__}: {exc}"[:500],
-        )
+    revision, error = attempt(lambda: critic.apply_note(prompt, note, brief))
+    if revision is not None:
+        return revision
+    return NoteRevision(
+        prompt=f"{prompt.rstrip()}\n{NOTE_FALLBACK.format(note=note)}",
+        acted_on=("added to the prompt word for word",),
+        error=error,
+    )
 
 
 def _finish(

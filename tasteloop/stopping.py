@@ -14,7 +14,7 @@ from contextvars import ContextVar
 _stop_check: ContextVar[Callable[[], bool] | None] = ContextVar("stop_check", default=None)
 
 
-class RunStopped(BaseException):  # noqa: N818 - a signal, like KeyboardInterrupt
+class RunStopped(BaseException):  # a signal, like KeyboardInterrupt, so no handler takes it
     """The run was stopped: raised before a provider call, never caught as a model failure."""
 
 

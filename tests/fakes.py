@@ -46,7 +46,8 @@ class ScriptedCritic:
         self.notes: list[tuple[str, str]] = []
         self._lock = threading.Lock()
 
-    def critique(self, image, profile, prompt, intent, *, references=()):
+    def critique(self, image, prompt, brief):
+        references = brief.references
         with self._lock:
             score = self.scores[self.calls]
             self.calls += 1
@@ -62,7 +63,7 @@ class ScriptedCritic:
             )
         )
 
-    def compare(self, candidate, best, profile, intent, *, references=()):
+    def compare(self, candidate, best, brief):
         if self.verdicts is None:
             return None
         self.compared.append((candidate, best))
@@ -71,7 +72,7 @@ class ScriptedCritic:
             raise TimeoutError("vision model timed out")
         return Comparison(answers=tuple(Preference(a) for a in answers))
 
-    def apply_note(self, prompt, note, profile, intent):
+    def apply_note(self, prompt, note, brief):
         self.notes.append((prompt, note))
         if note == "explode":
             raise RuntimeError("reviser down")

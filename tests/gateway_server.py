@@ -26,6 +26,7 @@ from typing import Any
 
 from PIL import Image, PngImagePlugin
 
+from tasteloop.domain.engine import Brief
 from tasteloop.domain.profile import CRITIQUE_DIMENSIONS, TasteProfile
 from tasteloop.offline.critic import OfflineCritic
 from tasteloop.offline.extractor import OfflineExtractor
@@ -411,7 +412,7 @@ class FakeGateway:
         # the candidate comes last, after the references' contact sheet when there is one
         image = recorded.input_images[-1]
         profile = TasteProfile.model_validate_json(profile_json)
-        return self._critic.critique(image, profile, prompt, intent).result.model_dump()
+        return self._critic.critique(image, prompt, Brief(profile, intent)).result.model_dump()
 
     def _compare(self, body: dict[str, Any]) -> dict[str, Any]:
         """Measured scores of A and B, or the position it is biased to."""

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tasteloop.domain.engine import Brief
 from tasteloop.measure.learned_style import measure_candidate
 from tasteloop.offline.critic import OfflineCritic
 from tasteloop.offline.gate_note import read_note
@@ -72,8 +73,8 @@ def test_warmth_moves_the_painting_and_the_critic_measures_it():
 def test_the_measured_critic_applies_notes_and_leaves_pairs_to_the_scores():
     critic = OfflineCritic()
     profile = make_profile()
-    assert critic.compare(b"a", b"b", profile, "x") is None
-    assert critic.apply_note(PROMPT, "warmer", profile, "x") == read_note(PROMPT, "warmer")
+    assert critic.compare(b"a", b"b", Brief(profile, "x")) is None
+    assert critic.apply_note(PROMPT, "warmer", Brief(profile, "x")) == read_note(PROMPT, "warmer")
 
 
 def test_the_words_around_a_note_paint_nothing_themselves():

@@ -8,6 +8,7 @@ from PIL import Image
 
 from tasteloop.cli import main
 from tasteloop.config import ConfigError, EngineSettings
+from tasteloop.domain.engine import Brief
 from tasteloop.domain.prompts import initial_prompt
 from tasteloop.domain.run_settings import LoopSettings
 from tasteloop.gateway.client import GatewayError, json_mode_chooser
@@ -278,7 +279,7 @@ def _profile(gateway):
 def test_critique_sends_512px_image_with_measured_evidence(gateway):
     engine, profile = _profile(gateway)
     image = engine.generator.generate("hatching, #111111, #f4f1ea")
-    critique = engine.critic.critique(image.data, profile, "hatching", "a pier")
+    critique = engine.critic.critique(image.data, "hatching", Brief(profile, "a pier"))
     request = gateway.calls("critique")[0]
     assert [max(s) for s in decoded_sizes(request)] == [256]  # never upscaled; ≤ 512
     assert "Measured evidence" in request.text and "edge_density" in request.text
@@ -295,7 +296,7 @@ def test_large_images_are_shrunk_to_512_for_critique(gateway):
     engine, profile = _profile(gateway)
     big = io.BytesIO()
     Image.new("RGB", (1600, 1200), (200, 30, 30)).save(big, "PNG")
-    engine.critic.critique(big.getvalue(), profile, "p", "i")
+    engine.critic.critique(big.getvalue(), "p", Brief(profile, "i"))
     assert max(decoded_sizes(gateway.calls("critique")[0])[0]) == 512
 
 
@@ -393,7 +394,7 @@ def test_auto_json_mode_copes_with_each_gateway_quirk(gateway, quirk, fresh_json
     refs = load_set("van-gogh-swirling-landscapes")
     profile = engine.extractor.extract(refs).profile
     assert profile.principles
-    critique = engine.critic.critique(refs[0], profile, "a pier", "a pier")
+    critique = engine.critic.critique(refs[0], "a pier", Brief(profile, "a pier"))
     assert critique.result.breakdown  # the critic's answers are read the same way
     falls_back = quirk in ("rejects_response_format", "fenced")
     later = gateway.calls("critique")[-1].body

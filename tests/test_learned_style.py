@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tasteloop.domain.engine import GenerationInputs
+from tasteloop.domain.engine import Brief, GenerationInputs
 from tasteloop.domain.profile import StyleControls, TasteProfile
 from tasteloop.domain.profile_file import parse_profile_document, profile_document
 from tasteloop.domain.prompts import initial_prompt
@@ -186,8 +186,8 @@ def test_a_reference_weighted_0_has_no_influence(profile):
     assert _paint(a) == _paint(b)
     candidate = _paint(a)
     critic = OfflineCritic()
-    first = critic.critique(candidate, a, "p", PROMPT_INTENT).result
-    second = critic.critique(candidate, b, "p", PROMPT_INTENT).result
+    first = critic.critique(candidate, "p", Brief(a, PROMPT_INTENT)).result
+    second = critic.critique(candidate, "p", Brief(b, PROMPT_INTENT)).result
     assert first == second
     # and a model never sees it
     sent = weighted_references(a, (b"r1", b"r2", b"r3", b"r4"))
@@ -205,9 +205,7 @@ def test_strength_moves_the_picture_between_its_own_style_and_the_sets(profile):
     gaps = []
     for strength in (0.0, 0.5, 1.0):
         data = _paint(profile.with_style(StyleControls(strength=strength)))
-        gaps.append(
-            1 - cosine(measure_candidate(data).style, profile.measurements.style.mean)
-        )
+        gaps.append(1 - cosine(measure_candidate(data).style, profile.measurements.style.mean))
     plain = OfflineGenerator(size=512).generate(initial_prompt(PROMPT_INTENT, profile)).data
     assert _paint(profile.with_style(StyleControls(strength=0.0))) == plain
     assert gaps[0] > gaps[1] > gaps[2]
@@ -270,7 +268,7 @@ def test_the_critic_counts_the_learned_style_as_much_as_strength_asks(profile):
 
 def test_the_reasoning_names_the_learned_style_in_the_profiles_words(profile):
     far = OfflineGenerator(size=512).generate("a city grid, geometric, flat colour").data
-    result = OfflineCritic().critique(far, profile, "p", PROMPT_INTENT)
+    result = OfflineCritic().critique(far, "p", Brief(profile, PROMPT_INTENT))
     assert "measures" not in result.result.reasoning
     assert result.evidence and "learned style" in result.evidence
     assert "Adjustments:" in result.result.revised_prompt
@@ -281,9 +279,9 @@ def test_the_critic_asks_for_more_style_only_as_far_as_strength_allows(profile):
     critic = OfflineCritic()
     gap = critic.judge(far, profile).style_gap
     assert 0.05 < gap < 0.25
-    full = critic.critique(far, profile, "p", PROMPT_INTENT).result
+    full = critic.critique(far, "p", Brief(profile, PROMPT_INTENT)).result
     light = critic.critique(
-        far, profile.with_style(StyleControls(strength=0.2)), "p", PROMPT_INTENT
+        far, "p", Brief(profile.with_style(StyleControls(strength=0.2)), PROMPT_INTENT)
     ).result
     assert parse_adjustments(full.revised_prompt).get("style", 0) > 0
     assert "style" not in parse_adjustments(light.revised_prompt)

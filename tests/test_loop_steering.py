@@ -1,7 +1,7 @@
 """The loop's new inputs: references to painter and critic, pairwise choice of the best image,
 and a person's note at the gate (scripted collaborators; the wire is tested elsewhere)."""
 
-from tasteloop.domain.engine import GeneratedImage
+from tasteloop.domain.engine import Brief, GeneratedImage
 from tasteloop.domain.outcomes import GateDecision, Outcome
 from tasteloop.domain.run_settings import LoopSettings
 from tasteloop.loop import GateAnswer, LoopState, revise_with_note, run_loop
@@ -112,7 +112,7 @@ def test_a_gate_note_revises_the_next_prompt():
 
 
 def test_a_failing_reviser_keeps_the_note_word_for_word():
-    revision = revise_with_note(ScriptedCritic([]), "a pier", "explode", PROFILE, "a pier")
+    revision = revise_with_note(ScriptedCritic([]), "a pier", "explode", Brief(PROFILE, "a pier"))
     assert "reviser down" in revision.error
     assert revision.prompt.startswith("a pier\n") and revision.prompt.endswith("explode")
 

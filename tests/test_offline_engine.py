@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from tasteloop.domain.engine import Brief
 from tasteloop.domain.profile import CRITIQUE_DIMENSIONS
 from tasteloop.images import encode
 from tasteloop.measure.features import measure
@@ -220,8 +221,8 @@ def test_critic_prefers_a_held_out_member_over_a_foreign_image():
     vivid = load_set("expressionist-vivid-color")
     profile = OfflineExtractor().extract(etchings[:3]).profile
     critic = OfflineCritic()
-    own = critic.critique(etchings[3], profile, "p", "i").result
-    foreign = critic.critique(vivid[0], profile, "p", "i").result
+    own = critic.critique(etchings[3], "p", Brief(profile, "i")).result
+    foreign = critic.critique(vivid[0], "p", Brief(profile, "i")).result
     assert own.score > foreign.score
     assert list(own.breakdown) == list(CRITIQUE_DIMENSIONS)
     # one sentence in the profile's own words; the numbers are kept for the details fold
@@ -237,7 +238,7 @@ def test_critic_penalises_an_avoided_trait():
     profile = OfflineExtractor().extract(etchings).profile
     assert any("colour" in item for item in profile.avoid_list)
     neon = encode(OfflineGenerator(size=256).render("#ff00ff (50%) #00ff00 (50%) circles"), "PNG")
-    result = OfflineCritic().critique(neon, profile, "p", "i").result
+    result = OfflineCritic().critique(neon, "p", Brief(profile, "i")).result
     assert result.breakdown["avoid_list"] < 10
 
 
@@ -261,8 +262,8 @@ def test_critic_works_for_an_edited_profile_without_measurements():
     blue = encode(OfflineGenerator(size=256).render("#0000ff (100%) flat colour"), "PNG")
     critic = OfflineCritic()
     assert (
-        critic.critique(red, edited, "p", "i").result.breakdown["palette_tendency"]
-        > critic.critique(blue, edited, "p", "i").result.breakdown["palette_tendency"]
+        critic.critique(red, "p", Brief(edited, "i")).result.breakdown["palette_tendency"]
+        > critic.critique(blue, "p", Brief(edited, "i")).result.breakdown["palette_tendency"]
     )
 
 
@@ -270,7 +271,7 @@ def test_revised_prompt_moves_towards_the_references():
     profile = OfflineExtractor().extract(load_set("van-gogh-swirling-landscapes")).profile
     prompt = "a quiet harbour, #b9c5bd (50%) #2a3130 (50%), flat colour, sparse"
     image = OfflineGenerator(size=512).generate(prompt).data
-    revised = OfflineCritic().critique(image, profile, prompt, "a quiet harbour").result
+    revised = OfflineCritic().critique(image, prompt, Brief(profile, "a quiet harbour")).result
     adjustments = parse_adjustments(revised.revised_prompt)
     assert adjustments.get("detail", 0) > 0  # van Gogh is dense; the image is sparse
     assert revised.revised_prompt.startswith("a quiet harbour")
@@ -331,7 +332,7 @@ def test_an_avoid_list_violation_steers_the_revision():
         ("detail", True, "avoid_list")
     ]
     assert fixes[0].target < empty.limit  # back inside the limit, with a margin
-    result = critic.critique(image, profile, prompt, "i").result
+    result = critic.critique(image, prompt, Brief(profile, "i")).result
     assert result.breakdown["avoid_list"] < 10
     assert parse_adjustments(result.revised_prompt)["detail"] > 0
 
@@ -340,7 +341,7 @@ def test_reasoning_advice_matches_the_direction_of_the_change():
     profile = OfflineExtractor().extract(load_set("monochrome-ink-and-etching")).profile
     prompt = "a harbour, monochrome, hatching, #fefefe #040404, blurred"
     image = OfflineGenerator(size=512).generate(prompt).data
-    result = OfflineCritic().critique(image, profile, prompt, "a harbour").result
+    result = OfflineCritic().critique(image, prompt, Brief(profile, "a harbour")).result
     softness = parse_adjustments(result.revised_prompt).get("softness", 0)
     assert softness < 0  # blurred against crisp etchings: sharpen
     if "softer" in result.reasoning or "crisper" in result.reasoning:

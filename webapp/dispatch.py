@@ -4,6 +4,7 @@ that the queue is down (retryable)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from flask import redirect, url_for
 from flask_login import current_user
@@ -36,19 +37,27 @@ def limit_problem() -> str | None:
     return start_problem(db_session(), current_user, costs_money=paid)
 
 
+def queue_problem(enqueue: Callable[[], object], what: str) -> str | None:
+    """Run `enqueue` (after the commit it follows); if the queue is down, say so in a sentence
+    the person can act on."""
+    try:
+        enqueue()
+    except Exception as exc:  # noqa: BLE001 - any queue failure is shown to the person
+        log.exception("could not enqueue %s", what)
+        return f"The job queue is unavailable ({exc}). Try again in a moment."
+    return None
+
+
 def start_work(run: Run) -> bool:
     """Enqueue the run's job (call after committing its phase); False if the queue is down."""
-    try:
-        enqueue_for(run.id, run.phase)
+    problem = queue_problem(lambda: enqueue_for(run.id, run.phase), f"run {run.id}")
+    if problem is None:
         return True
-    except Exception as exc:  # noqa: BLE001 - any queue failure becomes a retryable run state
-        log.exception("could not enqueue run %s", run.id)
-        session = db_session()
-        session.refresh(run)
-        message = f"The job queue is unavailable ({exc}). Try again in a moment."
-        record_failure(run, Stage.of(run.phase), message, retryable=True)
-        session.commit()
-        return False
+    session = db_session()
+    session.refresh(run)
+    record_failure(run, Stage.of(run.phase), problem, retryable=True)
+    session.commit()
+    return False
 
 
 def start_and_show(run: Run) -> Response:

@@ -19,7 +19,7 @@ from tasteloop.domain.profile_file import MAX_FILE_BYTES, ProfileFileError
 from webapp.access import owned_library_profile, owned_run
 from webapp.blobs import serve_blob
 from webapp.db import db_session
-from webapp.dispatch import engine_label, limit_problem, start_and_show
+from webapp.dispatch import engine_label, limit_problem, queue_problem, start_and_show
 from webapp.htmx import poll_response
 from webapp.profile_form import (
     PROFILE_KEYS,
@@ -254,12 +254,9 @@ def reextract(profile_id: int) -> ResponseReturnValue:
         session.commit()
     except library.LibraryError as exc:
         return _back_to(entry, str(exc))
-    try:
-        enqueue_reextract(entry.id)
-    except Exception as exc:  # noqa: BLE001 - any queue failure is shown on the page
-        log.exception("could not enqueue re-extraction of %s", entry.id)
-        message = f"The job queue is unavailable ({exc}). Try again in a moment."
-        library.record_reextract_failure(entry, message)
+    problem = queue_problem(lambda: enqueue_reextract(entry.id), f"re-extraction {entry.id}")
+    if problem:
+        library.record_reextract_failure(entry, problem)
         session.commit()
     return redirect(url_for("library.show", profile_id=entry.id))
 

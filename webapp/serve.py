@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 
 import redis
+from alembic.util import CommandError as AlembicError
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from jobs.embedded_redis import EmbeddedRedis, RedisUnavailable
@@ -68,7 +70,7 @@ def migrate(url: str) -> None:
         return
     try:
         upgrade(url)
-    except Exception as exc:  # noqa: BLE001 - any database failure stops start-up, with the reason
+    except (SQLAlchemyError, AlembicError, OSError) as exc:  # the database cannot be prepared
         raise StartupError(f"could not prepare the database at {_redact(url)} ({exc})") from None
 
 

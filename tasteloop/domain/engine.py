@@ -139,32 +139,24 @@ class Generator(Protocol):
     ) -> GeneratedImage: ...
 
 
-class Critic(Protocol):
-    def critique(
-        self,
-        image: bytes,
-        profile: TasteProfile,
-        prompt: str,
-        intent: str,
-        *,
-        references: tuple[bytes, ...] = (),
-    ) -> Critique: ...
+@dataclass(frozen=True)
+class Brief:
+    """What an image is judged against: the taste, what the person asked to make, and their
+    reference images (heaviest first, without those weighted 0)."""
 
-    def compare(
-        self,
-        candidate: bytes,
-        best: bytes,
-        profile: TasteProfile,
-        intent: str,
-        *,
-        references: tuple[bytes, ...] = (),
-    ) -> Comparison | None:
+    profile: TasteProfile
+    intent: str
+    references: tuple[bytes, ...] = ()
+
+
+class Critic(Protocol):
+    def critique(self, image: bytes, prompt: str, brief: Brief) -> Critique: ...
+
+    def compare(self, candidate: bytes, best: bytes, brief: Brief) -> Comparison | None:
         """None when this critic's scores are already position-free (the loop uses them)."""
         ...
 
-    def apply_note(
-        self, prompt: str, note: str, profile: TasteProfile, intent: str
-    ) -> NoteRevision: ...
+    def apply_note(self, prompt: str, note: str, brief: Brief) -> NoteRevision: ...
 
 
 @dataclass

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from tasteloop.domain.critique import CritiqueResult
-from tasteloop.domain.engine import CallUsage, Comparison, Critique, NoteRevision, Preference
+from tasteloop.domain.engine import Brief, CallUsage, Comparison, Critique, NoteRevision, Preference
 from tasteloop.domain.profile import (
     CRITIQUE_DIMENSIONS,
     MAX_ITEM_CHARS,
@@ -86,16 +86,9 @@ class GatewayCritic:
         self.clients = clients
         self.model = clients.settings.vision_model
 
-    def critique(
-        self,
-        image: bytes,
-        profile: TasteProfile,
-        prompt: str,
-        intent: str,
-        *,
-        references: tuple[bytes, ...] = (),
-    ) -> Critique:
+    def critique(self, image: bytes, prompt: str, brief: Brief) -> Critique:
         started = time.perf_counter()
+        profile, intent, references = brief.profile, brief.intent, brief.references
         text = CRITIQUE_PROMPT.format(
             images=SHEET_AND_CANDIDATE if references else CANDIDATE_ONLY,
             profile=_profile_json(profile),
@@ -117,20 +110,12 @@ class GatewayCritic:
         )
         return Critique(result=result, usage=(usage,))
 
-    def compare(
-        self,
-        candidate: bytes,
-        best: bytes,
-        profile: TasteProfile,
-        intent: str,
-        *,
-        references: tuple[bytes, ...] = (),
-    ) -> Comparison | None:
+    def compare(self, candidate: bytes, best: bytes, brief: Brief) -> Comparison | None:
         """Asked twice, the candidate second then first: models favour a position."""
-        if not references:
+        if not brief.references:
             return None
-        text = COMPARE_PROMPT.format(profile=_profile_json(profile), intent=intent)
-        sheet = _sheet_part(references)
+        text = COMPARE_PROMPT.format(profile=_profile_json(brief.profile), intent=brief.intent)
+        sheet = _sheet_part(brief.references)
 
         def ask(
             first: bytes, second: bytes, candidate_is: str
@@ -165,12 +150,10 @@ class GatewayCritic:
             usage=tuple(u for _, _, u in asked),
         )
 
-    def apply_note(
-        self, prompt: str, note: str, profile: TasteProfile, intent: str
-    ) -> NoteRevision:
+    def apply_note(self, prompt: str, note: str, brief: Brief) -> NoteRevision:
         started = time.perf_counter()
         text = REVISE_PROMPT.format(
-            note=note, prompt=prompt, intent=intent, profile=_profile_json(profile)
+            note=note, prompt=prompt, intent=brief.intent, profile=_profile_json(brief.profile)
         )
         answer, completion = ask_structured(
             self.clients,

@@ -99,6 +99,12 @@ def _kmeans(points: np.ndarray, k: int, iterations: int = 10) -> tuple[np.ndarra
     return c[order], weights[order]
 
 
+def lab_triple(lab: np.ndarray) -> tuple[float, float, float]:
+    """A CIELAB colour as stored: three numbers, two decimals."""
+    L, a, b = (round(float(v), 2) for v in lab)
+    return L, a, b
+
+
 def dominant_colours(lab: np.ndarray, count: int = 5, least: float = 0.02) -> list[Colour]:
     """The image's `count` main colours (k-means in CIELAB), heaviest first, each ≥ `least`."""
     centres, weights = _kmeans(lab.reshape(-1, 3), count)
@@ -106,7 +112,7 @@ def dominant_colours(lab: np.ndarray, count: int = 5, least: float = 0.02) -> li
         Colour(
             hex=lab_to_hex(c),
             weight=round(float(w), 4),
-            lab=tuple(round(float(v), 2) for v in c),  # type: ignore[arg-type]
+            lab=lab_triple(c),
         )
         for c, w in zip(centres, weights, strict=True)
         if w >= least

@@ -55,11 +55,11 @@ def distinctive_style_gap(
     0; the plain gap when a reference has no vector (a profile from before them).
     """
     gap = style_distance(vector, target)
-    kept = [v for v, w in references if w > 0]
-    if gap is None or not kept or any(v is None for v in kept):
+    weighted = [v for v, w in references if w > 0]
+    kept = [v for v in weighted if v is not None]
+    if gap is None or vector is None or not kept or len(kept) != len(weighted):
         return gap
-    assert vector is not None
     closeness = generic_closeness(vector)
-    own = [generic_closeness(v) for v in kept]  # type: ignore[arg-type]
+    own = [generic_closeness(v) for v in kept]
     outside = closeness - float(np.clip(closeness, min(own), max(own)))
     return max(0.0, gap + GENERIC_PENALTY * outside)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from tasteloop.measure.avoid_rules import RULES
-from tasteloop.measure.colour import lab_to_hex
+from tasteloop.measure.colour import lab_to_hex, lab_triple
 from tasteloop.measure.features import FEATURE_FLOORS
 from tasteloop.measure.schema import (
     MEASUREMENT_VERSION,
@@ -63,7 +63,7 @@ def pooled_palette(measured: list[ImageMeasurement], size: int = PALETTE_SIZE) -
         Colour(
             hex=lab_to_hex(lab),
             weight=round(w / total, 3),
-            lab=tuple(round(float(v), 2) for v in lab),  # type: ignore[arg-type]
+            lab=lab_triple(lab),
         )
         for lab, w in top
     ]
@@ -83,11 +83,10 @@ def measure_set(measured: list[ImageMeasurement]) -> Measurements:
     """A profile's measurements from its references' (stored at five decimals)."""
     references = [m.rounded() for m in measured]
     stats = feature_stats(measured)
-    vectors = [m.style for m in references]
+    vectors = [m.style for m in references if m.style is not None]
     style = None
-    if all(v is not None for v in vectors):
-        mean = weighted_mean(vectors, [1.0] * len(vectors))  # type: ignore[arg-type]
-        style = SetStyle(model=MODEL_NAME, mean=mean)
+    if len(vectors) == len(references):
+        style = SetStyle(model=MODEL_NAME, mean=weighted_mean(vectors, [1.0] * len(vectors)))
     return Measurements(
         version=MEASUREMENT_VERSION,
         references=references,

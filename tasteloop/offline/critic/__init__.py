@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from tasteloop.domain.critique import CritiqueResult
-from tasteloop.domain.engine import CallUsage, Comparison, Critique, NoteRevision
+from tasteloop.domain.engine import Brief, CallUsage, Comparison, Critique, NoteRevision
 from tasteloop.domain.profile import TasteProfile
 from tasteloop.measure.learned_style import measure_candidate
 from tasteloop.measure.schema import ImageMeasurement
@@ -30,17 +30,10 @@ class OfflineCritic:
     def judge_measured(self, image: ImageMeasurement, profile: TasteProfile) -> Judgement:
         return judge(image, profile, self.references.of(profile), self.weights)
 
-    def critique(
-        self,
-        image: bytes,
-        profile: TasteProfile,
-        prompt: str,
-        intent: str,
-        *,
-        references: tuple[bytes, ...] = (),
-    ) -> Critique:
-        """`references` are not needed: the profile carries their measurements."""
+    def critique(self, image: bytes, prompt: str, brief: Brief) -> Critique:
+        """The reference images are not needed: the profile carries their measurements."""
         started = time.perf_counter()
+        profile = brief.profile
         judgement = self.judge(image, profile)
         result = CritiqueResult(
             score=judgement.overall,
@@ -51,19 +44,9 @@ class OfflineCritic:
         usage = CallUsage("critique", self.model, time.perf_counter() - started)
         return Critique(result=result, usage=(usage,), evidence=evidence(judgement))
 
-    def compare(
-        self,
-        candidate: bytes,
-        best: bytes,
-        profile: TasteProfile,
-        intent: str,
-        *,
-        references: tuple[bytes, ...] = (),
-    ) -> Comparison | None:
+    def compare(self, candidate: bytes, best: bytes, brief: Brief) -> Comparison | None:
         """None: measured scores do not depend on which image is shown first."""
         return None
 
-    def apply_note(
-        self, prompt: str, note: str, profile: TasteProfile, intent: str
-    ) -> NoteRevision:
+    def apply_note(self, prompt: str, note: str, brief: Brief) -> NoteRevision:
         return read_note(prompt, note)

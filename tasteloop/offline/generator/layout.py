@@ -59,7 +59,8 @@ def pick(rng: Rng, colours: Palette, skip_first: bool) -> RGB:
 
 
 def jitter(rgb: RGB, rng: Rng, amount: float) -> RGB:
-    return tuple(int(np.clip(c + rng.normal(0, amount), 0, 255)) for c in rgb)  # type: ignore[return-value]
+    r, g, b = (int(np.clip(c + rng.normal(0, amount), 0, 255)) for c in rgb)
+    return r, g, b
 
 
 def dark_to_light(colours: Palette) -> list[RGB]:

@@ -44,7 +44,8 @@ def ink_tint(colours: Palette) -> np.ndarray:
 
 def toned(rgb: RGB, tint: np.ndarray) -> RGB:
     luma = float(np.array(rgb, dtype=np.float32) @ LUMA)
-    return tuple(int(np.clip(luma + t, 0, 255)) for t in tint)  # type: ignore[return-value]
+    r, g, b = (int(np.clip(luma + t, 0, 255)) for t in tint)
+    return r, g, b
 
 
 def brushwork(image: Image.Image, spec: LayoutSpec, rng: Rng) -> Image.Image:
