@@ -13,8 +13,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from bench.offline_convergence import INTENTS, offline_run
-from bench.refsets import ROOT, load_sets
 from tasteloop.offline.engine import offline_engine
+from tests.support.refsets import ROOT, load_sets
 
 WIDTH = 960
 LABEL = 22

@@ -17,13 +17,13 @@ import json
 import sys
 from dataclasses import dataclass
 
-from bench.refsets import load_sets
 from tasteloop.domain.profile import TasteProfile
 from tasteloop.measure.features import Measurement
 from tasteloop.measure.learned_style import measure_candidate as measure_for_critique
 from tasteloop.offline.critic import OfflineCritic
 from tasteloop.offline.critic.scoring import WEIGHTS
 from tasteloop.offline.extractor import OfflineExtractor
+from tests.support.refsets import load_sets
 
 TARGET = 0.90
 

@@ -23,12 +23,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from bench.refsets import load_sets
 from tasteloop.domain.prompts import initial_prompt
 from tasteloop.measure.style_network import TRANSFORM_SIDE, cosine, style_network
 from tasteloop.offline.extractor import OfflineExtractor
 from tasteloop.offline.generator import OfflineGenerator
 from tasteloop.offline.generator.paint import paint_in_style
+from tests.support.refsets import load_sets
 
 SIDE = TRANSFORM_SIDE
 

@@ -25,8 +25,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from bench.refsets import ROOT, load_sets
 from jobs.embedded_redis import EmbeddedRedis
+from tests.support.refsets import ROOT, load_sets
 
 SIZE = (4000, 3000)
 

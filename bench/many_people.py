@@ -31,15 +31,15 @@ from pathlib import Path
 import httpx
 from werkzeug.security import generate_password_hash
 
-from bench.harness import descendants, spawn_worker
 from bench.poll_load import CSRF, PASSWORD, free_port, wait_for
-from bench.refsets import ROOT, load_sets
 from jobs.embedded_redis import EmbeddedRedis
 from store.db import get_database
 from store.migrate import upgrade
 from store.models import User
-from tests.gateway_server import FakeGateway
-from tests.webflow import confirm_fields
+from tests.support.gateway_server import FakeGateway
+from tests.support.refsets import ROOT, load_sets
+from tests.support.stack import descendants, spawn_worker
+from tests.support.webflow import confirm_fields
 
 LATENCY = {"extract": 1.0, "generate": 2.0, "critique": 1.0, "compare": 1.0}
 ITERATIONS = 3

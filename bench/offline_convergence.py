@@ -13,13 +13,13 @@ import json
 import statistics
 import sys
 
-from bench.refsets import load_sets
 from tasteloop.domain.engine import Brief, Engine
 from tasteloop.domain.profile import TasteProfile
 from tasteloop.domain.prompts import initial_prompt
 from tasteloop.domain.run_settings import LoopSettings
 from tasteloop.loop import LoopResult, LoopState, run_loop
 from tasteloop.offline.engine import offline_engine
+from tests.support.refsets import load_sets
 
 INTENTS = ("a harbour at dusk", "a portrait of an old fisherman", "a city street in the rain")
 

@@ -14,13 +14,13 @@ import platform
 import statistics
 import time
 
-from bench.refsets import load_sets
 from tasteloop.domain.engine import Brief, GenerationInputs
 from tasteloop.domain.prompts import initial_prompt
 from tasteloop.domain.style import style_target
 from tasteloop.offline.critic import OfflineCritic
 from tasteloop.offline.extractor import OfflineExtractor
 from tasteloop.offline.generator import OfflineGenerator
+from tests.support.refsets import load_sets
 
 RUNS = 7
 

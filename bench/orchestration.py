@@ -23,10 +23,10 @@ from datetime import UTC
 import redis
 from sqlalchemy import select
 
-from bench.harness import Stack, stack
 from store.db import get_database
 from store.models import Iteration
 from tasteloop.domain.run_settings import LoopSettings
+from tests.support.stack import Stack, stack
 
 LATENCY = {"generate": 2.0, "critique": 1.0, "compare": 0.5}
 

@@ -28,7 +28,6 @@ import httpx
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from bench.refsets import ROOT, load_sets
 from jobs.embedded_redis import EmbeddedRedis
 from store.blobs import save_blob
 from store.db import get_database
@@ -38,6 +37,7 @@ from tasteloop.domain.engine import Brief
 from tasteloop.domain.profile import CRITIQUE_DIMENSIONS
 from tasteloop.domain.prompts import initial_prompt
 from tasteloop.offline.engine import offline_engine
+from tests.support.refsets import ROOT, load_sets
 
 PASSWORD = "load test passphrase"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -197,7 +197,7 @@ class Generating:
     """A worker and the wire gateway moving some seeded runs on while they are polled."""
 
     def __init__(self, url: str, env: dict[str, str], run_ids: list[int]) -> None:
-        from tests.gateway_server import FakeGateway
+        from tests.support.gateway_server import FakeGateway
 
         self.url, self.run_ids = url, run_ids
         self.gateway = FakeGateway(
@@ -215,7 +215,7 @@ class Generating:
                 run = session.get(Run, run_id)
                 assert run is not None
                 run.max_iterations, run.threshold, run.gate_low = 5, 9.9, 9.8
-        from bench.harness import spawn_worker
+        from tests.support.stack import spawn_worker
 
         self.worker = spawn_worker(worker_env)
         import redis as redis_lib

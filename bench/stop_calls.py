@@ -16,11 +16,11 @@ import json
 import random
 import time
 
-from bench.harness import stack
 from store.db import get_database
 from store.models import Run
 from store.runs import stop_run
 from tasteloop.domain.run_settings import LoopSettings
+from tests.support.stack import stack
 
 LATENCY = {"generate": 1.0, "critique": 0.5, "compare": 0.5}
 

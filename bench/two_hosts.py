@@ -15,8 +15,8 @@ import argparse
 import json
 import time
 
-from bench.harness import stack
 from tasteloop.domain.run_settings import LoopSettings
+from tests.support.stack import stack
 
 LATENCY = {"generate": 1.0, "critique": 0.5, "compare": 0.5}
 RUNS, ITERATIONS = 20, 3

@@ -25,7 +25,7 @@ from bench.extract_memory import (
     peak_rss_mb,
     with_new_database,
 )
-from bench.refsets import ROOT, load_sets
+from tests.support.refsets import ROOT, load_sets
 
 TARGET_MB = 350
 

@@ -110,10 +110,14 @@ class WorkerThreads:
             if self._force or (self._stop.is_set() and self.in_flight == 0):
                 break
             time.sleep(0.2)
-        # Threads still blocked waiting for a job die with the process; say so to Redis.
+        # Threads still blocked waiting for a job die with the process; say so to Redis. The
+        # scheduler runs in a child process that only its worker's own teardown stops, and the
+        # process's exit waits for it: stop it here, or the exit waits out the stop's grace.
         for worker, thread in zip(self.workers, threads, strict=True):
             if thread.is_alive():
                 try:
+                    if worker.scheduler is not None:
+                        worker.stop_scheduler()
                     worker.register_death()
                 except redis.RedisError:
                     pass

@@ -68,6 +68,8 @@ class EngineSettings:
     vision_model: str = DEFAULT_IMAGE_MODEL
     timeout_s: float = 120.0
     max_retries: int = 3
+    # the first back-off between retries (doubling, with jitter); a Retry-After header wins
+    retry_delay_s: float = 0.5
     # where images are asked for: "chat" (chat completions with image output), "images" (the
     # OpenAI images.generate endpoint) or "openrouter" (OpenRouter's dedicated POST /images)
     image_endpoint: str = "chat"
@@ -102,13 +104,16 @@ class EngineSettings:
             timeout_s = float(_clean(env.get("TASTELOOP_TIMEOUT")) or 120)
             max_retries = int(_clean(env.get("TASTELOOP_MAX_RETRIES")) or 3)
             max_concurrent = int(_clean(env.get("TASTELOOP_MAX_CONCURRENT_CALLS")) or 32)
+            retry_delay_s = float(_clean(env.get("TASTELOOP_RETRY_DELAY")) or 0.5)
         except ValueError as exc:
             raise ConfigError(
-                "TASTELOOP_TIMEOUT / TASTELOOP_MAX_RETRIES / TASTELOOP_MAX_CONCURRENT_CALLS must "
-                f"be numbers ({exc})."
+                "TASTELOOP_TIMEOUT / TASTELOOP_MAX_RETRIES / TASTELOOP_MAX_CONCURRENT_CALLS / "
+                f"TASTELOOP_RETRY_DELAY must be numbers ({exc})."
             ) from None
         if max_concurrent < 1:
             raise ConfigError("TASTELOOP_MAX_CONCURRENT_CALLS must be at least 1.")
+        if not 0 <= retry_delay_s <= 60:
+            raise ConfigError("TASTELOOP_RETRY_DELAY must be between 0 and 60 seconds.")
         return cls(
             engine=engine,
             base_url=base_url,
@@ -118,6 +123,7 @@ class EngineSettings:
             timeout_s=timeout_s,
             max_retries=max_retries,
             max_concurrent_calls=max_concurrent,
+            retry_delay_s=retry_delay_s,
             image_endpoint=_image_endpoint(env),
             json_mode=_one_of(
                 "TASTELOOP_JSON_MODE",

@@ -4,20 +4,19 @@ and the app built through its factory."""
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from pathlib import Path
 
 import pytest
 import redis
-from rq import SimpleWorker
 from sqlalchemy import text
 
 from jobs.embedded_redis import EmbeddedRedis
-from jobs.queue import queue
 from store.db import get_database, normalise_url
 from store.migrate import upgrade
 from store.models import Base
+from tests.support.engines import quick_engine
+from tests.support.web import Browser
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 
@@ -70,8 +69,11 @@ def database_url(migrated_template, tmp_path) -> str:
 
 
 @pytest.fixture
-def env(monkeypatch, database_url, redis_url, redis_conn, tmp_path):
-    """Environment shared by the web app and the jobs, exactly as `make run` sets it."""
+def env(request, monkeypatch, database_url, redis_url, redis_conn, tmp_path):
+    """Environment shared by the web app and the jobs, exactly as `make run` sets it.
+
+    The jobs run the quick engine (tests/support/engines.py) unless the test is marked
+    `real_engine` or talks to the local wire gateway."""
     import jobs.tasks
 
     monkeypatch.setenv("DATABASE_URL", database_url)
@@ -80,8 +82,25 @@ def env(monkeypatch, database_url, redis_url, redis_conn, tmp_path):
     monkeypatch.setenv("TASTELOOP_ENGINE", "offline")
     monkeypatch.delenv("TASTELOOP_ADMIN_EMAILS", raising=False)
     jobs.tasks.engine.cache_clear()
+    real = request.node.get_closest_marker("real_engine") or "gateway" in request.fixturenames
+    if not real:
+        quick = quick_engine()
+        monkeypatch.setattr(jobs.tasks, "engine", _Injected(quick))
     yield
     jobs.tasks.engine.cache_clear()
+
+
+class _Injected:
+    """Stands in for `jobs.tasks.engine` (an lru_cache'd function) with a given engine."""
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    def __call__(self):
+        return self.engine
+
+    def cache_clear(self):
+        pass
 
 
 @pytest.fixture
@@ -94,65 +113,10 @@ def app(env, database_url, tmp_path):
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret",
             "TESTING": True,
+            # hashing is tested; its cost (0.1 s a password with scrypt) is not what is
+            "PASSWORD_METHOD": "pbkdf2:sha256:1000",
         }
     )
-
-
-def work(redis_conn) -> int:
-    """Run every queued job in this process (RQ SimpleWorker, burst mode).
-
-    Returns how many jobs were waiting when it started (jobs those jobs enqueue run too)."""
-    q = queue(redis_conn)
-    before = q.count
-    worker = SimpleWorker([q], connection=redis_conn)
-    worker.work(burst=True)
-    return before
-
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-class Browser:
-    """A Flask test client that behaves like a person's browser: it sends the page's CSRF token."""
-
-    def __init__(self, client) -> None:
-        self.client = client
-        self.token = ""
-
-    def get(self, url: str, **kwargs):
-        response = self.client.get(url, **kwargs)
-        if response.mimetype == "text/html":
-            match = CSRF.search(response.get_data(as_text=True))
-            if match:
-                self.token = match.group(1)
-        return response
-
-    def post(self, url: str, data=None, *, csrf: bool = True, **kwargs):
-        data = dict(data or {})
-        if csrf:
-            if not self.token:
-                self.get("/login")
-            data.setdefault("csrf_token", self.token)
-        return self.client.post(url, data=data, **kwargs)
-
-    def register(self, email: str, password: str = "correct horse battery"):
-        self.get("/register")
-        return self.post("/register", {"email": email, "password": password})
-
-    def login(self, email: str, password: str = "correct horse battery"):
-        self.get("/login")
-        return self.post("/login", {"email": email, "password": password})
-
-    def logout(self):
-        self.get("/history")
-        return self.post("/logout")
-
-
-def register_admin(app, browser: Browser, email: str) -> None:
-    """An admin the way an operator makes one: register, then `flask --app webapp promote`."""
-    assert browser.register(email).status_code == 302
-    result = app.test_cli_runner().invoke(args=["promote", email])
-    assert result.exit_code == 0, result.output
 
 
 @pytest.fixture
@@ -166,3 +130,10 @@ def other_browser(app):
 
 
 REFSETS = Path(__file__).resolve().parent.parent.parent / "shared" / "refsets"
+
+
+def pytest_collection_modifyitems(config, items):
+    """The slowest tests (real processes, the browser) first, so that parallel workers are not
+    left waiting on one of them at the end."""
+    slow = ("tests/processes/", "tests/browser/")
+    items.sort(key=lambda item: not any(part in str(item.fspath) for part in slow))

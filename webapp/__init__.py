@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response
+from jinja2.bccache import Bucket, BytecodeCache
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp import account, admin, auth, history, library, recovery, runs
@@ -22,8 +23,27 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+class _CompiledTemplates(BytecodeCache):
+    """Compiled templates shared by every app this process builds (keyed by each template's
+    source checksum, so an edited template compiles afresh)."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self._compiled:
+            bucket.bytecode_from_string(self._compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = _CompiledTemplates()
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     app.config.update(config_from_env(config))
     csrf.init_app(app)
     login_manager.init_app(app)

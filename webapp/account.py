@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from store.deletion import delete_account
 from store.models import User
 from webapp.auth import revoke_sessions
 from webapp.credentials import password_errors
 from webapp.db import db_session
+from webapp.passwords import hash_password, password_matches
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -34,13 +34,13 @@ def show() -> ResponseReturnValue:
 def change_password() -> ResponseReturnValue:
     user: User = current_user  # type: ignore[assignment]
     errors: list[str] = []
-    if not check_password_hash(user.password_hash, request.form.get("current", "")):
+    if not password_matches(user.password_hash, request.form.get("current", "")):
         errors.append("Your current password is not that.")
     new = request.form.get("new", "")
     errors += password_errors(new, user.email)
     if errors:
         return _page(errors)
-    user.password_hash = generate_password_hash(new)
+    user.password_hash = hash_password(new)
     revoke_sessions(user)
     db_session().commit()
     login_user(user)  # this browser stays in, with a cookie of the new version
@@ -52,7 +52,7 @@ def change_password() -> ResponseReturnValue:
 @login_required
 def delete() -> ResponseReturnValue:
     user: User = current_user  # type: ignore[assignment]
-    if not check_password_hash(user.password_hash, request.form.get("password", "")):
+    if not password_matches(user.password_hash, request.form.get("password", "")):
         return _page([], ["Enter your password to delete your account."])
     email = user.email
     session = db_session()

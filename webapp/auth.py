@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from functools import cache, wraps
+from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import (
@@ -20,12 +20,12 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from store.models import User
 from webapp.account_links import LinkPurpose, issue_token
 from webapp.credentials import MAX_EMAIL, email_errors, normalise_email, password_errors
 from webapp.db import db_session
+from webapp.passwords import hash_password, password_matches
 from webapp.rate_limit import count_attempt, over_limit, window_minutes
 
 bp = Blueprint("auth", __name__)
@@ -36,18 +36,12 @@ def create_user(email: str, password: str, *, is_admin: bool = False) -> User:
     session = db_session()
     user = User(
         email=normalise_email(email),
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password),
         is_admin=is_admin,
     )
     session.add(user)
     session.commit()
     return user
-
-
-@cache
-def _dummy_hash() -> str:
-    """Hashed on first use, not at import: every process and CLI call would pay for it."""
-    return generate_password_hash("not a password anyone has")
 
 
 def safe_next(target: str) -> str | None:
@@ -143,9 +137,8 @@ def login() -> ResponseReturnValue:
             status = 429
         else:
             user = db_session().scalar(select(User).where(User.email == email))
-            # hash even when there is no such account, so the time taken does not tell
-            stored = user.password_hash if user else _dummy_hash()
-            if check_password_hash(stored, request.form.get("password", "")) and user:
+            stored = user.password_hash if user else None
+            if password_matches(stored, request.form.get("password", "")) and user:
                 if user.disabled:
                     errors.append("This account is disabled; ask an administrator.")
                     return render_template("auth/login.html", errors=errors, email=email), 403

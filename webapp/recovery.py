@@ -6,12 +6,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, logout_user
-from werkzeug.security import generate_password_hash
 
 from webapp.account_links import LinkPurpose, redeem_token
 from webapp.auth import revoke_sessions
 from webapp.credentials import password_errors
 from webapp.db import db_session
+from webapp.passwords import hash_password
 
 bp = Blueprint("recovery", __name__)
 
@@ -35,7 +35,7 @@ def reset_password(token: str) -> ResponseReturnValue:
         new = request.form.get("new", "")
         errors = password_errors(new, user.email)
         if not errors:
-            user.password_hash = generate_password_hash(new)
+            user.password_hash = hash_password(new)
             revoke_sessions(user)
             db_session().commit()
             if current_user.is_authenticated:

@@ -196,6 +196,7 @@ def ask_structured(
         ask,
         attempts=clients.settings.max_retries,
         what=what,
+        base_delay=clients.settings.retry_delay_s,
         slots=call_slots(clients.settings.max_concurrent_calls),
     )
 

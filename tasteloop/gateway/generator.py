@@ -180,6 +180,7 @@ class GatewayGenerator:
             attempt_or_retry_empty,
             attempts=self.clients.settings.max_retries,
             what="image generation",
+            base_delay=self.clients.settings.retry_delay_s,
             slots=call_slots(self.clients.settings.max_concurrent_calls),
         )
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.serve_process import free_port, wait_until_serving
+from tests.support.serve_process import free_port, wait_until_serving
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,6 +23,8 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            # one worker runs them all, against one live server
+            item.add_marker(pytest.mark.xdist_group("browser"))
             if CHROMIUM is None:
                 item.add_marker(
                     pytest.mark.skip(

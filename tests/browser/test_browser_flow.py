@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from tests.browser.conftest import ROOT, screenshot
-from tests.refsets import set_dir
+from tests.support.refsets import set_dir
 
 PASSWORD = "a fine long passphrase"
 

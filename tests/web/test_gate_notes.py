@@ -1,0 +1,116 @@
+"""A person's words at the gate, through the web app and the worker (offline engine)."""
+
+from sqlalchemy import select
+
+from store.db import get_database
+from store.models import Gate, Iteration, Phase, Run
+from tasteloop.domain.run_settings import MAX_GATE_NOTE
+from tasteloop.offline.layout_spec import parse_prompt
+from tests.support.web import register_admin, work
+from tests.support.webflow import gate_id_on, start_run
+
+
+def gated_run(browser, redis_conn):
+    run_id, _ = start_run(browser, redis_conn, threshold="9.9", gate_low="0.1")
+    work(redis_conn)
+    return run_id, gate_id_on(browser.get(f"/runs/{run_id}").get_data(as_text=True))
+
+
+def rows(database_url, run_id):
+    with get_database(database_url).sessions() as session:
+        run = session.get(Run, run_id)
+        gates = session.scalars(select(Gate).where(Gate.run_id == run_id).order_by(Gate.id)).all()
+        iterations = session.scalars(
+            select(Iteration).where(Iteration.run_id == run_id).order_by(Iteration.index)
+        ).all()
+        session.expunge_all()
+        return run, gates, iterations
+
+
+def test_the_gate_form_offers_a_note_beside_keep_iterating(browser, redis_conn):
+    browser.register("ada@example.com")
+    run_id, _ = gated_run(browser, redis_conn)
+    page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    assert f'name="note" maxlength="{MAX_GATE_NOTE}"' in page
+
+
+def test_a_note_steers_the_next_prompt_and_the_run_shows_what_was_done(
+    browser, redis_conn, database_url
+):
+    browser.register("ada@example.com")
+    run_id, gate_id = gated_run(browser, redis_conn)
+    note = "much warmer, fewer boats, more swirls"
+    browser.post(f"/runs/{run_id}/gate", {"gate_id": gate_id, "decision": "continue", "note": note})
+    _, (gate,), _ = rows(database_url, run_id)
+    assert gate.note == note and gate.note_effect is None  # applied by the worker
+    work(redis_conn)
+    run, gates, iterations = rows(database_url, run_id)
+    first, second = iterations[:2]
+    effect = gates[0].note_effect
+    assert effect["prompt"] == second.prompt
+    assert any("warmth +4" in line for line in effect["acted_on"])
+    assert any("detail -2" in line for line in effect["acted_on"])
+    assert effect["not_understood"] == ["boats"]
+    # the critic's revision is the base: the note moves it, it does not replace it
+    spec_before, spec_after = parse_prompt(first.revised_prompt), parse_prompt(second.prompt)
+    assert spec_after.warmth > spec_before.warmth
+    assert spec_after.density < spec_before.density
+    assert "swirls" in spec_after.motifs
+    page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    assert "“much warmer, fewer boats, more swirls”" in page
+    assert "Could not act on: boats" in page and "warmth +4" in page
+
+
+def test_a_note_too_long_is_refused_and_the_gate_stays_open(browser, redis_conn, database_url):
+    browser.register("ada@example.com")
+    run_id, gate_id = gated_run(browser, redis_conn)
+    response = browser.post(
+        f"/runs/{run_id}/gate",
+        {"gate_id": gate_id, "decision": "continue", "note": "x" * (MAX_GATE_NOTE + 1)},
+        follow_redirects=True,
+    )
+    assert f"Keep the note to {MAX_GATE_NOTE} characters" in response.get_data(as_text=True)
+    run, (gate,), _ = rows(database_url, run_id)
+    assert run.phase == Phase.GATED and gate.decision is None and gate.note is None
+
+
+def test_a_note_only_travels_with_keep_iterating(browser, redis_conn, database_url):
+    browser.register("ada@example.com")
+    run_id, gate_id = gated_run(browser, redis_conn)
+    browser.post(
+        f"/runs/{run_id}/gate", {"gate_id": gate_id, "decision": "approve", "note": "warmer"}
+    )
+    run, (gate,), _ = rows(database_url, run_id)
+    assert run.phase == Phase.DONE and gate.decision == "approve" and gate.note is None
+
+
+def test_hidden_characters_are_removed_from_a_note(browser, redis_conn, database_url):
+    browser.register("ada@example.com")
+    run_id, gate_id = gated_run(browser, redis_conn)
+    browser.post(
+        f"/runs/{run_id}/gate",
+        {"gate_id": gate_id, "decision": "continue", "note": "warmer\u202e sreffo\x1b[31m"},
+    )
+    _, (gate,), _ = rows(database_url, run_id)
+    assert gate.note == "warmer sreffo[31m"
+
+
+def test_an_admin_note_from_the_queue_is_in_the_decision_log(
+    app, browser, other_browser, redis_conn, database_url
+):
+    browser.register("ada@example.com")
+    run_id, gate_id = gated_run(browser, redis_conn)
+    register_admin(app, other_browser, "root@example.com")
+    queue = other_browser.get("/admin/").get_data(as_text=True)
+    assert 'name="note"' in queue
+    response = other_browser.post(
+        f"/runs/{run_id}/gate",
+        {"gate_id": gate_id, "decision": "continue", "note": "darker", "next": "admin"},
+    )
+    assert response.headers["Location"].endswith("/admin/")
+    work(redis_conn)
+    log = other_browser.get("/admin/decisions").get_data(as_text=True)
+    assert "“darker”" in log and "lightness -2" in log
+    # the owner sees who decided, and the note
+    page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    assert "At the gate: continue by root@example.com" in page and "“darker”" in page
