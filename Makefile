@@ -30,5 +30,17 @@ lint: setup
 bench: setup
 	@$(PY) -m bench.run_all
 
+# Lock the dependencies anew (exact versions with hashes, every platform, Python 3.11+) after a
+# change to pyproject.toml's ranges or to take newer releases; `make run` and `make test` install
+# exactly what the lock files say.
+UV_VERSION := 0.13.9
+lock: setup
+	@$(PY) -m pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)'
+	@$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra embedded-redis \
+	  --generate-hashes --universal --python-version 3.11 -o requirements.lock -q
+	@$(VENV)/bin/uv pip compile requirements-build.in \
+	  --generate-hashes --universal --python-version 3.11 -o requirements-build.lock -q
+	@echo "requirements.lock and requirements-build.lock written"
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache data
