@@ -9,6 +9,7 @@ from datetime import timedelta
 from jobs.queue import enqueue_for, queued_run_ids
 from store.db import get_database
 from store.leases import ORPHAN_AFTER, lease_seconds, runs_to_resume, unleased_working_runs
+from store.spending import release_stale_holds
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,7 @@ def requeue_abandoned() -> list[int]:
     Jobs are idempotent, so a spare enqueue is harmless.
     """
     with get_database().session() as session:
+        release_stale_holds(session)
         found = runs_to_resume(session)
         quiet_for = max(ORPHAN_AFTER, timedelta(seconds=2 * lease_seconds()))
         quiet = unleased_working_runs(session, quiet_for)

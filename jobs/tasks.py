@@ -13,7 +13,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from sqlalchemy import select
@@ -23,7 +23,14 @@ from jobs.queue import enqueue_for
 from store.blobs import references_bytes
 from store.db import get_database
 from store.gates import pending_note, record_note_effect
-from store.leases import acquire_lease, holds_lease, lease_seconds, release_lease, renew_lease
+from store.leases import (
+    acquire_lease,
+    holds_lease,
+    lease_seconds,
+    lock_if_ours,
+    release_lease,
+    renew_lease,
+)
 from store.library import add_reextracted, record_reextract_failure, reextract_pending
 from store.models import Gate, LibraryProfile, Run
 from store.runs import (
@@ -35,14 +42,16 @@ from store.runs import (
     record_extraction,
     record_failure,
 )
-from store.spending import over_cap
+from store.spending import settle, take_hold
 from store.states import Outcome, Phase, Stage
+from store.users import DISABLED_REASON
 from tasteloop.config import ConfigError, EngineSettings
 from tasteloop.domain.engine import Brief, Engine
 from tasteloop.domain.profile import TasteProfile
 from tasteloop.engines import build_engine, costs_money
 from tasteloop.iteration import IterationRecord
 from tasteloop.loop import LoopExit, LoopState, revise_with_note, run_loop
+from tasteloop.metering import Meter, metering
 from tasteloop.stopping import RunStopped, stop_when
 
 log = logging.getLogger(__name__)
@@ -91,46 +100,70 @@ class LeaseKeeper:
 
 
 def claim(session: Session, run_id: int, owner: str, phase: Phase) -> Run | None:
-    """The run, leased to this worker; None when it is not in `phase` or another has it."""
+    """The run, leased to this worker; None when it is not in `phase`, another has it, or its
+    account is disabled (the run is then failed, saying so, and makes no call)."""
     if not acquire_lease(session, run_id, owner, phase):
         return None
-    return session.get(Run, run_id)
+    run = session.get(Run, run_id)
+    if run is not None and run.user.disabled:
+        record_failure(run, Stage.of(phase), DISABLED_REASON, retryable=True)
+        return None
+    return run
+
+
+# what each stage's turn is recorded as in the spending ledger
+SPENDING_KIND = {Stage.EXTRACT: "extraction", Stage.GENERATE: "iteration"}
+REEXTRACTION = "re-extraction"
 
 
 @dataclass
 class Work:
-    """How the slow part of a job ended: `failed` is recorded on the run, `lost` is not ours."""
+    """How the slow part of a job ended: `failed` is recorded on the run, `lost` is not ours.
+    `meter` counts what the turn's calls cost; `hold` is what it holds against the cap."""
 
+    hold: int | None
+    account: str
+    kind: str
+    meter: Meter = field(default_factory=Meter)
     failed: bool = False
     lost: bool = False
 
+    def settle(self, session: Session) -> None:
+        """What the turn spent, recorded in the caller's transaction (exactly once)."""
+        settle(session, self.hold, self.meter.cost_usd, self.kind, self.account)
+
 
 @contextmanager
-def model_calls(run_id: int, owner: str, stage: Stage) -> Iterator[Work]:
-    """Keep the lease alive around model calls; any failure ends as a visible run state."""
-    work = Work()
+def model_calls(run_id: int, owner: str, stage: Stage, work: Work) -> Iterator[Work]:
+    """Keep the lease alive around model calls and count what they cost; any failure ends as a
+    visible run state, and whatever the calls cost is recorded however the turn ends."""
     try:
-        with LeaseKeeper(run_id, owner):
+        with LeaseKeeper(run_id, owner), metering(work.meter):
             yield work
     except (LeaseLost, RunStopped):
         work.lost = True
+        with get_database().session() as session:
+            work.settle(session)
     except Exception as exc:  # noqa: BLE001 - every failure ends as a visible, retryable state
         log.exception("%s failed for run %s", stage, run_id)
         work.failed = True
         with get_database().session() as session:
+            work.settle(session)
             run = session.get(Run, run_id)
             if run is not None and run.lease_owner == owner:
                 record_failure(run, stage, _reason(exc), _retryable(exc))
 
 
-def pause_for_spending(session: Session, run: Run, stage: Stage) -> bool:
-    """Before the next model call: a person over their monthly cap waits, visibly; Retry (once
-    the cap is raised, or next month) resumes where the run stopped."""
-    problem = over_cap(session, run.user, costs_money=costs_money(engine().name))
-    if problem is None:
-        return False
-    record_failure(run, stage, f"Paused: {problem}", retryable=True)
-    return True
+def hold_for_turn(session: Session, run: Run, stage: Stage) -> Work | None:
+    """Before the turn's model calls: hold its estimate against the person's monthly cap. A
+    person over the cap waits, visibly; Retry (once the cap is raised, or next month) resumes
+    where the run stopped. The caller commits the hold before any call."""
+    kind = SPENDING_KIND[stage]
+    held = take_hold(session, run.user, kind, costs_money=costs_money(engine().name))
+    if held.problem is not None:
+        record_failure(run, stage, f"Paused: {held.problem}", retryable=True)
+        return None
+    return Work(hold=held.hold_id, account=run.user.spending_key, kind=kind)
 
 
 def extract_profile(run_id: int) -> str:
@@ -139,15 +172,17 @@ def extract_profile(run_id: int) -> str:
         run = claim(session, run_id, owner, Phase.EXTRACTING)
         if run is None:
             return SKIPPED
-        if pause_for_spending(session, run, Stage.EXTRACT):
+        work = hold_for_turn(session, run, Stage.EXTRACT)
+        if work is None:
             return PAUSED
         images = references_bytes(session, run.references)
         run.status_note = f"Measuring and describing what your {len(images)} references share"
-    with model_calls(run_id, owner, Stage.EXTRACT) as work:
+    with model_calls(run_id, owner, Stage.EXTRACT, work):
         extraction = engine().extractor.extract(images)
     if work.failed:
         return "failed"
     with get_database().session() as session:
+        work.settle(session)
         run = session.get(Run, run_id)
         if not holds_lease(run, owner, Phase.EXTRACTING):
             return "skipped: run changed while extracting"
@@ -174,8 +209,6 @@ def advance_run(run_id: int) -> str:
         run = claim(session, run_id, owner, Phase.GENERATING)
         if run is None:
             return SKIPPED
-        if pause_for_spending(session, run, Stage.GENERATE):
-            return PAUSED
         profile = current_profile(run)
         settings = loop_settings(run)
         state = loop_state(session, run)
@@ -184,6 +217,9 @@ def advance_run(run_id: int) -> str:
         if settings.cap_reached(state.next_index):
             finish_run(run, Outcome.MAX_ITERATIONS, run.best_iteration_id)
             return "done"
+        work = hold_for_turn(session, run, Stage.GENERATE)
+        if work is None:
+            return PAUSED
         gate = pending_note(run)
         note = (gate.id, gate.note) if gate is not None and gate.note else None
         run.status_note = f"Generating iteration {state.next_index + 1} of {run.max_iterations}"
@@ -194,13 +230,17 @@ def advance_run(run_id: int) -> str:
 
     def on_iteration(record: IterationRecord, _state: LoopState) -> None:
         with db.session() as session:
-            run = session.get(Run, run_id)
-            if not holds_lease(run, owner, Phase.GENERATING):
+            work.settle(session)  # what the turn spent is recorded even if the run is not ours
+            # the run's row is taken first (a conditional write), so a Stop racing this commit
+            # either lands before it (and nothing is written) or after it
+            if not lock_if_ours(session, run_id, owner, Phase.GENERATING):
                 raise LeaseLost(f"run {run_id} is no longer ours")
+            run = session.get(Run, run_id)
             assert run is not None
+            session.refresh(run)
             commit_iteration(session, run, record)
 
-    with model_calls(run_id, owner, Stage.GENERATE) as work:
+    with model_calls(run_id, owner, Stage.GENERATE, work):
         if note is not None:
             state = _apply_note(run_id, owner, note, state, profile, intent, stopped)
         result = run_loop(
@@ -243,10 +283,11 @@ def _apply_note(
     with stop_when(stopped):
         revision = revise_with_note(engine().critic, state.prompt, words, Brief(profile, intent))
     with get_database().session() as session:
-        run = session.get(Run, run_id)
-        if not holds_lease(run, owner, Phase.GENERATING):
+        if not lock_if_ours(session, run_id, owner, Phase.GENERATING):
             raise LeaseLost(f"run {run_id} is no longer ours")
+        run = session.get(Run, run_id)
         assert run is not None
+        session.refresh(run)
         gate = session.get(Gate, gate_id)
         assert gate is not None
         record_note_effect(run, gate, revision)
@@ -254,23 +295,32 @@ def _apply_note(
 
 
 def reextract_library_profile(library_profile_id: int) -> str:
-    """The explicit "re-extract" action: a new version beside the old, never a replacement."""
+    """The explicit "re-extract" action: a new version beside the old, never a replacement. It
+    is held against the person's monthly cap and recorded in their spending like a run's turn."""
     db = get_database()
     with db.session() as session:
         entry = session.get(LibraryProfile, library_profile_id)
         if entry is None or not reextract_pending(entry):
             return "skipped: not requested"
+        held = take_hold(session, entry.user, REEXTRACTION, costs_money=costs_money(engine().name))
+        if held.problem is not None:
+            record_reextract_failure(entry, f"Paused: {held.problem}")
+            return PAUSED
+        work = Work(hold=held.hold_id, account=entry.user.spending_key, kind=REEXTRACTION)
         images = references_bytes(session, entry.references)
     try:
-        extraction = engine().extractor.extract(images)
+        with metering(work.meter):
+            extraction = engine().extractor.extract(images)
     except Exception as exc:  # noqa: BLE001 - shown on the library page, and can be asked again
         log.exception("re-extraction failed for library profile %s", library_profile_id)
         with db.session() as session:
+            work.settle(session)
             entry = session.get(LibraryProfile, library_profile_id)
             if entry is not None:
                 record_reextract_failure(entry, _reason(exc))
         return "failed"
     with db.session() as session:
+        work.settle(session)
         entry = session.get(LibraryProfile, library_profile_id)
         if entry is None or not reextract_pending(entry):
             return "skipped: deleted or cancelled while extracting"

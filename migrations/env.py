@@ -35,9 +35,23 @@ def run_migrations_online() -> None:
 
 
 def _run(connection: Connection) -> None:
+    # SQLite rebuilds a table to change it (batch mode): dropping the old one must not trip the
+    # foreign keys that point at it. The pragma only changes outside a transaction; the keys are
+    # checked again once the migrations are done.
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
+    if sqlite:
+        connection.commit()
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
+        if broken:
+            raise RuntimeError(f"the migrated database has broken foreign keys: {broken[:5]}")
 
 
 if context.is_offline_mode():

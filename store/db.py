@@ -44,6 +44,8 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # deleted rows are overwritten, not left in free pages (a deleted account's text)
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine
@@ -67,6 +69,14 @@ class Database:
             raise
         finally:
             session.close()
+
+    def forget_deleted(self) -> None:
+        """After deleting a person's data: copy the write-ahead log into the database and empty
+        it, so no copy of what was deleted lingers in it (SQLite; PostgreSQL's VACUUM is the
+        operator's)."""
+        if self.url.startswith("sqlite"):
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -66,6 +66,20 @@ def release_lease(session: Session, run_id: int, owner: str) -> None:
     )
 
 
+def lock_if_ours(session: Session, run_id: int, owner: str, phase: Phase) -> bool:
+    """Take the run's row for this transaction if it is in `phase` and leased to `owner`: a
+    conditional write, so a concurrent change (a Stop, another worker) waits for this
+    transaction or has already made it fail. The caller writes the run in the same
+    transaction."""
+    result = session.execute(
+        update(Run)
+        .where(Run.id == run_id, Run.phase == phase, Run.lease_owner == owner)
+        .values(lease_expires_at=lease_expiry())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
 def clear_lease(run: Run) -> None:
     """The run's lease goes with the state change being made to it (no worker holds it now)."""
     run.lease_owner = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +33,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# SQLite hands out a deleted highest row id again unless the table is AUTOINCREMENT; an id must
+# never be reused (a deleted account's cookie, a deleted run's link, a queued turn would name
+# someone else's new row). PostgreSQL's sequences never reuse one.
+NEVER_REUSED: dict[str, Any] = {"sqlite_autoincrement": True}
+
+
+def new_secret() -> str:
+    return secrets.token_hex(32)
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
@@ -55,14 +66,19 @@ class StrEnumColumn(TypeDecorator[Any]):
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (NEVER_REUSED,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Part of every session's and remember-me cookie's identity: bumping it (logout, password
-    # change) makes every cookie issued before invalid.
-    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A random secret in every session's and remember-me cookie's identity: replacing it (logout,
+    # password change, disabling the account) makes every cookie issued before invalid, and no
+    # other account can ever have it.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_secret)
+    # the opaque key this person's spending is recorded under (store/spending.py); it outlives
+    # the account, so deleting the account and registering again does not reset the month
+    spending_key: Mapped[str] = mapped_column(String(64), index=True, default=new_secret)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # an admin's monthly spending limit for this person; None: TASTELOOP_USER_MONTHLY_USD
     monthly_cap_usd: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -77,7 +93,7 @@ class User(Base):
         return not self.disabled
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        return f"{self.id}:{self.session_token}"
 
 
 class Blob(Base):
@@ -96,6 +112,7 @@ class Blob(Base):
 
 class Run(Base):
     __tablename__ = "runs"
+    __table_args__ = (NEVER_REUSED,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -185,7 +202,7 @@ class Run(Base):
 
 class ReferenceImage(Base):
     __tablename__ = "reference_images"
-    __table_args__ = (UniqueConstraint("run_id", "position"),)
+    __table_args__ = (UniqueConstraint("run_id", "position"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
@@ -200,7 +217,7 @@ class ProfileVersion(Base):
     """Version 1 is what was extracted; each confirm/edit adds a version, none is overwritten."""
 
     __tablename__ = "profile_versions"
-    __table_args__ = (UniqueConstraint("run_id", "version"),)
+    __table_args__ = (UniqueConstraint("run_id", "version"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
@@ -214,7 +231,10 @@ class ProfileVersion(Base):
 
 class Iteration(Base):
     __tablename__ = "iterations"
-    __table_args__ = (UniqueConstraint("run_id", "index", name="uq_iteration_run_index"),)
+    __table_args__ = (
+        UniqueConstraint("run_id", "index", name="uq_iteration_run_index"),
+        NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
@@ -244,6 +264,7 @@ class Iteration(Base):
 
 class Gate(Base):
     __tablename__ = "gates"
+    __table_args__ = (NEVER_REUSED,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
@@ -267,6 +288,7 @@ class LibraryProfile(Base):
     """A named taste a user keeps. Its content lives in versions; none is ever overwritten."""
 
     __tablename__ = "library_profiles"
+    __table_args__ = (NEVER_REUSED,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -301,7 +323,7 @@ class _PartOfLibraryProfile:
 
 class LibraryVersion(_PartOfLibraryProfile, Base):
     __tablename__ = "library_versions"
-    __table_args__ = (UniqueConstraint("profile_id", "version"),)
+    __table_args__ = (UniqueConstraint("profile_id", "version"), NEVER_REUSED)
 
     version: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(20))  # saved | edited | re-extracted | imported
@@ -314,8 +336,53 @@ class LibraryVersion(_PartOfLibraryProfile, Base):
 
 class LibraryReference(_PartOfLibraryProfile, Base):
     __tablename__ = "library_references"
-    __table_args__ = (UniqueConstraint("profile_id", "position"),)
+    __table_args__ = (UniqueConstraint("profile_id", "position"), NEVER_REUSED)
 
     position: Mapped[int] = mapped_column(Integer)
     blob_sha: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
     filename: Mapped[str] = mapped_column(String(255))
+
+
+class SpendingMonth(Base):
+    """One account's spending in one month: what was spent, and what turns in flight hold.
+
+    The cap is checked and a hold taken in one conditional UPDATE of this row, so turns that
+    start at the same moment cannot all read the same total."""
+
+    __tablename__ = "spending_months"
+
+    account_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM, UTC
+    spent_usd: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    held_usd: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+
+
+class SpendingEntry(Base):
+    """The ledger: what was spent, when and on what. Rows are only ever added, and are never
+    deleted with runs or accounts; they carry no personal data beyond the opaque key."""
+
+    __tablename__ = "spending_entries"
+    __table_args__ = (NEVER_REUSED,)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_key: Mapped[str] = mapped_column(String(64))
+    month: Mapped[str] = mapped_column(String(7))
+    kind: Mapped[str] = mapped_column(String(20))  # extraction | iteration | gate note | ...
+    cost_usd: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SpendingHold(Base):
+    """Money a turn holds against the cap before its calls; settled (spent or let go) after. A
+    hold left open by a killed worker is let go by the sweeper after a while."""
+
+    __tablename__ = "spending_holds"
+    __table_args__ = (NEVER_REUSED,)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_key: Mapped[str] = mapped_column(String(64))
+    month: Mapped[str] = mapped_column(String(7))
+    kind: Mapped[str] = mapped_column(String(20))
+    amount_usd: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

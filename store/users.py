@@ -7,17 +7,19 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from store.models import Run, User
-from store.spending import Limits, active_runs, spent_this_month
+from store.models import Run, User, new_secret
+from store.runs import record_failure, stop_run
+from store.spending import Limits, active_runs, parse_usd, spent_this_month, usd
+from store.states import Phase, Stage
 
 
 def user_rows(session: Session) -> list[dict[str, Any]]:
     query = select(Run.user_id, func.count(Run.id)).group_by(Run.user_id)
     counts = {user_id: count for user_id, count in session.execute(query)}
     active = active_runs(session)
-    spent = spent_this_month(session)
     limits = Limits.from_env()
-    users = session.scalars(select(User).order_by(User.created_at, User.id))
+    users = list(session.scalars(select(User).order_by(User.created_at, User.id)))
+    spent = spent_this_month(session, users)
     return [
         {
             "user": u,
@@ -33,15 +35,29 @@ def user_rows(session: Session) -> list[dict[str, Any]]:
 def set_monthly_cap(user: User, raw: str) -> str:
     """An admin's cap for one person: dollars, or blank for the site default. Says what changed;
     raises ValueError with a message for the admin."""
-    raw = raw.strip().lstrip("$")
-    if not raw:
+    if not raw.strip():
         user.monthly_cap_usd = None
         return f"{user.email} follows the site's monthly limit again."
-    try:
-        cap = float(raw)
-    except ValueError:
-        raise ValueError("The monthly limit must be a number of dollars, or blank.") from None
-    if not 0 <= cap <= 1_000_000 or cap != cap:
-        raise ValueError("The monthly limit must be between $0 and $1,000,000.")
-    user.monthly_cap_usd = round(cap, 2)
-    return f"{user.email} may spend ${cap:.2f} a month."
+    user.monthly_cap_usd = parse_usd(raw, "The monthly limit")
+    return f"{user.email} may spend {usd(user.monthly_cap_usd)} a month."
+
+
+DISABLED_REASON = "The account is disabled; an administrator can enable it again."
+
+
+def set_disabled(session: Session, user: User, disabled: bool) -> None:
+    """Disabling stops the account's work at once (a generating run ends as stopped, an
+    extraction is failed) and ends its sessions for good: enabling it again revives no cookie."""
+    user.disabled = disabled
+    if not disabled:
+        return
+    user.session_token = new_secret()
+    for run in session.scalars(
+        select(Run).where(
+            Run.user_id == user.id, Run.phase.in_([Phase.GENERATING, Phase.EXTRACTING])
+        )
+    ):
+        if run.phase == Phase.GENERATING:
+            stop_run(session, run)
+        else:
+            record_failure(run, Stage.EXTRACT, DISABLED_REASON, retryable=True)

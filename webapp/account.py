@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 
+from store.db import get_database
 from store.deletion import delete_account
 from store.models import User
 from webapp.auth import revoke_sessions
@@ -58,6 +59,7 @@ def delete() -> ResponseReturnValue:
     session = db_session()
     delete_account(session, user)
     session.commit()
+    get_database(current_app.config["DATABASE_URL"]).forget_deleted()
     logout_user()
     flash(f"The account {email} and everything in it are deleted.")
     return redirect(url_for("auth.login"))

@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from store.gates import decided_gates, open_gates
 from store.models import User
-from store.users import set_monthly_cap, user_rows
+from store.users import set_disabled, set_monthly_cap, user_rows
 from webapp.access import admin_required, get_by_id
 from webapp.account_links import LinkPurpose, issue_token
 from webapp.db import db_session
@@ -57,7 +57,7 @@ def disable(user_id: int) -> ResponseReturnValue:
     if user.id == current_user.id:
         flash("You cannot disable your own account.")
     else:
-        user.disabled = request.form.get("disabled") == "1"
+        set_disabled(db_session(), user, request.form.get("disabled") == "1")
         db_session().commit()
         flash(f"{user.email} is {'disabled' if user.disabled else 'enabled again'}.")
     return redirect(url_for("admin.users"), code=303)

@@ -21,9 +21,15 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
-from store.models import User
+from store.models import User, new_secret
 from webapp.account_links import LinkPurpose, issue_token
-from webapp.credentials import MAX_EMAIL, email_errors, normalise_email, password_errors
+from webapp.credentials import (
+    MAX_EMAIL,
+    email_errors,
+    normalise_email,
+    password_errors,
+    spending_key,
+)
 from webapp.db import db_session
 from webapp.passwords import hash_password, password_matches
 from webapp.rate_limit import count_attempt, over_limit, window_minutes
@@ -34,10 +40,12 @@ log = logging.getLogger(__name__)
 
 def create_user(email: str, password: str, *, is_admin: bool = False) -> User:
     session = db_session()
+    address = normalise_email(email)
     user = User(
-        email=normalise_email(email),
+        email=address,
         password_hash=hash_password(password),
         is_admin=is_admin,
+        spending_key=spending_key(address),
     )
     session.add(user)
     session.commit()
@@ -162,5 +170,5 @@ def logout() -> ResponseReturnValue:
 
 
 def revoke_sessions(user: User) -> None:
-    """Every session and remember-me cookie issued to this user stops working."""
-    user.session_version += 1
+    """Every session and remember-me cookie issued to this user stops working, for good."""
+    user.session_token = new_secret()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
+
+from flask import current_app
 
 from tasteloop.domain.text import has_hidden_characters
 
@@ -47,3 +51,11 @@ def password_errors(password: str, email: str = "") -> list[str]:
     if lowered in COMMON_PASSWORDS or (email and lowered in email.lower()):
         return ["That password is among the first anyone would guess; choose another."]
     return []
+
+
+def spending_key(email: str) -> str:
+    """The opaque key an address's spending is recorded under: keyed to the address with the
+    app's secret (so it says nothing of the address without it), and the same every time the
+    address registers, so deleting an account and registering again does not reset the month."""
+    message = f"tasteloop spending\x00{normalise_email(email)}".encode()
+    return hmac.new(current_app.secret_key.encode(), message, hashlib.sha256).hexdigest()

@@ -62,7 +62,7 @@ def index() -> ResponseReturnValue:
     session = db_session()
     limits = Limits.from_env()
     spending = {
-        "spent": spent_this_month(session, [current_user.id]).get(current_user.id, 0.0),
+        "spent": spent_this_month(session, [current_user]).get(current_user.id, 0.0),
         "cap": limits.cap_for(current_user),
         "active": active_runs(session, [current_user.id]).get(current_user.id, 0),
         "max_active": limits.max_active_runs,

@@ -16,6 +16,7 @@ import openai
 from tasteloop.config import EngineSettings
 from tasteloop.domain.engine import CallUsage
 from tasteloop.gateway.json_mode import JSON_MODES, JsonModeChooser, tidy_reply
+from tasteloop.metering import record
 from tasteloop.stopping import raise_if_stopped
 
 T = TypeVar("T")
@@ -217,4 +218,4 @@ def usage_from_completion(role: str, model: str, latency: float, completion: Any
             cost = float(extra["cost"])
         except (TypeError, ValueError):
             cost = None
-    return CallUsage(role, model, latency, prompt_tokens, completion_tokens, cost)
+    return record(CallUsage(role, model, latency, prompt_tokens, completion_tokens, cost))

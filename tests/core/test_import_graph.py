@@ -102,7 +102,10 @@ def test_the_core_has_no_import_cycle():
 @pytest.mark.parametrize(
     ("layer", "forbidden"),
     [
-        ("tasteloop", ("flask", "flask_login", "flask_wtf", "sqlalchemy", "alembic", "rq", "redis")),
+        (
+            "tasteloop",
+            ("flask", "flask_login", "flask_wtf", "sqlalchemy", "alembic", "rq", "redis"),
+        ),
         ("tasteloop", ("store", "jobs", "webapp")),
         # what both engines measure with knows no engine, no domain and no loop
         ("tasteloop.measure", ("tasteloop.domain", "tasteloop.offline", "tasteloop.gateway")),

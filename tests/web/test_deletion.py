@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from store.blobs import run_blobs
@@ -121,3 +122,21 @@ def test_an_admin_disables_and_enables_an_account(browser, other_browser, app, d
     assert refused.status_code == 403 and b"disabled" in refused.data
     other_browser.post(f"/admin/users/{ada}/disable", {"disabled": "0"})
     assert browser.login("ada@example.com").status_code == 302
+
+
+def test_a_deleted_accounts_text_is_gone_from_the_sqlite_files(browser, redis_conn, database_url):
+    """secure_delete overwrites deleted rows, and the write-ahead log is emptied after an account
+    is deleted, so the intent (and every other word of theirs) is nowhere in the files."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's files are the operator's (VACUUM)")
+    browser.register("ada@example.com")
+    start_run(browser, redis_conn, intent="a very private lighthouse at noon", max_iterations="1")
+    work(redis_conn)
+    browser.post("/account/delete", {"password": "correct horse battery"})
+    path = database_url.removeprefix("sqlite:///")
+    for suffix in ("", "-wal"):
+        try:
+            with open(path + suffix, "rb") as handle:
+                assert b"very private lighthouse" not in handle.read(), suffix
+        except FileNotFoundError:
+            pass
