@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from pydantic import (
 
 from tasteloop.domain.references import MAX_REFERENCES
 from tasteloop.domain.text import clean_text
+from tasteloop.measure.colour import named_hexes
 from tasteloop.measure.schema import ImageMeasurement, Measurements, measurements_problem
 from tasteloop.measure.style_network import weighted_mean
 
@@ -47,6 +49,8 @@ MAX_ITEM_CHARS = 300
 MAX_SENTENCE_CHARS = 2000
 MAX_MEASUREMENTS_BYTES = 512 * 1024
 MAX_WEIGHT = 2.0
+MAX_SWATCHES = 12
+SWATCH = re.compile(r"#[0-9a-f]{6}")
 
 
 def _clean_items(items: list[str], what: str) -> list[str]:
@@ -183,6 +187,8 @@ class TasteProfile(BaseModel):
     emotional_register: str = Field(description="one precise sentence about the shared mood")
     texture_feel: str = Field(description="one precise sentence about texture and medium")
     avoid_list: list[str] = Field(description="3-5 things the images never do")
+    # the colours the references share, as swatches a person can edit (#rrggbb, heaviest first)
+    palette: list[str] = Field(default_factory=list, description="3-8 colours as #rrggbb")
     # What was measured of the references (both engines attach it); critics compare against it.
     measurements: Measurements | None = None
     style: StyleControls = Field(default_factory=StyleControls)
@@ -199,6 +205,17 @@ class TasteProfile(BaseModel):
     @classmethod
     def _clean_avoid(cls, value: list[str]) -> list[str]:
         return _clean_items(value, "avoid-list items")
+
+    @field_validator("palette")
+    @classmethod
+    def _swatches(cls, value: list[str]) -> list[str]:
+        swatches = list(dict.fromkeys(v.strip().lower() for v in value if v and v.strip()))
+        if len(swatches) > MAX_SWATCHES:
+            raise ValueError(f"keep at most {MAX_SWATCHES} colours in the palette")
+        for swatch in swatches:
+            if not SWATCH.fullmatch(swatch):
+                raise ValueError(f"{swatch[:20]!r} is not a colour like #8a5a44")
+        return swatches
 
     @field_validator(*SENTENCE_FIELDS)
     @classmethod
@@ -229,6 +246,14 @@ class TasteProfile(BaseModel):
     @field_serializer("measurements")
     def _stored_measurements(self, value: Measurements | None) -> dict[str, Any] | None:
         return value.stored() if value is not None else None
+
+    @model_validator(mode="after")
+    def _swatches_from_older_words(self) -> TasteProfile:
+        """A profile from before swatches named its colours as hex codes in the palette
+        sentence: those become its swatches."""
+        if not self.palette:
+            self.palette = named_hexes(self.palette_tendency)[:MAX_SWATCHES]
+        return self
 
     @model_validator(mode="after")
     def _weights_fit_references(self) -> TasteProfile:

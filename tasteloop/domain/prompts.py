@@ -15,4 +15,5 @@ def initial_prompt(intent: str, profile: TasteProfile) -> str:
         f"Mood: {profile.emotional_register} "
         f"Texture: {profile.texture_feel} "
         f"Avoid: {'; '.join(profile.avoid_list)}."
+        + (f" Colours: {', '.join(profile.palette)}." if profile.palette else "")
     )

@@ -14,6 +14,7 @@ from PIL import Image
 
 from tasteloop.measure.colour import dominant_colours, srgb_to_lab
 from tasteloop.measure.histograms import local_binary_pattern_histogram, normalised
+from tasteloop.measure.picture import picture_stats
 from tasteloop.measure.schema import HUE_BINS, ImageMeasurement
 
 ANALYSIS_SIDE = 256
@@ -241,4 +242,5 @@ def measure(image: Image.Image) -> ImageMeasurement:
         palette=dominant_colours(p.lab),
         hue_histogram=hue_histogram(p),
         histograms=histograms(p),
+        picture=picture_stats(p.lum),
     )

@@ -106,6 +106,15 @@ def _rounded(values: list[float] | tuple[float, ...], digits: int = 5) -> list[f
     return [round(float(v), digits) for v in values]
 
 
+class PictureStats(_Strict):
+    """What pictures have and non-pictures lack (tasteloop.measure.picture)."""
+
+    contrast: Number  # the lightness's standard deviation, 0-1
+    slope: Number  # the power spectrum's log-log slope
+    orientation_spread: Number  # 0 one direction only, 1 every direction alike
+    structure: Number  # the share of lightness variance between large masses, 0-1
+
+
 class ImageMeasurement(_Strict):
     """What was measured of one image: features, dominant colours, histograms, learned style."""
 
@@ -117,6 +126,9 @@ class ImageMeasurement(_Strict):
     histograms: dict[str, list[Number]]
     # the learned style vector (tasteloop.measure.style_network), when the network read the image
     style: list[Number] | None = Field(None, min_length=VECTOR_SIZE, max_length=VECTOR_SIZE)
+    # measured since December 2026; a profile made before has none (the critic then uses only
+    # what any picture must have)
+    picture: PictureStats | None = None
 
     @field_validator("features")
     @classmethod
@@ -141,6 +153,7 @@ class ImageMeasurement(_Strict):
             hue_histogram=_rounded(self.hue_histogram),
             histograms={k: _rounded(h) for k, h in self.histograms.items()},
             style=_rounded(self.style) if self.style is not None else None,
+            picture=self.picture,
         )
 
 

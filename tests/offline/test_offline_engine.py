@@ -6,7 +6,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from tasteloop.domain.engine import Brief
-from tasteloop.domain.profile import CRITIQUE_DIMENSIONS
+from tasteloop.domain.profile import CRITIQUE_DIMENSIONS, StyleControls
 from tasteloop.images import encode
 from tasteloop.measure.features import measure
 from tasteloop.measure.histograms import histogram_distance, ordinal_histogram_distance
@@ -18,6 +18,7 @@ from tasteloop.offline.critic.scoring import WEIGHTS
 from tasteloop.offline.extractor import OfflineExtractor
 from tasteloop.offline.generator import OfflineGenerator
 from tasteloop.offline.layout_spec import parse_adjustments, parse_prompt, set_adjustments
+from tests.support.profiles import extracted
 from tests.support.refsets import load_set
 
 
@@ -242,22 +243,32 @@ def test_critic_penalises_an_avoided_trait():
     assert result.breakdown["avoid_list"] < 10
 
 
-def test_overall_is_the_weighted_sum_of_the_dimensions():
-    etchings = load_set("monochrome-ink-and-etching")
-    profile = OfflineExtractor().extract(etchings[:3]).profile
-    image = load_set("expressionist-vivid-color")[0]
+def test_overall_is_the_lower_of_two_verdicts_and_each_is_what_it_says():
+    """Without the style network (strength 0) the score is the weighted sum of the dimensions;
+    with it, the lower of that and the network's own verdict."""
+    vivid = load_set("expressionist-vivid-color")
+    profile = extracted(vivid[:3])
+    image = vivid[3]
+    without = OfflineCritic().judge(image, profile.with_style(StyleControls(strength=0.0)))
+    expected = sum(without.scores[d] * w for d, w in OfflineCritic().weights.items())
+    assert without.by_network is None
+    assert without.overall == pytest.approx(expected * without.picture.plausibility, abs=0.01)
     shipped = OfflineCritic().judge(image, profile)
-    expected = sum(shipped.scores[d] * w for d, w in OfflineCritic().weights.items())
-    assert shipped.overall == pytest.approx(expected, abs=0.01)
+    assert shipped.by_network is not None
+    assert shipped.overall == pytest.approx(
+        min(shipped.independent, shipped.by_network) * shipped.picture.plausibility, abs=0.01
+    )
+    assert shipped.independent == pytest.approx(without.independent, abs=0.01)
     only_texture = {d: 0.0 for d in CRITIQUE_DIMENSIONS} | {"texture_feel": 1.0}
-    judged = OfflineCritic(only_texture).judge(image, profile)
+    judged = OfflineCritic(only_texture).judge(image, profile.with_style(StyleControls(strength=0)))
     assert judged.overall == pytest.approx(judged.scores["texture_feel"], abs=0.01)
-    assert judged.overall != pytest.approx(shipped.overall, abs=0.01)
 
 
 def test_critic_works_for_an_edited_profile_without_measurements():
     profile = OfflineExtractor().extract(load_set("van-gogh-swirling-landscapes")).profile
-    edited = profile.model_copy(update={"measurements": None, "palette_tendency": "#ff0000 (100%)"})
+    edited = profile.model_copy(
+        update={"measurements": None, "palette_tendency": "Pure red.", "palette": ["#ff0000"]}
+    )
     red = encode(OfflineGenerator(size=256).render("#ff0000 (100%) flat colour"), "PNG")
     blue = encode(OfflineGenerator(size=256).render("#0000ff (100%) flat colour"), "PNG")
     critic = OfflineCritic()
@@ -350,9 +361,9 @@ def test_reasoning_advice_matches_the_direction_of_the_change():
 
 def test_the_biggest_gap_is_the_dimension_that_costs_the_score_most():
     scores = dict.fromkeys(CRITIQUE_DIMENSIONS, 9.0)
-    scores |= {"palette_tendency": 2.0, "texture_feel": 6.0}
-    # palette scores lowest, but 4 points of texture weigh more than 7 of palette
-    assert WEIGHTS["texture_feel"] * 4 > WEIGHTS["palette_tendency"] * 7
+    scores |= {"palette_tendency": 2.0, "texture_feel": 4.0}
+    # palette scores lowest, but 6 points of texture weigh more than 8 of palette
+    assert WEIGHTS["texture_feel"] * 6 > WEIGHTS["palette_tendency"] * 8
     assert costliest(scores, WEIGHTS) == "texture_feel"
     assert costliest(scores, dict.fromkeys(CRITIQUE_DIMENSIONS, 0.2)) == "palette_tendency"
 

@@ -28,7 +28,8 @@ class OfflineCritic:
         return self.judge_measured(measure_candidate(image_bytes), profile)
 
     def judge_measured(self, image: ImageMeasurement, profile: TasteProfile) -> Judgement:
-        return judge(image, profile, self.references.of(profile), self.weights)
+        reference = self.references.of(profile)
+        return judge(image, profile, reference, self.references.spread(reference), self.weights)
 
     def critique(self, image: bytes, prompt: str, brief: Brief) -> Critique:
         """The reference images are not needed: the profile carries their measurements."""

@@ -11,7 +11,7 @@ import numpy as np
 from tasteloop.domain.profile import CRITIQUE_DIMENSIONS, DIMENSION_LABELS, TasteProfile
 from tasteloop.measure.colour import HEX_COLOUR
 from tasteloop.measure.features import FEATURE_FLOORS
-from tasteloop.offline.critic.scoring import WEIGHTS, Judgement
+from tasteloop.offline.critic.scoring import PASS_RATIO, WEIGHTS, Judgement
 from tasteloop.offline.layout_spec import parse_adjustments, set_adjustments
 from tasteloop.offline.qualities import BY_NAME, MEASURED
 
@@ -26,6 +26,7 @@ AVOID_CONTROLS = {
 GAIN = 0.6
 MAX_STEP = 3
 MAX_ADJUSTMENT = 8
+LABELS = {**DIMENSION_LABELS, "learned_style": "learned style"}
 # what a person calls each dimension in a sentence about their picture
 NOUNS = {
     "palette_tendency": "colour",
@@ -33,10 +34,10 @@ NOUNS = {
     "emotional_register": "mood",
     "texture_feel": "surface",
 }
-# the learned-style gap a genuine member of a set typically stays under (held-out medians on
-# the shared sets are about 0.05); above it the generator is asked for more of the set's style
-STYLE_TARGET = 0.05
-STYLE_STEP_GAP = 0.03  # one `style` step per this much gap beyond the target
+# a member of a set stays within its own spread of the set's style; beyond the ratio that passes the
+# threshold the generator is asked for more of the style (one `style` step per half a spread beyond)
+STYLE_TARGET = PASS_RATIO
+STYLE_STEP_GAP = 0.5
 MAX_STYLE = 3
 _FIGURES = re.compile(r"\s*\((?:[^()]*\d[^()]*)\)")
 
@@ -124,9 +125,10 @@ def in_their_words(profile: TasteProfile, dimension: str) -> str:
 def style_beyond_target(judgement: Judgement, strength: float) -> float:
     """How far the image is from the learned style beyond what the person's strength allows
     (0 when within it): at part strength a looser fit is what was asked for."""
-    if judgement.style_gap is None or strength <= 0:
+    ratio = (judgement.ratios or {}).get("learned_style")
+    if ratio is None or strength <= 0:
         return 0.0
-    return max(0.0, judgement.style_gap - STYLE_TARGET / strength)
+    return max(0.0, ratio - STYLE_TARGET / strength)
 
 
 def costliest(scores: dict[str, float], weights: dict[str, float]) -> str:
@@ -169,12 +171,19 @@ def evidence(judgement: Judgement) -> str:
     lines = [
         ", ".join(f"{DIMENSION_LABELS[d]} {judgement.scores[d]:.1f}" for d in CRITIQUE_DIMENSIONS)
     ]
-    if judgement.style_gap is not None:
+    ratios = judgement.ratios or {}
+    if ratios:
         lines.append(
-            f"learned style: 1 - cosine to your references' weighted style, corrected for "
-            f"what paintings in general share = {judgement.style_gap:.3f} "
-            f"(a typical member of a set: under {STYLE_TARGET})"
+            "distance from your references, in their own spread (about 1 for one of them, 2 at "
+            "the gate): " + ", ".join(f"{LABELS.get(d, d)} {r:.1f}" for d, r in ratios.items())
         )
+    network = f"{judgement.by_network:.1f}" if judgement.by_network is not None else "not read"
+    lines.append(
+        f"verdicts: independent measures {judgement.independent:.1f}, the style network "
+        f"{network} (the score is the lower)"
+    )
+    if judgement.picture is not None and judgement.picture.plausibility < 1:
+        lines.append(f"as a picture: {judgement.picture.plausibility:.2f} plausible")
     lines += [str(v) for v in judgement.violations]
     gaps = sorted(gaps_to_close(judgement), key=lambda g: -g.size)
     lines += [gap.describe() for gap in gaps[:4]]
@@ -200,6 +209,6 @@ def revise_prompt(prompt: str, judgement: Judgement, profile: TasteProfile) -> s
             total = adjustments.get(gap.control, 0) + change
             adjustments[gap.control] = float(np.clip(total, -MAX_ADJUSTMENT, MAX_ADJUSTMENT))
     revised = prompt
-    if HEX_COLOUR.search(profile.palette_tendency) and not HEX_COLOUR.search(prompt):
-        revised = f"{prompt.rstrip('. ')}. Palette: {profile.palette_tendency}"
+    if profile.palette and not HEX_COLOUR.search(prompt):
+        revised = f"{prompt.rstrip('. ')}. Colours: {', '.join(profile.palette)}."
     return set_adjustments(revised, adjustments)

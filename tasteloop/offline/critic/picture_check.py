@@ -1,0 +1,84 @@
+"""Is it a picture at all? Flat fields, noise, smears, bands and stripes, a blank sheet with a
+few marks: measured against what every picture has, and against the references' own range.
+
+Each statistic (tasteloop.measure.picture) has an allowed range: the references' own, widened
+by a tolerance, within what any painting has. Outside it the picture's plausibility falls as a
+Gaussian of how far outside; the score is multiplied by it, so a non-picture cannot earn a
+verdict, whatever its colours.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from tasteloop.measure.schema import PictureStats
+
+# Every painting's spectrum falls between these slopes (Graham & Field 2007 report art between
+# about -1.5 and -3.5; a hard-edged grid is flatter, so -0.6); beyond them lie noise and smears.
+ANY_PICTURE_SLOPE = (-4.5, -0.6)
+SLOPE_TOLERANCE, SLOPE_SCALE = 0.5, 0.25
+# without references' own figures (a profile measured before they were), any picture's
+ANY_PICTURE_ORIENTATION_SPREAD = 0.65
+SPREAD_TOLERANCE, SPREAD_SCALE = 0.15, 0.08
+# a picture with less contrast than this share of its flattest reference's is a flat field
+MIN_CONTRAST_SHARE, ANY_PICTURE_CONTRAST = 0.1, 0.02
+# where every reference is composed in masses, a picture with under half their structure is a
+# texture or noise; where some reference is all-over, nothing is asked
+STRUCTURE_SHARE, STRUCTURE_SCALE = 0.5, 0.05
+
+
+@dataclass(frozen=True)
+class PictureCheck:
+    plausibility: float  # 0-1, multiplies the score
+    problem: str | None = None  # in a person's words, when it is not plausible
+
+    @property
+    def passed(self) -> bool:
+        return self.plausibility >= 0.5
+
+
+def _outside(value: float, low: float, high: float) -> float:
+    return max(low - value, value - high, 0.0)
+
+
+def check_picture(image: PictureStats | None, references: list[PictureStats]) -> PictureCheck:
+    if image is None:
+        return PictureCheck(1.0)
+    lowest_contrast = min((r.contrast for r in references), default=0.2)
+    if image.contrast < max(ANY_PICTURE_CONTRAST, MIN_CONTRAST_SHARE * lowest_contrast):
+        return PictureCheck(0.0, "it is a flat field, with almost no light and dark in it")
+    slopes = [r.slope for r in references] or [-2.0]
+    low = max(ANY_PICTURE_SLOPE[0], min(slopes) - SLOPE_TOLERANCE)
+    high = min(ANY_PICTURE_SLOPE[1], max(slopes) + SLOPE_TOLERANCE)
+    checks: list[tuple[float, str]] = []
+    off = _outside(image.slope, low, high)
+    if off:
+        what = (
+            "it is noise: grain at every scale, with no forms"
+            if image.slope > high
+            else "it is smeared: blurred past any edge or mark"
+        )
+        checks.append((math.exp(-0.5 * (off / SLOPE_SCALE) ** 2), what))
+    lowest = min((r.orientation_spread for r in references), default=ANY_PICTURE_ORIENTATION_SPREAD)
+    off = max(lowest - SPREAD_TOLERANCE - image.orientation_spread, 0.0)
+    if off:
+        checks.append(
+            (
+                math.exp(-0.5 * (off / SPREAD_SCALE) ** 2),
+                "its marks all run one way (bands, stripes or a few parallel lines)",
+            )
+        )
+    least_structure = min((r.structure for r in references), default=0.0)
+    off = max(STRUCTURE_SHARE * least_structure - image.structure, 0.0)
+    if off:
+        checks.append(
+            (
+                math.exp(-0.5 * (off / STRUCTURE_SCALE) ** 2),
+                "it has no large forms: an even texture, where your references are composed "
+                "in masses",
+            )
+        )
+    plausibility = math.prod(p for p, _ in checks) if checks else 1.0
+    problem = min(checks)[1] if checks and plausibility < 0.5 else None
+    return PictureCheck(round(plausibility, 4), problem)
