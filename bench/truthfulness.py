@@ -19,7 +19,6 @@ per held-out set. `python -m bench.truthfulness [--json out.json]`
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import statistics
 from dataclasses import dataclass, field
