@@ -257,6 +257,8 @@ class Iteration(Base):
     comparison: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # the critic's measurements behind `reasoning` (the offline critic's; None from a model)
     evidence: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # which parts of the intent the picture shows (tasteloop.domain.subject.SubjectVerdict)
+    subject: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     run: Mapped[Run] = relationship(back_populates="iterations", foreign_keys=[run_id])

@@ -20,6 +20,7 @@ from tasteloop.domain.engine import CallUsage
 from tasteloop.domain.profile import TasteProfile
 from tasteloop.domain.prompts import initial_prompt
 from tasteloop.domain.run_settings import LoopSettings, Verdict, verdict
+from tasteloop.domain.subject import SubjectVerdict
 from tasteloop.iteration import IterationRecord, candidate_record
 from tasteloop.loop import LoopState
 from tasteloop.measure.schema import Measurements
@@ -105,10 +106,18 @@ def loop_state(session: Session, run: Run) -> LoopState:
         prompt=run.current_prompt,
         best_index=best.index if best else None,
         best_score=best.score if best else -1.0,
+        best_merit=iteration_merit(best) if best else -1.0,
         best_image=blob_bytes(session, best.image_sha) if best else None,
         inputs_refused=run.inputs_refused,
         best_judged=best.critic_error is None if best else True,
     )
+
+
+def iteration_merit(iteration: Iteration) -> float:
+    """A stored iteration's rank against a new one (tasteloop.domain.critique.merit)."""
+    subject = SubjectVerdict.model_validate(iteration.subject) if iteration.subject else None
+    share = subject.shown_share if subject is not None else 1.0
+    return 100.0 * share + iteration.score
 
 
 def commit_iteration(session: Session, run: Run, record: IterationRecord) -> Phase:
@@ -149,17 +158,18 @@ def commit_iteration(session: Session, run: Run, record: IterationRecord) -> Pha
         },
         comparison=record.comparison.to_dict() if record.comparison else None,
         evidence=record.chosen.evidence,
+        subject=record.critique.subject.model_dump() if record.critique.subject else None,
     )
     session.add(iteration)
     session.flush()
-    if best is None or record.beats(best.score):
+    if best is None or record.beats(iteration_merit(best)):
         run.best_iteration_id = iteration.id
     if record.inputs_refused and not run.inputs_refused:
         run.inputs_refused = record.inputs_refused
     run.next_index = record.index + 1
     run.current_prompt = record.critique.revised_prompt
     run.lease_expires_at = lease_expiry()
-    judged = verdict(record.score, loop_settings(run))
+    judged = verdict(record.critique, loop_settings(run))
     if judged is Verdict.CONVERGED:
         finish_run(run, Outcome.CONVERGED, iteration.id)
     elif judged is Verdict.GATE:

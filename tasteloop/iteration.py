@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from tasteloop.domain.critique import CritiqueResult, failed_critique, ordered_scores
+from tasteloop.domain.critique import CritiqueResult, failed_critique, merit, ordered_scores
 from tasteloop.domain.engine import (
     Brief,
     CallUsage,
@@ -53,6 +53,7 @@ def candidate_record(candidate: Candidate) -> dict[str, object]:
         "breakdown": ordered_scores(candidate.critique.breakdown),
         "reasoning": candidate.critique.reasoning,
         "critic_error": candidate.critic_error,
+        "subject": subject.model_dump() if (subject := candidate.critique.subject) else None,
     }
 
 
@@ -64,10 +65,14 @@ class IterationRecord:
     chosen_index: int  # which of the candidates is this iteration's image
     # the pairwise verdict against the best so far, and whether this iteration is the new best
     comparison: Comparison | None = None
-    replaces_best: bool | None = None  # None: the higher score wins
+    replaces_best: bool | None = None  # None: the higher merit wins
 
-    def beats(self, best_score: float) -> bool:
-        return self.replaces_best if self.replaces_best is not None else self.score > best_score
+    def beats(self, best_merit: float) -> bool:
+        return self.replaces_best if self.replaces_best is not None else self.merit > best_merit
+
+    @property
+    def merit(self) -> float:
+        return merit(self.critique)
 
     @property
     def chosen(self) -> Candidate:
@@ -115,7 +120,7 @@ def _one_candidate(
     image = generator.generate(prompt, seed=seed, inputs=inputs)  # a generator error propagates
     generated = time.perf_counter()
     judged, critic_error = attempt(
-        lambda: critic.critique(image.data, prompt, Brief(profile, intent, references))
+        lambda: critic.critique(image, prompt, Brief(profile, intent, references))
     )
     finished = time.perf_counter()
     return Candidate(
@@ -157,7 +162,7 @@ def run_iteration(
             # each candidate's thread carries the caller's context (its stop check)
             futures = [pool.submit(contextvars.copy_context().run, one, s) for s in seeds]
             results = [f.result() for f in futures]
-    chosen = max(range(len(results)), key=lambda k: (results[k].critique.score, -k))
+    chosen = max(range(len(results)), key=lambda k: (merit(results[k].critique), -k))
     return IterationRecord(
         index=index, prompt=prompt, candidates=tuple(results), chosen_index=chosen
     )
@@ -167,7 +172,7 @@ def compare_with_best(
     record: IterationRecord,
     best_image: bytes | None,
     best_judged: bool,
-    best_score: float,
+    best_merit: float,
     critic: Critic,
     profile: TasteProfile,
     intent: str,
@@ -191,5 +196,5 @@ def compare_with_best(
     if comparison is not None and comparison.error is None:
         replaces = comparison.agreed is Preference.CANDIDATE
     else:
-        replaces = record.score > best_score
+        replaces = record.merit > best_merit
     return replace(record, comparison=comparison, replaces_best=replaces)

@@ -55,6 +55,9 @@ class LoopState:
     prompt: str
     best_index: int | None = None
     best_score: float = -1.0
+    # the best's rank (how much of the intent it shows, then its score); from the score alone
+    # when not known (a state saved before subjects were judged)
+    best_merit: float | None = None
     best_image: bytes | None = None
     # why the provider refused images beside the prompt; from then on the run sends text only
     inputs_refused: str | None = None
@@ -63,19 +66,26 @@ class LoopState:
 
     def after(self, record: IterationRecord, next_prompt: str) -> LoopState:
         refused = self.inputs_refused or record.inputs_refused
-        if record.beats(self.best_score):
+        if record.beats(self.best_rank):
             return LoopState(
-                record.index + 1,
-                next_prompt,
-                record.index,
-                record.score,
-                record.image,
-                refused,
-                record.critic_error is None,
+                next_index=record.index + 1,
+                prompt=next_prompt,
+                best_index=record.index,
+                best_score=record.score,
+                best_merit=record.merit,
+                best_image=record.image,
+                inputs_refused=refused,
+                best_judged=record.critic_error is None,
             )
         return replace(
             self, next_index=record.index + 1, prompt=next_prompt, inputs_refused=refused
         )
+
+    @property
+    def best_rank(self) -> float:
+        if self.best_merit is not None:
+            return self.best_merit
+        return 100.0 + self.best_score if self.best_index is not None else -1.0
 
     def generation_inputs(
         self, references: tuple[bytes, ...], profile: TasteProfile
@@ -177,7 +187,7 @@ def run_loop(
             record,
             state.best_image,
             state.best_judged,
-            state.best_score,
+            state.best_rank,
             critic,
             profile,
             intent,
@@ -188,7 +198,7 @@ def run_loop(
         if on_iteration is not None:
             on_iteration(record, state)
 
-        judged = verdict(record.score, settings)
+        judged = verdict(record.critique, settings)
         if judged is Verdict.CONVERGED:
             return _finish(Outcome.CONVERGED, state, iterations, record)
         if judged is Verdict.GATE:

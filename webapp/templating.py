@@ -19,7 +19,7 @@ from tasteloop.domain.run_settings import (
     MAX_INTENT,
     LoopSettings,
     Verdict,
-    verdict,
+    score_band,
 )
 from tasteloop.measure.colour import named_hexes
 from webapp.credentials import MIN_PASSWORD
@@ -59,7 +59,7 @@ def _score_class(
 ) -> str:
     if score is None:
         return "score-none"
-    return SCORE_CLASSES[verdict(score, LoopSettings(threshold=threshold, gate_low=gate_low))]
+    return SCORE_CLASSES[score_band(score, LoopSettings(threshold=threshold, gate_low=gate_low))]
 
 
 def _swatches(text: str | None) -> Markup:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from tasteloop.domain.profile import CRITIQUE_DIMENSIONS, DIMENSION_LABELS
+from tasteloop.domain.subject import SubjectVerdict
 
 
 class CritiqueResult(BaseModel):
@@ -17,6 +18,9 @@ class CritiqueResult(BaseModel):
     )
     reasoning: str = Field(description="one sentence naming the biggest gap")
     revised_prompt: str = Field(description="the full prompt to try next")
+    # which parts of the intent the picture shows, judged apart from the taste; None from a
+    # critic that could not look (the run then never converges, a person decides)
+    subject: SubjectVerdict | None = None
 
     @field_validator("breakdown")
     @classmethod
@@ -46,6 +50,13 @@ class CritiqueResult(BaseModel):
         return [(dim, self.breakdown[dim]) for dim in CRITIQUE_DIMENSIONS]
 
 
+def merit(critique: CritiqueResult) -> float:
+    """How one picture ranks against another: first how much of the intent it shows, then its
+    taste score (a picture showing the subject beats one that does not, whatever their taste)."""
+    share = critique.subject.shown_share if critique.subject is not None else 1.0
+    return 100.0 * share + critique.score
+
+
 def ordered_scores(breakdown: dict[str, float]) -> list[list[object]]:
     """A breakdown as stored and shown: [[dimension, score], ...] in the declared order."""
     return [[d, breakdown[d]] for d in CRITIQUE_DIMENSIONS]
@@ -66,6 +77,8 @@ def format_critique(index: int, result: CritiqueResult) -> str:
     lines = [f"Iteration {index + 1}: score {result.score:.1f}/10"]
     for dim, value in result.ordered_breakdown():
         lines.append(f"  {DIMENSION_LABELS[dim]:<20} {value:.1f}")
+    if result.subject is not None:
+        lines.append(f"Subject: {result.subject.summary()}")
     lines.append(f"Reasoning: {result.reasoning}")
     lines.append(f"Revised prompt: {result.revised_prompt}")
     return "\n".join(lines)

@@ -37,6 +37,16 @@ class CallUsage:
 
 
 @dataclass(frozen=True)
+class Sketch:
+    """What a generator meant to draw, for its own engine's critic to look for in the picture:
+    the unpainted layout (a greyscale PNG) and, per motif drawn, the pixels it covers (a PNG
+    mask of the same size)."""
+
+    layout: bytes
+    footprints: dict[str, bytes]
+
+
+@dataclass(frozen=True)
 class GeneratedImage:
     data: bytes
     mime_type: str = "image/png"
@@ -46,6 +56,7 @@ class GeneratedImage:
     references_sent: int = 0
     edited: bool = False
     inputs_refused: str | None = None
+    sketch: Sketch | None = None  # the offline generator's: what it drew, where
 
 
 @dataclass(frozen=True)
@@ -149,8 +160,16 @@ class Brief:
     references: tuple[bytes, ...] = ()
 
 
+def as_generated(image: bytes | GeneratedImage) -> GeneratedImage:
+    """A picture as a critic takes it: what a generator returned (with its sketch, when it made
+    one), or bare bytes (a reference, an upload) with nothing known of what it shows."""
+    return image if isinstance(image, GeneratedImage) else GeneratedImage(image)
+
+
 class Critic(Protocol):
-    def critique(self, image: bytes, prompt: str, brief: Brief) -> Critique: ...
+    def critique(self, image: bytes | GeneratedImage, prompt: str, brief: Brief) -> Critique:
+        """`image` is what the generator returned, or bare bytes (see `as_generated`)."""
+        ...
 
     def compare(self, candidate: bytes, best: bytes, brief: Brief) -> Comparison | None:
         """None when this critic's scores are already position-free (the loop uses them)."""

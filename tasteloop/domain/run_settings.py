@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tasteloop.domain.critique import CritiqueResult
 
 DEFAULT_MAX_ITERATIONS = 5
 DEFAULT_THRESHOLD = 8.0
@@ -42,17 +46,32 @@ class LoopSettings:
 
 
 class Verdict(StrEnum):
-    """What a score means under the settings: the one rule the loop, the worker and the pages
-    share."""
+    """What a critique means under the settings: the one rule the loop, the worker and the
+    pages share."""
 
     CONVERGED = "converged"
     GATE = "gate"
     REVISE = "revise"
 
 
-def verdict(score: float, settings: LoopSettings) -> Verdict:
+def score_band(score: float, settings: LoopSettings) -> Verdict:
+    """What the taste score alone would mean (the colour a score is shown in)."""
     if score >= settings.threshold:
         return Verdict.CONVERGED
     if score >= settings.gate_low:
         return Verdict.GATE
     return Verdict.REVISE
+
+
+def verdict(critique: CritiqueResult, settings: LoopSettings) -> Verdict:
+    """Converged only when the taste score reaches the threshold and the picture shows every
+    part of the intent. Close in taste opens the gate, unless a part that can be drawn is
+    missing (a revision can bring it in); a part nobody can draw or check is the person's call
+    at the gate."""
+    band = score_band(critique.score, settings)
+    subject = critique.subject
+    if band is Verdict.CONVERGED and subject is not None and subject.present:
+        return Verdict.CONVERGED
+    if band is Verdict.REVISE or (subject is not None and subject.fixable):
+        return Verdict.REVISE
+    return Verdict.GATE

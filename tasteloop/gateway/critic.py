@@ -12,7 +12,16 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from tasteloop.domain.critique import CritiqueResult
-from tasteloop.domain.engine import Brief, CallUsage, Comparison, Critique, NoteRevision, Preference
+from tasteloop.domain.engine import (
+    Brief,
+    CallUsage,
+    Comparison,
+    Critique,
+    GeneratedImage,
+    NoteRevision,
+    Preference,
+    as_generated,
+)
 from tasteloop.domain.profile import (
     CRITIQUE_DIMENSIONS,
     MAX_ITEM_CHARS,
@@ -86,8 +95,9 @@ class GatewayCritic:
         self.clients = clients
         self.model = clients.settings.vision_model
 
-    def critique(self, image: bytes, prompt: str, brief: Brief) -> Critique:
+    def critique(self, image: bytes | GeneratedImage, prompt: str, brief: Brief) -> Critique:
         started = time.perf_counter()
+        image = as_generated(image).data
         profile, intent, references = brief.profile, brief.intent, brief.references
         text = CRITIQUE_PROMPT.format(
             images=SHEET_AND_CANDIDATE if references else CANDIDATE_ONLY,

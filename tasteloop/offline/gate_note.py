@@ -12,6 +12,7 @@ import re
 from tasteloop.domain.engine import NoteRevision
 from tasteloop.offline.layout_spec import (
     LayoutSpec,
+    locked_qualities,
     parse_adjustments,
     parse_prompt,
     set_adjustments,
@@ -180,8 +181,12 @@ def read_note(prompt: str, note: str) -> NoteRevision:
     base = strip_adjustments(prompt)
     if content:
         base = f"{base.rstrip('. ')}. The person's note: {remainder}."
+    # what the note moved is the person's: no later critique moves it back
+    locked = locked_qualities(prompt) | {
+        control for control, _d, pattern in _COMPILED if pattern.search(note.lower())
+    }
     return NoteRevision(
-        prompt=set_adjustments(base, adjustments),
+        prompt=set_adjustments(base, adjustments, locked),
         acted_on=tuple(acted),
         not_understood=unknown,
     )

@@ -14,7 +14,9 @@ from tasteloop.offline.prompt_words import CSS_COLOURS, MOTIF_WORDS
 from tasteloop.offline.qualities import BY_NAME, QUALITIES, STEP
 
 RGB = tuple[int, int, int]
-_ADJUST = re.compile(r"\b(" + "|".join(BY_NAME) + r")\s*([+-]\d+(?:\.\d+)?)", re.IGNORECASE)
+_ADJUST = re.compile(r"\b(" + "|".join(BY_NAME) + r")\s*([+-]\d+(?:\.\d+)?)(!?)", re.IGNORECASE)
+# A quality written with "!" was set by the person (a gate note): the critic never moves it.
+LOCK = "!"
 _WORD = re.compile(r"[a-z]+")
 _AVOID_CLAUSE = re.compile(r"\bavoid:[^.]*(\.|$)", re.IGNORECASE)
 _NEGATED = re.compile(r"\b(never|not|no|without|rather than|instead of)\b[^.;,:]*", re.IGNORECASE)
@@ -68,16 +70,26 @@ class LayoutSpec:
 def parse_adjustments(prompt: str) -> dict[str, float]:
     """The last value written for each adjustable quality wins."""
     found: dict[str, float] = {}
-    for name, value in _ADJUST.findall(prompt):
+    for name, value, _lock in _ADJUST.findall(prompt):
         found[name.lower()] = float(value)
     return found
 
 
-def set_adjustments(prompt: str, adjustments: dict[str, float]) -> str:
-    """Rewrite the prompt's `Adjustments:` clause (adding one when missing)."""
+def locked_qualities(prompt: str) -> set[str]:
+    """The qualities the person set (at the gate): the critic leaves them where they are."""
+    return {name.lower() for name, _value, lock in _ADJUST.findall(prompt) if lock}
+
+
+def set_adjustments(
+    prompt: str, adjustments: dict[str, float], locked: set[str] | None = None
+) -> str:
+    """Rewrite the prompt's `Adjustments:` clause (adding one when missing); the qualities in
+    `locked` (default: those the prompt already locks) keep their "!"."""
     base = strip_adjustments(prompt)
+    locked = locked_qualities(prompt) if locked is None else locked
     parts = [
-        f"{name} {value:+.0f}" if float(value).is_integer() else f"{name} {value:+.1f}"
+        (f"{name} {value:+.0f}" if float(value).is_integer() else f"{name} {value:+.1f}")
+        + (LOCK if name in locked else "")
         for name, value in adjustments.items()
         if name in BY_NAME and abs(value) >= 0.05
     ]

@@ -28,8 +28,10 @@ from tasteloop.domain.engine import (
     GeneratedImage,
     GenerationInputs,
     NoteRevision,
+    as_generated,
 )
 from tasteloop.domain.profile import CRITIQUE_DIMENSIONS
+from tasteloop.domain.subject import SubjectPart, SubjectVerdict
 from tasteloop.offline import OFFLINE_MODELS
 from tasteloop.offline.gate_note import read_note
 from tasteloop.offline.layout_spec import parse_adjustments, set_adjustments
@@ -70,7 +72,8 @@ class QuickGenerator:
 class QuickCritic:
     model = "quick-critic"
 
-    def critique(self, image: bytes, prompt: str, brief: Brief) -> Critique:
+    def critique(self, image: bytes | GeneratedImage, prompt: str, brief: Brief) -> Critique:
+        image = as_generated(image).data
         adjustments = parse_adjustments(prompt)
         adjustments["detail"] = adjustments.get("detail", 0) + 1
         score = round(LOWEST + SPREAD * hashlib.sha256(image).digest()[0] / 256, 2)
@@ -79,6 +82,9 @@ class QuickCritic:
             breakdown={d: score for d in CRITIQUE_DIMENSIONS},
             reasoning="The picture needs more detail and denser marks to match your references.",
             revised_prompt=set_adjustments(prompt, adjustments),
+            subject=SubjectVerdict(
+                parts=[SubjectPart(part=brief.intent, shown=True)], judged_by="quick critic"
+            ),
         )
         usage = CallUsage("critique", self.model, 0.0)
         return Critique(result, (usage,), evidence="quick critic: a score from the picture's hash")

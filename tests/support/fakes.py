@@ -10,8 +10,10 @@ from tasteloop.domain.engine import (
     GeneratedImage,
     NoteRevision,
     Preference,
+    as_generated,
 )
 from tasteloop.domain.profile import CRITIQUE_DIMENSIONS
+from tasteloop.domain.subject import SubjectPart, SubjectVerdict
 
 
 class ScriptedGenerator:
@@ -37,8 +39,10 @@ class ScriptedCritic:
     "best" (the two swapped asks), or None for a comparison that raises.
     """
 
-    def __init__(self, scores, verdicts=None):
+    def __init__(self, scores, verdicts=None, shown=None):
         self.scores = list(scores)
+        # whether each picture shows the intent (default: always)
+        self.shown = list(shown) if shown is not None else None
         self.verdicts = list(verdicts) if verdicts is not None else None
         self.calls = 0
         self.compared: list[tuple[bytes, bytes]] = []
@@ -47,6 +51,7 @@ class ScriptedCritic:
         self._lock = threading.Lock()
 
     def critique(self, image, prompt, brief):
+        image = as_generated(image).data
         references = brief.references
         with self._lock:
             score = self.scores[self.calls]
@@ -54,12 +59,16 @@ class ScriptedCritic:
             self.references_seen.append(tuple(references))
         if score is None:
             raise TimeoutError("vision model timed out")
+        shown = True if self.shown is None else self.shown[self.calls - 1]
         return Critique(
             CritiqueResult(
                 score=score,
                 breakdown={d: score for d in CRITIQUE_DIMENSIONS},
                 reasoning=f"gap after {image.decode()}",
                 revised_prompt=f"revised after {image.decode()}",
+                subject=SubjectVerdict(
+                    parts=[SubjectPart(part=brief.intent, shown=shown)], judged_by="script"
+                ),
             )
         )
 

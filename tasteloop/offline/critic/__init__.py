@@ -6,7 +6,15 @@ from __future__ import annotations
 import time
 
 from tasteloop.domain.critique import CritiqueResult
-from tasteloop.domain.engine import Brief, CallUsage, Comparison, Critique, NoteRevision
+from tasteloop.domain.engine import (
+    Brief,
+    CallUsage,
+    Comparison,
+    Critique,
+    GeneratedImage,
+    NoteRevision,
+    as_generated,
+)
 from tasteloop.domain.profile import TasteProfile
 from tasteloop.measure.learned_style import measure_candidate
 from tasteloop.measure.schema import ImageMeasurement
@@ -14,7 +22,9 @@ from tasteloop.offline import OFFLINE_MODELS
 from tasteloop.offline.critic.advice import evidence, reasoning, revise_prompt
 from tasteloop.offline.critic.references import ReferenceMeasurements
 from tasteloop.offline.critic.scoring import WEIGHTS, Judgement, judge
+from tasteloop.offline.critic.subject import judge_subject
 from tasteloop.offline.gate_note import read_note
+from tasteloop.offline.layout_spec import locked_qualities
 
 
 class OfflineCritic:
@@ -31,16 +41,22 @@ class OfflineCritic:
         reference = self.references.of(profile)
         return judge(image, profile, reference, self.references.spread(reference), self.weights)
 
-    def critique(self, image: bytes, prompt: str, brief: Brief) -> Critique:
-        """The reference images are not needed: the profile carries their measurements."""
+    def critique(self, image: bytes | GeneratedImage, prompt: str, brief: Brief) -> Critique:
+        """The reference images are not needed: the profile carries their measurements. What
+        the picture shows of the intent is judged from the generator's sketch, when it has one."""
         started = time.perf_counter()
+        picture = as_generated(image)
         profile = brief.profile
-        judgement = self.judge(image, profile)
+        judgement = self.judge(picture.data, profile)
+        subject = judge_subject(brief.intent, judgement.image, picture.data, picture.sketch)
         result = CritiqueResult(
             score=judgement.overall,
             breakdown=judgement.scores,
-            reasoning=reasoning(judgement, profile, self.weights),
-            revised_prompt=revise_prompt(prompt, judgement, profile),
+            reasoning=reasoning(
+                judgement, profile, self.weights, subject, locked_qualities(prompt)
+            ),
+            revised_prompt=revise_prompt(prompt, judgement, profile, subject),
+            subject=subject,
         )
         usage = CallUsage("critique", self.model, time.perf_counter() - started)
         return Critique(result=result, usage=(usage,), evidence=evidence(judgement))

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from tasteloop.domain.profile import CRITIQUE_DIMENSIONS, DIMENSION_LABELS, TasteProfile
+from tasteloop.domain.subject import SubjectVerdict
 from tasteloop.measure.colour import HEX_COLOUR
 from tasteloop.measure.features import FEATURE_FLOORS
 from tasteloop.offline.critic.scoring import PASS_RATIO, WEIGHTS, Judgement
-from tasteloop.offline.layout_spec import parse_adjustments, set_adjustments
+from tasteloop.offline.layout_spec import locked_qualities, parse_adjustments, set_adjustments
 from tasteloop.offline.qualities import BY_NAME, MEASURED
 
 # how big one step is relative to a noticeable difference, to compare gaps across features
@@ -137,12 +138,35 @@ def costliest(scores: dict[str, float], weights: dict[str, float]) -> str:
     return max(CRITIQUE_DIMENSIONS, key=lambda d: weights[d] * (10.0 - scores[d]))
 
 
+def subject_sentence(subject: SubjectVerdict | None) -> str | None:
+    """What of the intent is missing, first: before any detail of the taste."""
+    if subject is None:
+        return None
+    washed = [p for p in subject.parts if p.shown is False and p.can_draw]
+    if washed:
+        names = ", ".join(p.part for p in washed)
+        return (
+            f"The picture does not show {names} yet: the painting washed the "
+            f"{'motif' if len(washed) == 1 else 'motifs'} out, so the next one paints with "
+            "more contrast and a lighter touch of the style."
+        )
+    return None
+
+
 def reasoning(
-    judgement: Judgement, profile: TasteProfile, weights: dict[str, float] = WEIGHTS
+    judgement: Judgement,
+    profile: TasteProfile,
+    weights: dict[str, float] = WEIGHTS,
+    subject: SubjectVerdict | None = None,
+    locked: set[str] | None = None,
 ) -> str:
-    """One sentence a person can act on, in the profile's words; the numbers go to `evidence`."""
+    """One sentence a person can act on, in the profile's words; the numbers go to `evidence`.
+    A missing part of the intent comes first; nothing the person set is asked to be undone."""
+    missing = subject_sentence(subject)
+    if missing:
+        return missing
     weakest = costliest(judgement.scores, weights)
-    gaps = gaps_to_close(judgement)
+    gaps = [g for g in gaps_to_close(judgement) if g.control not in (locked or set())]
     if weakest == "avoid_list" and judgement.violations:
         items = "; ".join(v.item for v in judgement.violations)
         fixes = [g for g in gaps if g.dimension == "avoid_list"]
@@ -198,12 +222,29 @@ def _style_steps(judgement: Judgement, strength: float, current: float) -> float
     return float(np.clip(current + wanted, -MAX_STYLE, MAX_STYLE)) - current
 
 
-def revise_prompt(prompt: str, judgement: Judgement, profile: TasteProfile) -> str:
+def revise_prompt(
+    prompt: str,
+    judgement: Judgement,
+    profile: TasteProfile,
+    subject: SubjectVerdict | None = None,
+) -> str:
+    """The next prompt: the gaps closed by adjusting qualities, never one the person set; when
+    a motif of the intent was washed out, more contrast and less style first."""
     adjustments = parse_adjustments(prompt)
-    style = _style_steps(judgement, profile.style.strength, adjustments.get("style", 0))
-    if style:
-        adjustments["style"] = adjustments.get("style", 0) + style
+    locked = locked_qualities(prompt)
+    washed = subject is not None and any(p.shown is False and p.can_draw for p in subject.parts)
+    if washed:
+        for control, step in (("style", -1.0), ("contrast", 1.0)):
+            if control not in locked:
+                total = adjustments.get(control, 0) + step
+                adjustments[control] = float(np.clip(total, -MAX_STYLE, MAX_STYLE))
+    else:
+        style = _style_steps(judgement, profile.style.strength, adjustments.get("style", 0))
+        if style and "style" not in locked:
+            adjustments["style"] = adjustments.get("style", 0) + style
     for gap in gaps_to_close(judgement):
+        if gap.control in locked or (washed and gap.control in ("style", "contrast")):
+            continue
         change = float(np.clip(round(gap.steps * GAIN), -MAX_STEP, MAX_STEP))
         if change:
             total = adjustments.get(gap.control, 0) + change

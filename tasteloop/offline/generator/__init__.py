@@ -8,6 +8,7 @@ import hashlib
 import io
 import time
 import zlib
+from collections.abc import Callable
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -17,6 +18,7 @@ from tasteloop.domain.engine import (
     CallUsage,
     GeneratedImage,
     GenerationInputs,
+    Sketch,
     StyleTarget,
 )
 from tasteloop.images import EXTRACTION_SIDE, decode_image
@@ -34,6 +36,7 @@ from tasteloop.offline.generator.paint import (
     paint_in_style,
     toned,
 )
+from tasteloop.offline.generator.sketch import draw_sketch
 from tasteloop.offline.layout_spec import parse_prompt, strip_adjustments
 
 
@@ -69,11 +72,38 @@ class OfflineGenerator:
         self, prompt: str, *, seed: int = 0, inputs: GenerationInputs = NO_INPUTS
     ) -> GeneratedImage:
         """The prompt's layout painted in the learned style (the references' own when the
-        profile carries none); an image to edit is not used."""
+        profile carries none), with the sketch of what it drew; an image to edit is not used."""
         started = time.perf_counter()
         data = self.render_png(prompt, seed=seed, style=inputs.style or _style_of(inputs))
         usage = CallUsage("generate", self.model, time.perf_counter() - started)
-        return GeneratedImage(data=data, mime_type="image/png", usage=(usage,))
+        return GeneratedImage(
+            data=data, mime_type="image/png", usage=(usage,), sketch=self.sketch(prompt, seed=seed)
+        )
+
+    def sketch(self, prompt: str, *, seed: int = 0) -> Sketch:
+        """What the picture for this prompt and seed lays out, and where each motif is."""
+        spec = parse_prompt(prompt)
+        streams = self._streams(prompt, seed)
+        colours = sorted(spec.colours, key=lambda cw: -cw[1])
+        tint = ink_tint(colours) if spec.monochrome else None
+        if tint is not None:
+            colours = [(toned(c, tint), w) for c, w in colours]
+        names = ["background", *spec.motifs]
+        return draw_sketch(
+            Canvas(self.size, spec, colours, tint),
+            {name: (lambda n=name: streams(n)) for name in names},
+        )
+
+    @staticmethod
+    def _streams(prompt: str, seed: int) -> Callable[[str], Rng]:
+        root = int(_rng(prompt, seed).integers(2**62))
+
+        def stream(name: str) -> Rng:
+            # One random stream per layer: more marks in one layer (a detail adjustment)
+            # adds to it without reshuffling every other layer.
+            return np.random.default_rng([root, zlib.crc32(name.encode())])
+
+        return stream
 
     def render_png(self, prompt: str, *, seed: int = 0, style: StyleTarget | None = None) -> bytes:
         out = io.BytesIO()
@@ -83,13 +113,7 @@ class OfflineGenerator:
     def layout(self, prompt: str, *, seed: int = 0) -> tuple[Image.Image, Canvas, Rng]:
         """The unpainted layout (before brushwork), its canvas, and the finish's random stream."""
         spec = parse_prompt(prompt)
-        root = int(_rng(prompt, seed).integers(2**62))
-
-        def stream(name: str) -> Rng:
-            # One random stream per layer: more marks in one layer (a detail adjustment)
-            # adds to it without reshuffling every other layer.
-            return np.random.default_rng([root, zlib.crc32(name.encode())])
-
+        stream = self._streams(prompt, seed)
         colours = sorted(spec.colours, key=lambda cw: -cw[1])
         tint = ink_tint(colours) if spec.monochrome else None
         if tint is not None:

@@ -1,0 +1,133 @@
+"""Does the painted picture show what the intent asked for? The offline critic knows only what
+its own generator drew (there is no model here that recognises a cat in pixels): each part of
+the intent is shown when the motif it was drawn as is still visible after painting.
+
+Visible means the painted picture's edges (plain Sobel) follow the motif's footprint in the
+unpainted layout far better than they follow the same layout shifted: at least MIN_Z standard
+deviations above that chance level, and correlated at least MIN_CORRELATION. (Measured: the
+motifs of 40 pictures of five sets and four intents stood 4 to 130 deviations above chance in
+their own layout; a picture checked against another intent's layout at most 2.7.) A word it has
+no motif for is never shown, and says so.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image
+
+from tasteloop.domain.engine import Sketch
+from tasteloop.domain.subject import SubjectPart, SubjectVerdict
+from tasteloop.measure.colour import hex_to_lab
+from tasteloop.measure.schema import ImageMeasurement
+from tasteloop.offline.generator.sketch import SKETCH_SIDE
+from tasteloop.offline.intent_reading import read_intent
+from tasteloop.offline.prompt_words import CSS_COLOURS
+
+MIN_Z, MIN_CORRELATION = 4.0, 0.08
+SHIFT = 40  # px at the sketch's size: the chance level is the layout moved this far
+SHIFTS = [(dy, dx) for dy in (-SHIFT, 0, SHIFT) for dx in (-SHIFT, 0, SHIFT) if dy or dx]
+MIN_FOOTPRINT = 30  # pixels; a smaller motif cannot be told from chance
+COLOUR_SHOWN_DELTA_E = 25.0
+JUDGED_BY = "the offline generator's own layout, looked for in the painted picture"
+
+
+def _grey(data: bytes) -> np.ndarray:
+    image = Image.open(io.BytesIO(data)).convert("L")
+    if image.size != (SKETCH_SIDE, SKETCH_SIDE):
+        image = image.resize((SKETCH_SIDE, SKETCH_SIDE), Image.Resampling.BILINEAR)
+    return np.asarray(image, dtype=np.float64) / 255.0
+
+
+def sobel(a: np.ndarray) -> np.ndarray:
+    gx, gy = np.zeros_like(a), np.zeros_like(a)
+    gx[1:-1, 1:-1] = (a[:-2, 2:] + 2 * a[1:-1, 2:] + a[2:, 2:]) - (
+        a[:-2, :-2] + 2 * a[1:-1, :-2] + a[2:, :-2]
+    )
+    gy[1:-1, 1:-1] = (a[2:, :-2] + 2 * a[2:, 1:-1] + a[2:, 2:]) - (
+        a[:-2, :-2] + 2 * a[:-2, 1:-1] + a[:-2, 2:]
+    )
+    return np.hypot(gx, gy)
+
+
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = a - a.mean(), b - b.mean()
+    norm = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum() / norm) if norm else 0.0
+
+
+def motif_visibility(painted: bytes, sketch: Sketch) -> dict[str, tuple[bool, str]]:
+    """Each motif drawn: whether it is visible after painting, and the measurement why."""
+    picture, layout = sobel(_grey(painted)), sobel(_grey(sketch.layout))
+    found: dict[str, tuple[bool, str]] = {}
+    for motif, mask in sketch.footprints.items():
+        footprint = np.asarray(Image.open(io.BytesIO(mask))) > 0
+        if footprint.sum() < MIN_FOOTPRINT:
+            found[motif] = (False, "drawn too small to be seen")
+            continue
+        r = _correlation(picture[footprint], layout[footprint])
+        chance = [
+            _correlation(picture[footprint], np.roll(layout, s, axis=(0, 1))[footprint])
+            for s in SHIFTS
+        ]
+        z = (r - float(np.mean(chance))) / (float(np.std(chance)) + 1e-6)
+        visible = z >= MIN_Z and r >= MIN_CORRELATION
+        found[motif] = (
+            visible,
+            f"its edges match the layout at r {r:.2f}, {z:.0f} deviations above chance"
+            if visible
+            else "washed out by the painting: its edges no longer follow the layout",
+        )
+    return found
+
+
+def _colour_shown(name: str, image: ImageMeasurement) -> bool:
+    r, g, b = CSS_COLOURS[name]
+    wanted = hex_to_lab(f"#{r:02x}{g:02x}{b:02x}")
+    return any(
+        float(np.linalg.norm(np.array(c.lab) - wanted)) < COLOUR_SHOWN_DELTA_E
+        for c in image.palette
+    )
+
+
+def judge_subject(
+    intent: str, image: ImageMeasurement, painted: bytes, sketch: Sketch | None
+) -> SubjectVerdict:
+    visibility = motif_visibility(painted, sketch) if sketch is not None else {}
+    parts: list[SubjectPart] = []
+    for part in read_intent(intent):
+        if part.colour:
+            shown = _colour_shown(part.word, image)
+            parts.append(
+                SubjectPart(
+                    part=part.word,
+                    shown=shown,
+                    reason="painted in that colour" if shown else "that colour is not in it",
+                )
+            )
+        elif not part.can_draw:
+            parts.append(
+                SubjectPart(
+                    part=part.word,
+                    shown=False,
+                    can_draw=False,
+                    reason="the sketch engine has no motif for it",
+                )
+            )
+        elif sketch is None:
+            parts.append(
+                SubjectPart(
+                    part=part.word,
+                    shown=None,
+                    reason="not painted by the offline generator, so it cannot tell",
+                )
+            )
+        else:
+            seen = [visibility.get(m, (False, "not drawn")) for m in part.motifs]
+            shown = bool(seen) and all(v for v, _ in seen)
+            reasons = "; ".join(
+                f"{m}: {why}" for m, (_, why) in zip(part.motifs, seen, strict=True)
+            )
+            parts.append(SubjectPart(part=part.word, shown=shown, reason=reasons[:300]))
+    return SubjectVerdict(parts=parts, judged_by=JUDGED_BY)
