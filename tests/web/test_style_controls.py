@@ -66,7 +66,7 @@ def test_confirmed_controls_are_stored_with_the_run_and_shown(browser, redis_con
     page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
     assert "style 60 % · weights 2, 0, 1" in page
     # the critic's numbers sit in the iteration's details, its sentence above them
-    assert "learned style: 1 - cosine to your references" in page
+    assert "in their own spread" in page and "learned style" in page
     assert re.search(r'<p class="reasoning">[^<]*your references', page)
 
 
