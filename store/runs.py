@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from store.blobs import blob_bytes, save_blob
@@ -111,6 +111,18 @@ def loop_state(session: Session, run: Run) -> LoopState:
         inputs_refused=run.inputs_refused,
         best_judged=best.critic_error is None if best else True,
     )
+
+
+def results(session: Session, runs: list[Run]) -> dict[int, tuple[str, float]]:
+    """Each run's shown picture and its score: the result's once it has one (not the highest
+    score: a person may approve a lower one), else the best so far."""
+    chosen = {r.result_iteration_id: r.id for r in runs if r.result_iteration_id}
+    rows = session.execute(
+        select(Iteration.id, Iteration.image_sha, Iteration.score).where(
+            Iteration.id.in_(list(chosen))
+        )
+    )
+    return {chosen[iteration_id]: (sha, score) for iteration_id, sha, score in rows}
 
 
 def iteration_merit(iteration: Iteration) -> float:

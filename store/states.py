@@ -65,8 +65,9 @@ STAGE_LABELS: dict[Stage, dict[str, str]] = {
 OUTCOME_LABELS: dict[Outcome, dict[str, str]] = {
     Outcome.CONVERGED: {
         "title": "Converged",
-        "sentence": "The critic scored it at or above your threshold.",
-        "status": "Converged: the critic scored it at or above the threshold",
+        "sentence": "The critic scored it at or above your threshold, and it shows every part "
+        "of what you asked for.",
+        "status": "Converged: at or above the threshold, and it shows every part of the intent",
     },
     Outcome.APPROVED: {
         "title": "Approved by you",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tasteloop.config import EngineSettings
 from tasteloop.domain.engine import Engine
+from tasteloop.domain.subject import IntentReading
 from tasteloop.offline import OFFLINE_MODELS
 
 OFFLINE = "offline"
@@ -25,6 +26,23 @@ def engine_models(settings: EngineSettings) -> dict[str, str]:
 
         return gateway_models(settings)
     return dict(OFFLINE_MODELS)
+
+
+def intent_reading(settings: EngineSettings, intent: str) -> IntentReading:
+    """What the configured engine will make of this intent, before anything is painted."""
+    if settings.engine == GATEWAY:
+        return IntentReading(
+            judged_by=f"{settings.vision_model} checks which parts of it each picture shows"
+        )
+    from tasteloop.offline.intent_reading import CONNECT_A_MODEL, what_it_can_draw
+
+    drawable, undrawable = what_it_can_draw(intent)
+    return IntentReading(
+        drawable=[p.word for p in drawable],
+        undrawable=[p.word for p in undrawable],
+        judged_by="the sketch engine checks that each motif it drew is still visible once painted",
+        advice=CONNECT_A_MODEL if undrawable else "",
+    )
 
 
 def build_engine(settings: EngineSettings | None = None) -> Engine:

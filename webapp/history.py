@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from store.models import Iteration, ReferenceImage, Run
+from store.runs import results
 from store.spending import Limits, active_runs, spent_this_month
 from webapp.db import db_session
 
@@ -25,20 +26,16 @@ def run_rows(user_id: int | None = None) -> list[dict]:
         query = query.options(joinedload(Run.user))
     runs = list(session.scalars(query))
     ids = [r.id for r in runs]
-    stats = {
-        run_id: (count, best)
-        for run_id, count, best in session.execute(
-            select(Iteration.run_id, func.count(Iteration.id), func.max(Iteration.score))
+    counts = dict(
+        session.execute(
+            select(Iteration.run_id, func.count(Iteration.id))
             .where(Iteration.run_id.in_(ids))
             .group_by(Iteration.run_id)
-        )
-    }
-    thumbs: dict[int, str] = {}
-    finals = {r.result_iteration_id: r.id for r in runs if r.result_iteration_id}
-    for iteration_id, sha in session.execute(
-        select(Iteration.id, Iteration.image_sha).where(Iteration.id.in_(list(finals)))
-    ):
-        thumbs[finals[iteration_id]] = sha
+        ).all()
+    )
+    shown = results(session, runs)
+    thumbs = {run_id: sha for run_id, (sha, _score) in shown.items()}
+    scores = {run_id: score for run_id, (_sha, score) in shown.items()}
     for run_id, sha in session.execute(
         select(ReferenceImage.run_id, ReferenceImage.blob_sha).where(
             ReferenceImage.run_id.in_(ids), ReferenceImage.position == 0
@@ -48,8 +45,8 @@ def run_rows(user_id: int | None = None) -> list[dict]:
     return [
         {
             "run": r,
-            "iterations": stats.get(r.id, (0, None))[0],
-            "best": stats.get(r.id, (0, None))[1],
+            "iterations": counts.get(r.id, 0),
+            "score": scores.get(r.id),
             "thumb": thumbs.get(r.id),
         }
         for r in runs

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from jobs.queue import enqueue_reextract
 from store import library
 from store.models import LibraryProfile, LibraryReference, LibraryVersion, Run
+from store.runs import results
 from tasteloop.config import ConfigError
 from tasteloop.domain.profile_file import MAX_FILE_BYTES, ProfileFileError
 from webapp.access import owned_library_profile, owned_run
@@ -133,6 +134,7 @@ def _detail_context(
         )
     )
     context = {
+        "scores": {run_id: score for run_id, (_sha, score) in results(session, runs).items()},
         "entry": entry,
         "version": version,
         "profile": profile,

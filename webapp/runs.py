@@ -23,9 +23,13 @@ from store.runs import (
 )
 from store.states import GateDecision, Phase
 from store.uploads import UploadError, create_run
-from tasteloop.config import ConfigError
+from tasteloop.config import ConfigError, EngineSettings
 from tasteloop.domain.profile_file import profile_document
 from tasteloop.domain.references import count_problem
+from tasteloop.domain.run_settings import MAX_INTENT
+from tasteloop.domain.subject import IntentReading
+from tasteloop.domain.text import clean_text
+from tasteloop.engines import intent_reading
 from webapp.access import owned_run, parse_id
 from webapp.blobs import blob_response, serve_blob
 from webapp.db import db_session
@@ -49,26 +53,36 @@ def home() -> ResponseReturnValue:
 @login_required
 def new() -> ResponseReturnValue:
     if request.method == "GET":
-        return render_template("runs/new.html", errors=[])
+        return render_template("runs/new.html", errors=[], engine_name=engine_name())
     problem = limit_problem()
     if problem:  # before reading any file
-        return render_template("runs/new.html", errors=[problem]), 403
+        return render_template("runs/new.html", engine_name=engine_name(), errors=[problem]), 403
     uploads = [u for u in request.files.getlist("images") if u and (u.filename or u.content_length)]
     wrong_count = count_problem(len(uploads))
     if wrong_count:  # before reading or decoding any file
-        return render_template("runs/new.html", errors=[wrong_count]), 400
+        return render_template(
+            "runs/new.html", engine_name=engine_name(), errors=[wrong_count]
+        ), 400
     files = [(u.filename or "", u.read()) for u in uploads]
     try:
         engine, models = engine_label()
     except ConfigError as exc:
-        return render_template("runs/new.html", errors=[str(exc)]), 500
+        return render_template("runs/new.html", engine_name=engine_name(), errors=[str(exc)]), 500
     session = db_session()
     try:
         run = create_run(session, current_user, files, engine, models)
     except UploadError as exc:
         session.rollback()
-        return render_template("runs/new.html", errors=exc.problems), 400
+        return render_template("runs/new.html", engine_name=engine_name(), errors=exc.problems), 400
     return start_and_show(run)
+
+
+def engine_name() -> str:
+    """The engine new runs will use ("" when it is not configured)."""
+    try:
+        return EngineSettings.from_env().engine
+    except ConfigError:
+        return ""
 
 
 def _live_signals(run: Run) -> dict[str, Any]:
@@ -117,6 +131,9 @@ def _live_context(run: Run, signals: dict[str, Any] | None = None) -> dict[str, 
             else None
         ),
         "form_errors": [],
+        "intent_reading": reading_of(run.intent)
+        if run.phase == Phase.CONFIRM and run.intent
+        else None,
         "restarted_to": session.scalar(select(Run.id).where(Run.restarted_from_id == run.id)),
         **signals,
         "live_version": live_version(run, signals),
@@ -141,6 +158,22 @@ def status(run_id: int) -> ResponseReturnValue:
     return poll_response(body, keep_polling=run.phase.working)
 
 
+def reading_of(intent: str) -> IntentReading | None:
+    """What the configured engine will make of the intent (None when it is not configured)."""
+    try:
+        return intent_reading(EngineSettings.from_env(), clean_text(intent)[:MAX_INTENT])
+    except ConfigError:
+        return None
+
+
+@bp.route("/intent-reading")
+@login_required
+def intent_reading_part() -> ResponseReturnValue:
+    """The partial htmx swaps in as the person types the intent (confirm, library start)."""
+    reading = reading_of(request.args.get("intent", ""))
+    return render_template("runs/_intent_reading.html", reading=reading)
+
+
 @bp.route("/runs/<int:run_id>/confirm", methods=["POST"])
 @login_required
 def confirm(run_id: int) -> ResponseReturnValue:
@@ -149,6 +182,10 @@ def confirm(run_id: int) -> ResponseReturnValue:
         flash("This run is past the confirm step.")
         return redirect(url_for("runs.show", run_id=run.id))
     parsed = parse_confirm(request.form.to_dict(), extracted_measurements(run), len(run.references))
+    if request.form.get("check"):  # without JavaScript: read the intent, change nothing
+        context = _live_context(run)
+        context.update(form=parsed.values, intent_reading=reading_of(parsed.intent))
+        return render_template("runs/show.html", **context)
     problem = None if parsed.errors else limit_problem()
     if parsed.errors or problem:
         context = _live_context(run)

@@ -21,6 +21,7 @@ from tasteloop.domain.run_settings import (
     Verdict,
     score_band,
 )
+from tasteloop.domain.subject import SubjectVerdict
 from tasteloop.measure.colour import named_hexes
 from webapp.credentials import MIN_PASSWORD
 from webapp.profile_form import DEFAULT_SETTINGS, LOOP_BOUNDS
@@ -78,6 +79,11 @@ def _swatches(text: str | None) -> Markup:
     )
 
 
+def _subject(raw: dict[str, Any] | None) -> SubjectVerdict | None:
+    """A stored subject verdict, to show (None for an iteration from before they were judged)."""
+    return SubjectVerdict.model_validate(raw) if raw else None
+
+
 def _poll_ms() -> dict[str, Any]:
     return {"POLL_MS": current_app.config["POLL_MS"]}
 
@@ -85,7 +91,7 @@ def _poll_ms() -> dict[str, Any]:
 def register_template_globals(app: Flask) -> None:
     """The vocabulary, labels and bounds the templates use, so none is typed twice."""
     app.jinja_env.filters.update(
-        swatches=_swatches, elapsed=_elapsed, when=_when, usd=usd, epoch=_epoch
+        swatches=_swatches, elapsed=_elapsed, when=_when, usd=usd, epoch=_epoch, subject=_subject
     )
     env = app.jinja_env
     env.globals.update(score_class=_score_class, Phase=Phase, Stage=Stage, Outcome=Outcome)

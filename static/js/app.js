@@ -1,3 +1,6 @@
+// With JavaScript the intent is read as it is typed (htmx); the button that does it without goes.
+document.documentElement.classList.add("js");
+
 // Upload previews: show the chosen files before they are sent (no upload happens here).
 document.addEventListener("change", (event) => {
   const input = event.target;

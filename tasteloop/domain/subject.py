@@ -67,3 +67,13 @@ class SubjectVerdict(BaseModel):
         if self.unchecked_parts:
             pieces.append("not checked: " + ", ".join(self.unchecked_parts))
         return " · ".join(pieces) or "nothing of the intent could be checked"
+
+
+class IntentReading(BaseModel):
+    """What an engine will make of an intent, said before anything is painted: the parts it
+    can draw, those it cannot, and what to do about them."""
+
+    drawable: list[str] = Field(default_factory=list)
+    undrawable: list[str] = Field(default_factory=list)
+    judged_by: str = ""  # how the finished picture's subject will be checked
+    advice: str = ""  # for the undrawable parts

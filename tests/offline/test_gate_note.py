@@ -2,7 +2,7 @@
 
 import pytest
 
-from tasteloop.domain.engine import Brief
+from tasteloop.domain.engine import Brief, GenerationInputs
 from tasteloop.measure.learned_style import measure_candidate
 from tasteloop.offline.critic import OfflineCritic
 from tasteloop.offline.gate_note import read_note
@@ -82,3 +82,34 @@ def test_the_words_around_a_note_paint_nothing_themselves():
     revision = read_note("a harbour at dusk", "fewer boats")
     assert "boats" in revision.prompt
     assert parse_prompt(revision.prompt).motifs == parse_prompt("a harbour at dusk").motifs
+
+
+def test_the_next_critique_never_asks_to_undo_the_persons_note():
+    """After "much darker, more contrast" the picture is darker than the references: the critic
+    would ask for lighter values, but the person asked for darker, and the person leads."""
+    from tasteloop.domain.prompts import initial_prompt
+    from tasteloop.domain.style import style_target
+    from tasteloop.offline.layout_spec import locked_qualities
+    from tests.support.profiles import extracted
+    from tests.support.refsets import load_set
+
+    profile = extracted(load_set("expressionist-vivid-color"))
+    before = initial_prompt("a harbour at dusk", profile)
+    noted = read_note(before, "much darker, more contrast").prompt
+    assert locked_qualities(noted) == {"lightness", "contrast"}
+    assert parse_adjustments(noted)["lightness"] == -4
+    generator = OfflineGenerator(size=512)
+    inputs = GenerationInputs(style=style_target(profile))
+    plain = generator.generate(before, inputs=inputs)
+    darker = generator.generate(noted, inputs=inputs)
+    critic = OfflineCritic()
+    # the note did darken the picture, past the references
+    assert (
+        critic.judge(darker.data, profile).image.features["lightness"]
+        < critic.judge(plain.data, profile).image.features["lightness"] - 5
+    )
+    result = critic.critique(darker, noted, Brief(profile, "a harbour at dusk")).result
+    assert "lighter" not in result.reasoning and "gentler contrast" not in result.reasoning
+    revised = parse_adjustments(result.revised_prompt)
+    assert revised["lightness"] == -4 and revised["contrast"] == 2
+    assert locked_qualities(result.revised_prompt) >= {"lightness", "contrast"}

@@ -1,0 +1,204 @@
+"""An offline critic that cannot be fooled and judges the subject (#29): non-pictures and other
+tastes stay below the gate, a held-out member passes or comes close, the style network cannot
+carry a verdict on its own, and a picture shows its intent only when the motif it was drawn as
+survived the painting (a word with no motif never counts)."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFilter
+
+from tasteloop.domain.critique import CritiqueResult
+from tasteloop.domain.engine import Brief, GeneratedImage, GenerationInputs
+from tasteloop.domain.prompts import initial_prompt
+from tasteloop.domain.run_settings import DEFAULT_GATE_LOW, LoopSettings, Verdict, verdict
+from tasteloop.domain.style import style_target
+from tasteloop.domain.subject import SubjectPart, SubjectVerdict
+from tasteloop.images import encode
+from tasteloop.offline.critic import OfflineCritic
+from tasteloop.offline.generator import OfflineGenerator
+from tasteloop.offline.intent_reading import what_it_can_draw
+from tests.support.profiles import extracted
+from tests.support.refsets import load_set
+
+SIDE = 512
+
+
+def _png(image: Image.Image) -> bytes:
+    return encode(image, "PNG")
+
+
+@pytest.fixture(scope="module")
+def van_gogh():
+    return load_set("van-gogh-swirling-landscapes")
+
+
+@pytest.fixture(scope="module")
+def profile(van_gogh):
+    return extracted(van_gogh)
+
+
+def _score(image: bytes, profile) -> float:
+    return OfflineCritic().critique(image, "p", Brief(profile, "a picture")).result.score
+
+
+def _non_pictures(references: list[bytes]) -> dict[str, bytes]:
+    rng = np.random.default_rng(1)
+    first = Image.open(io.BytesIO(references[0])).convert("RGB").resize((SIDE, SIDE))
+    pixels = np.asarray(first, dtype=np.float64).reshape(-1, 3)
+    bands = np.zeros((SIDE, SIDE, 3))
+    for k in range(SIDE):
+        bands[k] = pixels[(k // 40) * 997 % len(pixels)]
+    sheet = Image.new("RGB", (SIDE, SIDE), (238, 232, 220))
+    draw = ImageDraw.Draw(sheet)
+    for k in range(4):
+        draw.line([(80 + 90 * k, 150), (120 + 90 * k, 320)], fill=(30, 30, 30), width=4)
+    return {
+        "flat grey": _png(Image.new("RGB", (SIDE, SIDE), (128, 128, 128))),
+        "uniform noise": _png(
+            Image.fromarray((rng.random((SIDE, SIDE, 3)) * 255).astype(np.uint8))
+        ),
+        "its own pixels shuffled": _png(
+            Image.fromarray(
+                pixels[rng.permutation(len(pixels))].reshape(SIDE, SIDE, 3).astype(np.uint8)
+            )
+        ),
+        "a reference smeared": _png(first.filter(ImageFilter.GaussianBlur(10))),
+        "bands": _png(Image.fromarray(bands.astype(np.uint8))),
+        "stripes": _png(Image.fromarray(np.transpose(bands, (1, 0, 2)).astype(np.uint8).copy())),
+        "a blank sheet with a few marks": _png(sheet),
+    }
+
+
+def test_non_pictures_stay_below_the_gate(van_gogh, profile):
+    for label, image in _non_pictures(van_gogh).items():
+        score = _score(image, profile)
+        assert score < DEFAULT_GATE_LOW, (label, score)
+
+
+def test_a_non_picture_is_named_as_such(van_gogh, profile):
+    judged = OfflineCritic().critique(
+        _non_pictures(van_gogh)["uniform noise"], "p", Brief(profile, "x")
+    )
+    assert judged.evidence and "plausible" in judged.evidence
+    assert OfflineCritic().judge(_non_pictures(van_gogh)["uniform noise"], profile).picture.problem
+
+
+def test_another_taste_stays_below_the_gate():
+    etchings = extracted(load_set("monochrome-ink-and-etching"))
+    vivid = load_set("expressionist-vivid-color")
+    assert all(_score(image, etchings) < DEFAULT_GATE_LOW for image in vivid)
+
+
+def test_a_held_out_member_passes_or_comes_close(van_gogh):
+    held_out = extracted(van_gogh[:3])
+    assert _score(van_gogh[3], held_out) >= DEFAULT_GATE_LOW
+
+
+def test_the_style_network_cannot_carry_a_verdict_alone(van_gogh, profile):
+    """The score is never above what independent measures say, whatever the network likes."""
+    critic = OfflineCritic()
+    images = [*load_set("geometric-abstraction"), *van_gogh[:2]]
+    for image in images:
+        judged = critic.judge(image, profile)
+        assert judged.by_network is not None
+        assert judged.overall <= judged.independent + 1e-9
+        assert judged.overall <= judged.by_network + 1e-9
+
+
+def _generated(profile, intent: str) -> tuple[GeneratedImage, str]:
+    prompt = initial_prompt(intent, profile)
+    inputs = GenerationInputs(style=style_target(profile))
+    return OfflineGenerator(size=512).generate(prompt, inputs=inputs), prompt
+
+
+def test_the_subject_is_judged_from_what_the_generator_drew(profile):
+    picture, prompt = _generated(profile, "a harbour at dusk")
+    own = OfflineCritic().critique(picture, prompt, Brief(profile, "a harbour at dusk")).result
+    assert own.subject is not None and own.subject.present
+    assert own.subject.shown_parts == ["harbour", "dusk"]
+
+
+def test_a_swapped_intent_fails_the_subject_verdict(profile):
+    """A picture painted for a harbour, judged as a portrait: the portrait's motif is not in
+    it, so the subject fails, whatever the taste score."""
+    picture, prompt = _generated(profile, "a harbour at dusk")
+    swapped = (
+        OfflineCritic()
+        .critique(picture, prompt, Brief(profile, "a portrait of an old fisherman"))
+        .result
+    )
+    assert swapped.subject is not None and not swapped.subject.present
+    assert {"portrait", "fisherman"} <= set(swapped.subject.missing_parts)
+    assert verdict(swapped, LoopSettings()) is not Verdict.CONVERGED
+
+
+def test_a_motif_washed_out_by_the_painting_does_not_count(profile):
+    """The sketch says a figure was drawn; the picture is the style's texture with no layout:
+    its edges do not follow the figure, so the figure is not shown."""
+    picture, prompt = _generated(profile, "a portrait of a fisherman")
+    texture = Image.open(io.BytesIO(picture.data)).filter(ImageFilter.GaussianBlur(40))
+    noise = np.random.default_rng(3).normal(0, 25, (512, 512, 3))
+    washed = np.clip(np.asarray(texture, dtype=np.float64) + noise, 0, 255).astype(np.uint8)
+    fake = GeneratedImage(_png(Image.fromarray(washed)), sketch=picture.sketch)
+    judged = OfflineCritic().critique(fake, prompt, Brief(profile, "a portrait of a fisherman"))
+    assert judged.result.subject.missing_parts == ["portrait", "fisherman"]
+    assert judged.result.reasoning.startswith("The picture does not show portrait, fisherman")
+
+
+def test_a_word_it_cannot_draw_is_never_shown(profile):
+    assert [p.word for p in what_it_can_draw("a cat sleeping in the rain")[1]] == [
+        "cat",
+        "sleeping",
+    ]
+    picture, prompt = _generated(profile, "a cat sleeping in the rain")
+    judged = OfflineCritic().critique(picture, prompt, Brief(profile, "a cat sleeping in the rain"))
+    subject = judged.result.subject
+    assert subject.undrawable_parts == ["cat", "sleeping"] and not subject.present
+    assert "rain" in subject.shown_parts
+    # however high the taste score, it cannot converge: the person decides at the gate
+    high = judged.result.model_copy(update={"score": 9.9})
+    assert verdict(high, LoopSettings()) is Verdict.GATE
+
+
+def test_without_its_sketch_the_offline_critic_does_not_claim_a_subject(profile, van_gogh):
+    judged = OfflineCritic().critique(van_gogh[0], "p", Brief(profile, "a starry night"))
+    assert judged.result.subject.unchecked_parts and not judged.result.subject.present
+
+
+def _critique(score: float, *parts: SubjectPart) -> CritiqueResult:
+    return CritiqueResult(
+        score=score,
+        breakdown=dict.fromkeys(
+            (
+                "palette_tendency",
+                "compositional_style",
+                "emotional_register",
+                "texture_feel",
+                "avoid_list",
+            ),
+            score,
+        ),
+        reasoning="r",
+        revised_prompt="p",
+        subject=SubjectVerdict(parts=list(parts)) if parts else None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("critique", "expected"),
+    [
+        (_critique(9.0, SubjectPart(part="boat", shown=True)), Verdict.CONVERGED),
+        (_critique(9.0, SubjectPart(part="boat", shown=False)), Verdict.REVISE),  # can be drawn
+        (_critique(9.0, SubjectPart(part="cat", shown=False, can_draw=False)), Verdict.GATE),
+        (_critique(9.0), Verdict.GATE),  # nobody looked at the subject: a person decides
+        (_critique(7.0, SubjectPart(part="boat", shown=True)), Verdict.GATE),
+        (_critique(7.0, SubjectPart(part="boat", shown=False)), Verdict.REVISE),
+        (_critique(3.0, SubjectPart(part="boat", shown=True)), Verdict.REVISE),
+    ],
+)
+def test_converged_needs_the_taste_and_the_subject(critique, expected):
+    assert verdict(critique, LoopSettings()) is expected
