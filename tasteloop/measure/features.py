@@ -16,6 +16,7 @@ from tasteloop.measure.colour import dominant_colours, srgb_to_lab
 from tasteloop.measure.histograms import local_binary_pattern_histogram, normalised
 from tasteloop.measure.picture import picture_stats
 from tasteloop.measure.schema import HUE_BINS, ImageMeasurement
+from tasteloop.measure.traits import trait_stats
 
 ANALYSIS_SIDE = 256
 
@@ -243,4 +244,5 @@ def measure(image: Image.Image) -> ImageMeasurement:
         hue_histogram=hue_histogram(p),
         histograms=histograms(p),
         picture=picture_stats(p.lum),
+        traits=trait_stats(p.lab, p.chroma),
     )

@@ -115,6 +115,14 @@ class PictureStats(_Strict):
     structure: Number  # the share of lightness variance between large masses, 0-1
 
 
+class TraitStats(_Strict):
+    """Traits a person names (tasteloop.measure.traits)."""
+
+    light_from_above: Number  # L* of the top third minus the bottom third
+    line_share: Number  # share of pixels in thin dark strokes
+    broken_colour: Number  # colour change within a few pixels, relative to the colour's strength
+
+
 class ImageMeasurement(_Strict):
     """What was measured of one image: features, dominant colours, histograms, learned style."""
 
@@ -129,6 +137,7 @@ class ImageMeasurement(_Strict):
     # measured since December 2026; a profile made before has none (the critic then uses only
     # what any picture must have)
     picture: PictureStats | None = None
+    traits: TraitStats | None = None
 
     @field_validator("features")
     @classmethod
@@ -154,6 +163,7 @@ class ImageMeasurement(_Strict):
             histograms={k: _rounded(h) for k, h in self.histograms.items()},
             style=_rounded(self.style) if self.style is not None else None,
             picture=self.picture,
+            traits=self.traits,
         )
 
 

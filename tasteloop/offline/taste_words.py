@@ -1,207 +1,313 @@
-"""A profile's words from its measurements: what the references share, one sentence per
-dimension, a few principles and an avoid-list."""
+"""A profile's words from its measurements, in a person's words: what the references share.
+
+Each trait is named only when every reference shows it (or, for a quality of the whole set, when
+the set agrees on it), so a sentence says something of this set and not of any set; where the
+references disagree the sentence says so. No figures go in the words (hex codes, percentages and
+mood scales stay in the measurements); the colours are also the profile's swatches. The words
+the offline generator acts on (swirling, grid, interlocking planes, hatching, brushstrokes,
+flat colour, crisp, ink) are used where they are true, so the generator paints what is said.
+"""
 
 from __future__ import annotations
 
 from tasteloop.domain.profile import TasteProfile
 from tasteloop.measure.reference_set import consistent
-from tasteloop.measure.schema import Colour, FeatureStats, Measurements
+from tasteloop.measure.schema import FeatureStats, ImageMeasurement, Measurements
+from tasteloop.offline.colour_names import joined, names_of
 
 Stats = dict[str, FeatureStats]
-GENERIC_AVOID = (
-    "photographic realism",
-    "text or watermarks",
-    "glossy 3D rendering",
-)
+MONOCHROME_CHROMA = 12.0  # every reference under this mean chroma: ink on paper
+LIGHT_ABOVE = 10.0  # L* units between the top and bottom thirds that a person sees
+CONTOUR_LINES = 0.15  # share of pixels in thin dark strokes
+BROKEN_COLOUR = 0.3
+SYMMETRIC = 0.85
+OFF_CENTRE = 0.06  # of the width, the visual mass's shift from the middle
 
 
-def _lightness_words(stats: Stats) -> str:
+def _all(refs: list[ImageMeasurement], test) -> bool:
+    return bool(refs) and all(test(r) for r in refs)
+
+
+def _traits(refs: list[ImageMeasurement]):
+    return [r.traits for r in refs if r.traits is not None]
+
+
+def _key(stats: Stats) -> str:
+    if not consistent(stats, "lightness"):
+        return "lighter in some pictures, deeper-toned in others"
     mean = stats["lightness"].mean
-    key = "high-key" if mean > 62 else "low-key" if mean < 42 else "mid-key"
+    key = (
+        "in a high, light key"
+        if mean > 62
+        else "in a low, dark key"
+        if mean < 42
+        else "in a middle key"
+    )
     spread = stats["lightness_spread"].mean
     contrast = (
-        "high contrast" if spread > 28 else "low contrast" if spread < 16 else "moderate contrast"
+        "strong contrast"
+        if spread > 28
+        else "soft contrast"
+        if spread < 16
+        else "moderate contrast"
     )
-    text = f"{key} (mean lightness {mean:.0f}/100) with {contrast}"
-    if not consistent(stats, "lightness"):
-        text += (
-            f"; the set disagrees on lightness ({stats['lightness'].min:.0f} to "
-            f"{stats['lightness'].max:.0f}), so value is free"
-        )
-    return text
+    return f"{key} with {contrast}"
 
 
-def palette_sentence(stats: Stats, palette: list[Colour]) -> str:
-    colours = ", ".join(f"{c.hex} ({c.weight * 100:.0f}%)" for c in palette)
+def palette_sentence(measured: Measurements) -> str:
+    stats = measured.stats
+    names = joined(names_of([c.lab for c in measured.palette]))
+    if stats["chroma"].max < MONOCHROME_CHROMA:
+        return f"Ink on paper: {names}, {_key(stats)}, with no colour to speak of."
     chroma = stats["chroma"].mean
-    if stats["chroma"].max < 12:
-        character = "near-monochrome ink-and-paper"
-    elif chroma > 25:
-        character = "vivid, saturated"
-    elif chroma > 14:
-        character = "moderately saturated"
-    else:
-        character = "muted, low-chroma"
-    warmth = stats["warmth"].mean
-    temperature = (
-        ""
-        if stats["chroma"].max < 12
-        else (" warm" if warmth > 0.3 else " cool" if warmth < -0.3 else " warm-cool balanced")
+    character = "Vivid" if chroma > 25 else "Moderately saturated" if chroma > 14 else "Muted"
+    leaning = {"warm": ", leaning warm", "cool": ", leaning cool", "": ""}[
+        _leaning(measured.references)
+    ]
+    varies = (
+        "" if consistent(stats, "chroma", 5.0) else "; how saturated varies from picture to picture"
     )
-    sentence = (
-        f"A {character}{temperature} palette anchored by {colours}; {_lightness_words(stats)}"
-    )
-    if not consistent(stats, "chroma", 5.0) and stats["chroma"].max >= 12:
-        sentence += (
-            f"; saturation varies across the set (chroma {stats['chroma'].min:.0f}"
-            f" to {stats['chroma'].max:.0f})"
-        )
-    return sentence + "."
+    return f"{character} colour: {names}, {_key(stats)}{leaning}{varies}."
 
 
-def composition_sentence(stats: Stats) -> str:
+def _placement(refs: list[ImageMeasurement]) -> str | None:
+    if _all(refs, lambda r: r.features["symmetry"] >= SYMMETRIC):
+        return "symmetrical, centred arrangements"
+    if _all(refs, lambda r: r.features["mass_x"] < 0.5 - OFF_CENTRE):
+        return "the weight of each picture off-centre to the left"
+    if _all(refs, lambda r: r.features["mass_x"] > 0.5 + OFF_CENTRE):
+        return "the weight of each picture off-centre to the right"
+    if _all(refs, lambda r: abs(r.features["mass_x"] - 0.5) > OFF_CENTRE):
+        return "asymmetric arrangements, the weight off to one side"
+    return None
+
+
+def composition_sentence(measured: Measurements) -> str:
+    stats, refs = measured.stats, measured.references
     parts: list[str] = []
-    mass_x = stats["mass_x"].mean
-    if stats["symmetry"].mean > 0.7:
-        parts.append("symmetrical, centred arrangement")
-    elif mass_x < 0.46:
-        parts.append("off-centre left weighting")
-    elif mass_x > 0.54:
-        parts.append("off-centre right weighting")
-    else:
-        parts.append("centred visual mass")
-    edge = stats["edge_density"].mean
-    space = stats["negative_space"].mean
-    if space > 0.25:
-        parts.append(f"sparse, with generous negative space (about {space * 100:.0f}% quiet area)")
-    elif edge > 0.45:
-        parts.append(f"dense, edge-to-edge activity (detail in {edge * 100:.0f}% of the frame)")
-    else:
-        parts.append(f"balanced density (detail in {edge * 100:.0f}% of the frame)")
-    straight = stats["straightness"].mean
+    placement = _placement(refs)
+    if placement:
+        parts.append(placement)
+    traits = _traits(refs)
+    if len(traits) == len(refs) and _all(traits, lambda t: t.light_from_above >= LIGHT_ABOVE):
+        parts.append("a light sky over a darker ground, lit from above")
+    elif len(traits) == len(refs) and _all(traits, lambda t: t.light_from_above <= -LIGHT_ABOVE):
+        parts.append("deep-toned above and pale below")
+    if consistent(stats, "edge_density"):
+        if stats["negative_space"].min > 0.25:
+            parts.append("sparse, with generous empty space around the subject")
+        elif stats["edge_density"].min > 0.45:
+            parts.append("dense, filled edge to edge")
     if stats["straightness"].min > 0.33:
-        parts.append("built on straight lines and right angles (geometric)")
+        parts.append("built on straight lines and right angles")
     elif stats["straightness"].max < 0.3:
         parts.append("curved, swirling rhythms rather than straight lines")
-    elif straight > 0.3:
-        parts.append("a mix of straight structure and curved movement")
-    structure = _structure_phrase(stats)
-    if structure:
-        parts.append(structure)
-    if not consistent(stats, "edge_density"):
-        parts.append(
-            f"the set disagrees on density ({stats['edge_density'].min * 100:.0f}% to "
-            f"{stats['edge_density'].max * 100:.0f}% detail)"
-        )
-    return "; ".join(parts).capitalize() + "."
+    if stats["orientation_entropy"].max < 0.97:
+        parts.append("organised as a grid of rectangles and bars")
+    elif stats["negative_space"].max < 0.15 and stats["flat_fraction"].max >= 0.15:
+        parts.append("fragmented into interlocking planes")
+    if not parts:
+        return "No one arrangement: the references are composed in different ways."
+    sentence = "; ".join(parts)
+    return sentence[:1].upper() + sentence[1:] + "."
 
 
-# Below this, every reference's edges keep to a few directions (mostly horizontal/vertical).
-AXIS_ALIGNED_ENTROPY = 0.97
+# how the set feels, by its energy (colour, contrast, activity) and its light
+MOODS = {
+    ("high", "dark"): "Turbulent and brooding",
+    ("high", "middle"): "Restless and intense",
+    ("high", "light"): "Exuberant and bright",
+    ("middle", "dark"): "Sombre and weighty",
+    ("middle", "middle"): "Steady and grounded",
+    ("middle", "light"): "Open and even-tempered",
+    ("low", "dark"): "Hushed and nocturnal",
+    ("low", "middle"): "Still and contemplative",
+    ("low", "light"): "Calm and airy",
+}
 
 
-def _structure_phrase(stats: Stats) -> str:
-    """The shared building block, named in the offline generator's motif words (grid, planes)."""
-    entropy = stats["orientation_entropy"].max
-    if entropy < AXIS_ALIGNED_ENTROPY:
-        return (
-            f"organised as a grid of rectangles and bars (edge directions keep to a few "
-            f"axes: orientation entropy at most {entropy:.2f})"
-        )
-    if stats["negative_space"].max < 0.15 and stats["flat_fraction"].max >= 0.15:
-        return (
-            "the frame is fragmented into interlocking planes that fill it edge to edge "
-            f"(at most {stats['negative_space'].max * 100:.0f}% quiet area)"
-        )
+def _energy_of(features: dict[str, float]) -> str:
+    """Colour, contrast and activity raise a picture's energy; straight lines and right angles
+    read as order and lower it."""
+    score = (
+        (features["chroma"] - 18) / 12
+        + (features["edge_density"] - 0.4) / 0.15
+        + (features["lightness_spread"] - 20) / 8
+        - max(features["straightness"] - 0.33, 0.0) / 0.05
+    )
+    return "high" if score > 1.0 else "low" if score < -1.0 else "middle"
+
+
+def _energy(stats: Stats) -> str:
+    return _energy_of({name: value.mean for name, value in stats.items()})
+
+
+def _light(stats: Stats) -> str:
+    mean = stats["lightness"].mean
+    return "dark" if mean < 42 else "light" if mean > 62 else "middle"
+
+
+ENERGY_WORDS = {"low": "settled", "middle": "steady", "high": "restless"}
+LEVELS = ("low", "middle", "high")
+
+
+def _energies(refs: list[ImageMeasurement]) -> set[str]:
+    return {_energy_of(r.features) for r in refs}
+
+
+def _leaning(refs: list[ImageMeasurement]) -> str:
+    """Warm or cool only when all but at most one reference leans that way."""
+    if not refs:
+        return ""
+    allowed = 1 if len(refs) > 3 else 0
+    if sum(r.features["warmth"] <= 0.2 for r in refs) <= allowed:
+        return "warm"
+    if sum(r.features["warmth"] >= -0.2 for r in refs) <= allowed:
+        return "cool"
     return ""
 
 
-def emotion_sentence(stats: Stats) -> str:
-    pleasure = stats["pleasure"].mean
-    arousal = stats["arousal"].mean
-    dominance = stats["dominance"].mean
-    energy = (
-        "energetic, dynamic" if arousal > 0.05 else "calm, quiet" if arousal < -0.1 else "poised"
+def emotion_sentence(measured: Measurements) -> str:
+    stats, refs = measured.stats, measured.references
+    mood = MOODS[(_energy(stats), _light(stats))]
+    leaning = _leaning(refs)
+    glow = (
+        ", with a warm glow"
+        if leaning == "warm" and stats["chroma"].max >= MONOCHROME_CHROMA
+        else ", in a cool light"
+        if leaning == "cool"
+        else ""
     )
-    tone = "bright, open" if pleasure > 0.5 else "dark, moody" if pleasure < 0.38 else "grounded"
-    weight = (
-        "imposing" if dominance > -0.25 else "light-footed" if dominance < -0.45 else "measured"
+    levels = sorted(_energies(refs), key=LEVELS.index)
+    ranges = (
+        f"; the pictures range from {ENERGY_WORDS[levels[0]]} to {ENERGY_WORDS[levels[-1]]}"
+        if len(levels) > 1
+        else ""
     )
-    article = "An" if energy[0] in "aeiou" else "A"
-    return (
-        f"{article} {energy} register that feels {tone} and {weight} (pleasure {pleasure:.2f}, "
-        f"arousal {arousal:+.2f}, dominance {dominance:+.2f} on the Valdez-Mehrabian scales)."
+    agree = (
+        "" if consistent(stats, "lightness") else "; some pictures lighter in spirit than others"
     )
+    return f"{mood}{glow}{ranges}{agree}."
 
 
-def texture_sentence(stats: Stats) -> str:
+def texture_sentence(measured: Measurements) -> str:
+    stats, refs = measured.stats, measured.references
     parts: list[str] = []
-    grain = stats["grain"].mean
-    if stats["grain"].min > 0.02:
-        parts.append(f"visible film grain (noise {grain:.3f})")
-    elif stats["grain"].max < 0.012:
-        parts.append("clean surfaces with no grain")
-    else:
-        parts.append("fine grain")
-    flat = stats["flat_fraction"].mean
-    if stats["chroma"].max < 12 and stats["sharpness"].mean > 0.45:
+    traits = _traits(refs)
+    complete = len(traits) == len(refs)
+    monochrome = stats["chroma"].max < MONOCHROME_CHROMA
+    if monochrome and stats["sharpness"].mean > 0.45:
         parts.append("crisp etched hatching and solid inked blacks")
-    elif stats["flat_fraction"].max < 0.15:
-        parts.append("painterly brushstrokes covering every area (almost no flat colour)")
-    elif flat > 0.4:
-        parts.append(f"flat colour areas ({flat * 100:.0f}% untextured)")
-    else:
-        parts.append("a mix of brushwork and flat passages")
-    if stats["sharpness"].mean > 0.45:
+    elif complete and _all(traits, lambda t: t.line_share >= CONTOUR_LINES):
+        parts.append("forms outlined in black contour lines")
+    if complete and not monochrome and _all(traits, lambda t: t.broken_colour >= BROKEN_COLOUR):
+        parts.append("colour laid in separate touches and dabs (broken colour)")
+    if stats["flat_fraction"].max < 0.15:
+        parts.append("painterly brushstrokes covering every area")
+    elif stats["flat_fraction"].min > 0.4:
+        parts.append("flat colour areas with little modelling")
+    if stats["grain"].min > 0.02:
+        parts.append("a visible grain over everything")
+    if stats["sharpness"].mean > 0.45 and not monochrome:
         parts.append("crisp, hard edges")
     elif stats["hf_energy"].mean < 0.08:
         parts.append("soft, blended edges")
-    return "; ".join(parts).capitalize() + "."
+    if not parts:
+        return "Mark-making varies: worked passages in some pictures, flatter ones in others."
+    sentence = "; ".join(parts)
+    return sentence[:1].upper() + sentence[1:] + "."
 
 
-def principles(stats: Stats, palette: list[Colour]) -> list[str]:
+def _contrast_word(stats: Stats) -> str | None:
+    spread = stats["lightness_spread"]
+    if spread.min > 28:
+        return "strong"
+    if spread.max < 16:
+        return "soft"
+    return None
+
+
+def principles(measured: Measurements) -> list[str]:
+    """3-5 instructions, the set's most particular traits first; the mood always last."""
+    stats, refs = measured.stats, measured.references
+    traits = _traits(refs)
+    complete = len(traits) == len(refs)
+    names = names_of([c.lab for c in measured.palette], most=3)
     found: list[str] = []
-    anchor = ", ".join(c.hex for c in palette[:3])
-    if stats["chroma"].max < 12:
-        found.append("Value, not colour, carries the picture: dark line on light paper")
+    if stats["chroma"].max < MONOCHROME_CHROMA:
+        found.append("Value, not colour, carries the picture: black marks on pale paper")
     else:
-        found.append(f"Let a few anchor colours ({anchor}) dominate rather than a full spectrum")
+        found.append(f"Keep to the set's few colours: {joined(names)}")
+    if complete and _all(traits, lambda t: t.light_from_above >= LIGHT_ABOVE):
+        found.append("Put the light above: a bright sky over a darker ground")
+    if complete and _all(traits, lambda t: t.line_share >= CONTOUR_LINES):
+        found.append("Outline each form in a black line")
     if stats["flat_fraction"].max < 0.15:
-        found.append("Every surface is worked: visible marks, never an empty smooth field")
-    elif stats["negative_space"].mean > 0.25:
-        found.append("Leave real emptiness around the subject")
+        found.append("Work every surface in visible strokes; leave no smooth, empty field")
+    elif stats["flat_fraction"].min > 0.4:
+        found.append("Let flat areas of colour meet at clean edges")
     if stats["straightness"].min > 0.33:
-        found.append("Structure comes from straight lines and right angles")
+        found.append("Build with straight lines and right angles")
     elif stats["straightness"].max < 0.3:
-        found.append("Movement comes from curving, rhythmic strokes")
-    if stats["edge_density"].min > 0.4:
-        found.append("Fill the frame edge to edge with overlapping marks")
-    arousal = stats["arousal"].mean
-    mood = (
-        "energetic and restless"
-        if arousal > 0.05
-        else "calm and still"
-        if arousal < -0.1
-        else "poised"
-    )
-    found.append(f"Keep the mood {mood}, whatever the subject")
-    found.append("Describe the subject through the style, never photographically")
-    return found[:3] + found[-2:] if len(found) > 5 else found
+        found.append("Let curving, rhythmic strokes carry the movement")
+    if stats["orientation_entropy"].max < 0.97:
+        found.append("Divide the picture into rectangles and bars")
+    elif stats["negative_space"].max < 0.15 and stats["flat_fraction"].max >= 0.15:
+        found.append("Break forms into interlocking planes")
+    if stats["negative_space"].min > 0.25:
+        found.append("Leave real emptiness around the subject")
+    elif stats["edge_density"].min > 0.45:
+        found.append("Fill the frame edge to edge")
+    placement = _placement(refs)
+    if placement:
+        found.append(f"Keep {placement}")
+    contrast = _contrast_word(stats)
+    if contrast:
+        found.append(f"Hold the contrast {contrast}")
+    if len(found) < 2:
+        found.append(
+            "Let each picture find its own light and arrangement; the set shares its colour, not its layout"
+        )
+    mood = f"Keep the mood {MOODS[(_energy(stats), _light(stats))].lower()}"
+    return found[:4] + [mood]
+
+
+def avoid_items(measured: Measurements) -> list[str]:
+    """What no reference does: the measured avoid rules first (each holds for every reference by
+    its construction), then the opposites of traits every reference shows, then colours from
+    outside the set's palette (which the palette dimension judges)."""
+    found = [limit.text for limit in measured.avoid]
+    stats, refs = measured.stats, measured.references
+    traits = _traits(refs)
+    complete = len(traits) == len(refs)
+    if complete and _all(traits, lambda t: t.light_from_above >= LIGHT_ABOVE):
+        found.append("a dark sky over a light ground")
+    energies = _energies(refs)
+    if energies == {"high"}:
+        found.append("static, lifeless calm")
+    elif energies == {"low"}:
+        found.append("frantic, agitated movement")
+    contrast = _contrast_word(stats)
+    if contrast == "strong":
+        found.append("flat, low-contrast greys")
+    elif contrast == "soft":
+        found.append("harsh black-and-white contrast")
+    if stats["orientation_entropy"].max < 0.97:
+        found.append("swirling, wandering curves")
+    found.append("new hues from outside the set's palette")
+    if stats["chroma"].max >= MONOCHROME_CHROMA:
+        found.append("colour louder than the set's most saturated picture")
+    return list(dict.fromkeys(found))[:5]
 
 
 def profile_from_measurements(measured: Measurements) -> TasteProfile:
-    stats, palette = measured.stats, measured.palette
-    avoid = [limit.text for limit in measured.avoid]
-    for generic in GENERIC_AVOID:
-        if len(avoid) >= 3:
-            break
-        avoid.append(generic)
     return TasteProfile(
-        principles=principles(stats, palette),
-        palette_tendency=palette_sentence(stats, palette),
-        compositional_style=composition_sentence(stats),
-        emotional_register=emotion_sentence(stats),
-        texture_feel=texture_sentence(stats),
-        avoid_list=avoid,
+        principles=principles(measured),
+        palette_tendency=palette_sentence(measured),
+        compositional_style=composition_sentence(measured),
+        emotional_register=emotion_sentence(measured),
+        texture_feel=texture_sentence(measured),
+        avoid_list=avoid_items(measured),
+        palette=[c.hex for c in measured.palette],
         measurements=measured,
     )

@@ -148,7 +148,7 @@ def subject_sentence(subject: SubjectVerdict | None) -> str | None:
         return (
             f"The picture does not show {names} yet: the painting washed the "
             f"{'motif' if len(washed) == 1 else 'motifs'} out, so the next one paints with "
-            "more contrast and a lighter touch of the style."
+            "more contrast and less of the style laid over them."
         )
     return None
 

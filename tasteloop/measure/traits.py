@@ -1,0 +1,39 @@
+"""Traits a person names when they describe a taste, measured so they are only named when true:
+light from above, contour lines, colour broken into separate touches."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from tasteloop.measure.schema import TraitStats
+
+LINE_DEPTH = 12.0  # L* units: a thin stroke this much darker than its surroundings is a line
+LINE_WIDTH = 5  # px at the analysis size: strokes thinner than this count as lines
+LOCAL_RADIUS = 3  # px: colour that changes within this distance is broken into touches
+
+
+def _box(values: np.ndarray, radius: int) -> np.ndarray:
+    k = 2 * radius + 1
+    padded = np.pad(values, radius, mode="edge")
+    summed = np.pad(padded.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    return (summed[k:, k:] - summed[:-k, k:] - summed[k:, :-k] + summed[:-k, :-k]) / (k * k)
+
+
+def trait_stats(lab: np.ndarray, chroma: np.ndarray) -> TraitStats:
+    lightness = lab[..., 0]
+    h = lightness.shape[0]
+    grey = Image.fromarray(np.clip(lightness * 2.55, 0, 255).astype(np.uint8))
+    closed = grey.filter(ImageFilter.MaxFilter(LINE_WIDTH)).filter(
+        ImageFilter.MinFilter(LINE_WIDTH)
+    )
+    below = np.asarray(closed, dtype=np.float64) / 2.55 - lightness  # a black-hat: thin darks
+    a, b = lab[..., 1], lab[..., 2]
+    local = np.hypot(a - _box(a, LOCAL_RADIUS), b - _box(b, LOCAL_RADIUS))
+    return TraitStats(
+        light_from_above=round(
+            float(lightness[: h // 3].mean() - lightness[2 * h // 3 :].mean()), 3
+        ),
+        line_share=round(float((below > LINE_DEPTH).mean()), 4),
+        broken_colour=round(float(local.mean() / max(float(chroma.mean()), 4.0)), 4),
+    )
