@@ -36,10 +36,11 @@ def intent_reading(settings: EngineSettings, intent: str) -> IntentReading:
         )
     from tasteloop.offline.intent_reading import CONNECT_A_MODEL, what_it_can_draw
 
-    drawable, undrawable = what_it_can_draw(intent)
+    drawable, undrawable, qualities = what_it_can_draw(intent)
     return IntentReading(
         drawable=[p.word for p in drawable],
         undrawable=[p.word for p in undrawable],
+        qualities=[p.word for p in qualities],
         judged_by="the sketch engine checks that each motif it drew is still visible once painted",
         advice=CONNECT_A_MODEL if undrawable else "",
     )

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from tasteloop.domain.profile import (
     MAX_ITEMS,
+    MAX_SWATCHES,
     MAX_WEIGHT,
     SENTENCE_FIELDS,
     StyleControls,
@@ -86,6 +87,42 @@ class ConfirmForm:
         return self.values.get("intent", "").strip()
 
 
+NEW_SWATCH = "swatch_new"
+
+
+def swatch_key(position: int) -> str:
+    """The colour input of the profile's swatch at `position` (0-based)."""
+    return f"swatch_{position + 1}"
+
+
+def remove_key(position: int) -> str:
+    return f"remove_swatch_{position + 1}"
+
+
+SWATCH_KEYS = (
+    *(swatch_key(i) for i in range(MAX_SWATCHES)),
+    *(remove_key(i) for i in range(MAX_SWATCHES)),
+    NEW_SWATCH,
+)
+
+
+def swatch_values(palette: list[str]) -> dict[str, str]:
+    return {swatch_key(i): colour for i, colour in enumerate(palette)}
+
+
+def parse_swatches(values: dict[str, str]) -> list[str]:
+    """The kept swatches in order, then the added one; checked by the profile."""
+    kept = [
+        values[swatch_key(i)].strip().lower()
+        for i in range(MAX_SWATCHES)
+        if values.get(swatch_key(i), "").strip() and not values.get(remove_key(i))
+    ]
+    added = values.get(NEW_SWATCH, "").strip().lower()
+    if added and not added.startswith("#"):
+        added = f"#{added}"
+    return [*kept, added] if added else kept
+
+
 def form_values(
     profile: TasteProfile | None, intent: str = "", reference_count: int = 0
 ) -> dict[str, str]:
@@ -95,6 +132,7 @@ def form_values(
         **style_values(profile.style, reference_count),
         "principles": "\n".join(profile.principles),
         **{name: getattr(profile, name) for name in SENTENCE_FIELDS},
+        **swatch_values(profile.palette),
         # the field is comma-separated, so a comma inside an item would split it in two
         "avoid_text": ", ".join(item.replace(",", "") for item in profile.avoid_list),
         "intent": intent,
@@ -107,7 +145,7 @@ def split_avoid(text: str) -> list[str]:
     return [item.strip() for item in separators.split(",") if item.strip()]
 
 
-PROFILE_KEYS = ("principles", *SENTENCE_FIELDS, "avoid_text")
+PROFILE_KEYS = ("principles", *SENTENCE_FIELDS, "avoid_text", *SWATCH_KEYS)
 SETTINGS_KEYS = ("max_iterations", "threshold", "gate_low", "candidates")
 
 
@@ -132,6 +170,7 @@ def parse_profile(
         profile = TasteProfile(
             principles=principles,
             avoid_list=avoid,
+            palette=parse_swatches(values),
             measurements=measurements,
             style=style or StyleControls(),
             **{name: values[name] for name in SENTENCE_FIELDS},
@@ -139,7 +178,8 @@ def parse_profile(
     except ValidationError as exc:
         for err in exc.errors():
             name = str(err["loc"][0]) if err["loc"] else "profile"
-            errors.append(f"{name.replace('_', ' ').capitalize()}: {err['msg']}.")
+            message = str(err["msg"]).removeprefix("Value error, ")
+            errors.append(f"{name.replace('_', ' ').capitalize()}: {message}.")
         return None, errors
     return (None if errors else profile), errors
 

@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 from store.library import MAX_NAME
 from store.spending import usd
 from store.states import OUTCOME_LABELS, STAGE_LABELS, Outcome, Phase, Stage
-from tasteloop.domain.profile import DIMENSION_LABELS, SENTENCE_FIELDS
+from tasteloop.domain.profile import DIMENSION_LABELS, MAX_SWATCHES, SENTENCE_FIELDS, SWATCH
 from tasteloop.domain.run_settings import (
     DEFAULT_GATE_LOW,
     DEFAULT_THRESHOLD,
@@ -22,7 +22,6 @@ from tasteloop.domain.run_settings import (
     score_band,
 )
 from tasteloop.domain.subject import SubjectVerdict
-from tasteloop.measure.colour import named_hexes
 from webapp.credentials import MIN_PASSWORD
 from webapp.profile_form import DEFAULT_SETTINGS, LOOP_BOUNDS
 
@@ -63,9 +62,9 @@ def _score_class(
     return SCORE_CLASSES[score_band(score, LoopSettings(threshold=threshold, gate_low=gate_low))]
 
 
-def _swatches(text: str | None) -> Markup:
-    """The hex colours a palette sentence names, drawn as swatches (SVG fill: CSP-safe)."""
-    colours = named_hexes(text or "")[:8]
+def _swatches(palette: list[str] | None) -> Markup:
+    """A profile's colours drawn as swatches (SVG fill: CSP-safe)."""
+    colours = [c for c in palette or [] if SWATCH.fullmatch(c)]
     if not colours:
         return Markup("")
     rects = "".join(
@@ -75,7 +74,7 @@ def _swatches(text: str | None) -> Markup:
     )
     return Markup(
         f'<svg class="swatches" viewBox="0 0 {len(colours) * 28} 24" width="{len(colours) * 28}" '
-        f'height="24" role="img" aria-label="palette">{rects}</svg>'
+        f'height="24" role="img" aria-label="colours: {escape(", ".join(colours))}">{rects}</svg>'
     )
 
 
@@ -96,7 +95,11 @@ def register_template_globals(app: Flask) -> None:
     env = app.jinja_env
     env.globals.update(score_class=_score_class, Phase=Phase, Stage=Stage, Outcome=Outcome)
     env.globals.update(OUTCOME_LABELS=OUTCOME_LABELS, STAGE_LABELS=STAGE_LABELS)
-    env.globals.update(DIMENSION_LABELS=DIMENSION_LABELS, SENTENCE_FIELDS=SENTENCE_FIELDS)
+    env.globals.update(
+        DIMENSION_LABELS=DIMENSION_LABELS,
+        SENTENCE_FIELDS=SENTENCE_FIELDS,
+        MAX_SWATCHES=MAX_SWATCHES,
+    )
     env.globals.update(DEFAULT_SETTINGS=DEFAULT_SETTINGS, LOOP_BOUNDS=LOOP_BOUNDS)
     env.globals.update(MAX_INTENT=MAX_INTENT, MAX_NAME=MAX_NAME, MIN_PASSWORD=MIN_PASSWORD)
     env.globals.update(MAX_GATE_NOTE=MAX_GATE_NOTE)

@@ -1,12 +1,15 @@
 """The profile file format: a taste profile as JSON with a schema version.
 
-{"format": "tasteloop.profile", "schema_version": 2, "name": "...", "profile": {...},
+{"format": "tasteloop.profile", "schema_version": 3, "name": "...", "profile": {...},
  "references": ["data:image/jpeg;base64,...", ...]}   (references optional)
 
 Version 2 added the learned style: each reference's style vector and the set's weighted mean in
 `profile.measurements`, and a person's controls in `profile.style` (strength, one weight per
 reference). Version 1 files still import; they paint with the references' style when the file
 carries the references, and take the default controls.
+
+Version 3 added the swatches: `profile.palette`, the colours as #rrggbb, heaviest first. Older
+files' swatches are the hex codes their palette sentence names.
 
 A bare TasteProfile JSON object (as written by `tasteloop extract --out`) is read too.
 """
@@ -21,8 +24,8 @@ from pydantic import ValidationError
 from tasteloop.domain.profile import TasteProfile
 
 FORMAT = "tasteloop.profile"
-SCHEMA_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+SCHEMA_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 

@@ -75,5 +75,7 @@ class IntentReading(BaseModel):
 
     drawable: list[str] = Field(default_factory=list)
     undrawable: list[str] = Field(default_factory=list)
+    # words painted as a quality of the whole picture (mood, light), judged with the taste
+    qualities: list[str] = Field(default_factory=list)
     judged_by: str = ""  # how the finished picture's subject will be checked
     advice: str = ""  # for the undrawable parts

@@ -2,9 +2,10 @@
 
 The generator is a sketch engine: it lays out a few motifs (offline/prompt_words.py) and paints
 them in the learned style. An intent's content words (not "a", "of", "at"...) are its parts: a
-word that triggers a motif is drawn as that motif; a colour name is painted as that colour; any
-other word ("cat", "lighthouse", "sleeping") it cannot draw, and says so before anything is
-painted.
+word that triggers a motif is drawn as that motif; a colour name is painted as that colour; a word
+the generator reads as a quality of the whole picture ("quiet", "misty", "dark") changes how it
+is painted and is judged with the taste, not looked for as a thing; any other word ("cat",
+"lighthouse", "sleeping") it cannot draw, and says so before anything is painted.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tasteloop.offline.layout_spec import LayoutSpec, parse_prompt
 from tasteloop.offline.prompt_words import CSS_COLOURS, MOTIF_WORDS
 
 _WORD = re.compile(r"[a-z][a-z'-]*")
@@ -37,6 +39,7 @@ class IntentPart:
     word: str
     motifs: tuple[str, ...]  # what the generator lays out for it (empty: nothing)
     colour: bool = False  # a colour name: painted, and checked, as that colour
+    quality: bool = False  # read as a quality of the whole picture (mood, light, surface)
 
     @property
     def can_draw(self) -> bool:
@@ -58,6 +61,18 @@ def _motifs_for(word: str) -> tuple[str, ...]:
     return tuple(m for m, triggers in MOTIF_WORDS.items() if forms & set(triggers))
 
 
+_PLAIN = parse_prompt("")
+_SETTINGS = tuple(
+    name for name in vars(_PLAIN) if name not in ("motifs", "colours", "adjustments", "locked")
+)
+
+
+def _is_quality(word: str) -> bool:
+    """The generator's own reading decides: the word changes a setting of the whole picture."""
+    spec: LayoutSpec = parse_prompt(word)
+    return any(getattr(spec, name) != getattr(_PLAIN, name) for name in _SETTINGS)
+
+
 def read_intent(intent: str) -> list[IntentPart]:
     """The intent's parts, in its own order and words (at most MAX_PARTS)."""
     parts: list[IntentPart] = []
@@ -68,7 +83,9 @@ def read_intent(intent: str) -> list[IntentPart]:
             continue
         seen.add(word)
         motifs = _motifs_for(word)
-        parts.append(IntentPart(word, motifs, colour=not motifs and word in CSS_COLOURS))
+        colour = not motifs and word in CSS_COLOURS
+        quality = not motifs and not colour and _is_quality(word)
+        parts.append(IntentPart(word, motifs, colour=colour, quality=quality))
     return parts[:MAX_PARTS]
 
 
@@ -79,7 +96,13 @@ CONNECT_A_MODEL = (
 )
 
 
-def what_it_can_draw(intent: str) -> tuple[list[IntentPart], list[IntentPart]]:
-    """The parts it draws, and those it has no motif for."""
+def what_it_can_draw(
+    intent: str,
+) -> tuple[list[IntentPart], list[IntentPart], list[IntentPart]]:
+    """The parts it draws, those it has no motif for, and the words it paints as qualities."""
     parts = read_intent(intent)
-    return [p for p in parts if p.can_draw], [p for p in parts if not p.can_draw]
+    return (
+        [p for p in parts if p.can_draw],
+        [p for p in parts if not p.can_draw and not p.quality],
+        [p for p in parts if p.quality],
+    )

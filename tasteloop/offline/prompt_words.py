@@ -83,6 +83,8 @@ MOTIF_WORDS: dict[str, tuple[str, ...]] = {
         "trees",
         "cypress",
         "cypresses",
+        "forest",
+        "woods",
     ),
     "street": ("street", "streets", "road", "avenue", "alley", "boulevard", "lane"),
     "lines": ("flow", "flowing", "wind", "streaks", "currents"),

@@ -13,9 +13,9 @@ def start(prompt="p0"):
     return LoopState(next_index=0, prompt=prompt)
 
 
-def run(scores, *, gate=None, settings=None, state=None, generator=None):
+def run(scores, *, gate=None, settings=None, state=None, generator=None, shown=None):
     generator = generator or ScriptedGenerator()
-    critic = ScriptedCritic(scores)
+    critic = ScriptedCritic(scores, shown=shown)
     kwargs = {"gate": gate} if gate else {}
     result = run_loop(
         "a harbour at dusk",
@@ -47,6 +47,20 @@ def test_converges_on_threshold_score():
     assert result.final_image == b"image-2"
     # the second prompt is the critic's revision of the first
     assert generator.prompts == ["p0", "revised after image-1"]
+
+
+def test_a_high_score_without_the_subject_keeps_iterating_until_it_shows():
+    """9.5 in taste but the harbour is not in the picture: not converged, not even the gate; the
+    revision runs and the first picture that shows it converges, and it is the one kept."""
+    result, generator, critic = run([9.5, 8.5], shown=[False, True])
+    assert result.outcome is Outcome.CONVERGED and critic.calls == 2
+    assert result.final_index == 1 and result.final_image == b"image-2"
+    assert generator.prompts == ["p0", "revised after image-1"]
+
+
+def test_a_subject_that_never_shows_never_converges():
+    result, _, _ = run([9.5, 9.6, 9.7], shown=[False] * 3, settings=LoopSettings(max_iterations=3))
+    assert result.outcome is not Outcome.CONVERGED and not result.converged
 
 
 def test_gate_approve_finishes_with_gated_image():

@@ -104,3 +104,21 @@ def test_format_critique_orders_and_rounds():
     assert "Reasoning: palette too cold" in text
     assert "Revised prompt: warmer" in text
     assert format_critique(4, result).startswith("Iteration 5:")
+
+
+def test_profile_files_carry_the_swatches_and_older_files_keep_their_hex_colours():
+    import json
+
+    from tasteloop.domain.profile_file import SCHEMA_VERSION, parse_profile_document
+    from tasteloop.domain.profile_file import profile_document as document_of
+
+    profile = make_profile(palette=["#112233", "#c0ffee"])
+    written = json.dumps(document_of(profile, "Mine")).encode()
+    read, document = parse_profile_document(written)
+    assert document["schema_version"] == SCHEMA_VERSION == 3
+    assert read.palette == ["#112233", "#c0ffee"]
+    older = document_of(make_profile(), "Old")
+    older["schema_version"] = 2
+    del older["profile"]["palette"]
+    read, _ = parse_profile_document(json.dumps(older).encode())
+    assert read.palette == ["#8a5a44"]  # named in its palette sentence

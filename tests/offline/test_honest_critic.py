@@ -164,6 +164,17 @@ def test_a_word_it_cannot_draw_is_never_shown(profile):
     assert verdict(high, LoopSettings()) is Verdict.GATE
 
 
+def test_a_mood_word_is_painted_as_a_quality_not_looked_for_as_a_thing(profile):
+    """ "A quiet harbour": the generator reads "quiet" as calm (a quality of the whole picture);
+    the subject is the harbour, so the run can converge once the harbour shows."""
+    drawable, undrawable, qualities = what_it_can_draw("a quiet harbour")
+    assert [p.word for p in qualities] == ["quiet"] and not undrawable
+    assert [p.word for p in drawable] == ["harbour"]
+    picture, prompt = _generated(profile, "a quiet harbour")
+    judged = OfflineCritic().critique(picture, prompt, Brief(profile, "a quiet harbour"))
+    assert [p.part for p in judged.result.subject.parts] == ["harbour"]
+
+
 def test_without_its_sketch_the_offline_critic_does_not_claim_a_subject(profile, van_gogh):
     judged = OfflineCritic().critique(van_gogh[0], "p", Brief(profile, "a starry night"))
     assert judged.result.subject.unchecked_parts and not judged.result.subject.present

@@ -115,7 +115,7 @@ def test_extraction_stores_each_vector_and_the_weighted_mean(profile):
 def test_vectors_and_controls_round_trip_through_the_profile_file(profile):
     chosen = profile.with_style(StyleControls(strength=0.6, weights=[1, 0.5, 2, 0]))
     document = profile_document(chosen, "mixed")
-    assert document["schema_version"] == 2
+    assert document["schema_version"] == 3
     read, _ = parse_profile_document(json.dumps(document).encode())
     assert read.style == chosen.style
     assert read.measurements.style == chosen.measurements.style

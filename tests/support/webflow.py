@@ -42,6 +42,8 @@ def confirm_fields(page: str) -> dict[str, str]:
     avoid = re.search(r'name="avoid_text" value="([^"]*)"', page)
     assert avoid
     fields["avoid_text"] = _unescape(avoid.group(1))
+    for name, value in re.findall(r'<input type="color" name="(swatch_\d+)" value="([^"]*)"', page):
+        fields[name] = value
     return fields
 
 

@@ -1,5 +1,6 @@
 """The taste library through the web app: save, rename, delete, versions, reuse, export/import."""
 
+import html
 import json
 import re
 
@@ -82,7 +83,7 @@ def test_save_run_profile_to_library(browser, redis_conn, database_url):
     assert "Moody blues" in listing and "used by 1 run" in listing
     assert listing.count(f"/library/{profile_id}/images/") == 3
     detail = browser.get(f"/library/{profile_id}").get_data(as_text=True)
-    assert TasteProfile.model_validate(versions[0]).principles[0] in detail
+    assert TasteProfile.model_validate(versions[0]).principles[0] in html.unescape(detail)
 
 
 def test_cannot_save_an_unconfirmed_profile(browser, redis_conn, database_url):
@@ -289,8 +290,9 @@ def test_export_import_round_trip_is_identical(browser, redis_conn, database_url
     assert exported.status_code == 200
     assert "attachment" in exported.headers["Content-Disposition"]
     doc = exported.get_json()
-    assert doc["format"] == "tasteloop.profile" and doc["schema_version"] == 2
+    assert doc["format"] == "tasteloop.profile" and doc["schema_version"] == 3
     assert doc["profile"]["style"] == {"strength": 1.0, "weights": None}
+    assert doc["profile"]["palette"] and all(c.startswith("#") for c in doc["profile"]["palette"])
     assert len(doc["profile"]["measurements"]["style"]["mean"]) == 100
     assert len(doc["references"]) == 3 and doc["references"][0].startswith(
         "data:image/jpeg;base64,"

@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -231,6 +232,75 @@ def test_confirm_validation(browser, redis_conn):
         browser, run_id, threshold="8", gate_low="6", edit=lambda f: {"principles": "  "}
     )
     assert response.status_code == 400 and b"principles" in response.data.lower()
+
+
+def test_a_person_edits_the_colours_and_the_first_prompt_paints_them(
+    browser, redis_conn, database_url
+):
+    """The confirm page shows the references' colours as swatches; changing one, removing one
+    and adding one is what the confirmed profile keeps and what the first prompt asks for."""
+    browser.register("ada@example.com")
+    run_id = run_id_from(upload(browser))
+    work(redis_conn)
+    page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    extracted = re.findall(r'<input type="color" name="swatch_\d+" value="(#[0-9a-f]{6})"', page)
+    assert 3 <= len(extracted) <= 5
+    assert "What was measured" in page and extracted[0] in page
+
+    _, response = confirm(
+        browser, run_id, edit=lambda f: {"swatch_new": "not a colour"}, threshold="1.0"
+    )
+    assert response.status_code == 400
+    assert "is not a colour like #8a5a44" in response.get_data(as_text=True)
+    assert run_row(database_url, run_id).phase == Phase.CONFIRM
+
+    def recolour(fields):
+        return {"swatch_1": "#123456", "remove_swatch_2": "1", "swatch_new": "C0FFEE"}
+
+    _, response = confirm(browser, run_id, edit=recolour, threshold="1.0", gate_low="0.5")
+    assert response.status_code == 302
+    expected = ["#123456", *extracted[2:], "#c0ffee"]
+    work(redis_conn)
+    with db(database_url) as session:
+        confirmed = session.scalars(
+            select(ProfileVersion).where(
+                ProfileVersion.run_id == run_id, ProfileVersion.source == "confirmed"
+            )
+        ).one()
+        assert confirmed.data["palette"] == expected
+        first = session.scalars(
+            select(Iteration).where(Iteration.run_id == run_id).order_by(Iteration.index)
+        ).first()
+        assert f"Colours: {', '.join(expected)}." in first.prompt
+        assert extracted[1] not in first.prompt
+
+
+def test_the_confirm_page_says_what_the_sketch_engine_can_draw_with_and_without_javascript(
+    browser, redis_conn, database_url
+):
+    browser.register("ada@example.com")
+    run_id = run_id_from(upload(browser))
+    work(redis_conn)
+    page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    assert "This is the offline sketch engine" in page
+    assert 'hx-get="/intent-reading"' in page and "Check what it can draw" in page
+
+    # as the person types (htmx swaps this partial in)
+    part = browser.get("/intent-reading?intent=a+quiet+cat+by+the+sea").get_data(as_text=True)
+    assert "It can draw: sea." in part
+    assert "It has no motif for: cat" in part and "cannot converge" in part
+    assert "It paints quiet as a quality of the whole picture" in part
+    assert "cat" not in browser.get("/intent-reading?intent=a+harbour").get_data(as_text=True)
+
+    # without JavaScript: the Check button reads the intent and changes nothing
+    def check(fields):
+        return {"check": "1"}
+
+    _, response = confirm(browser, run_id, intent="a cat sleeping in the rain", edit=check)
+    checked = response.get_data(as_text=True)
+    assert response.status_code == 200 and "It has no motif for: cat, sleeping" in checked
+    assert 'value="a cat sleeping in the rain"' in checked
+    assert run_row(database_url, run_id).phase == Phase.CONFIRM
 
 
 # upload errors ----------------------------------------------------------------------------

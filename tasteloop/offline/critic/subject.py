@@ -3,11 +3,14 @@ its own generator drew (there is no model here that recognises a cat in pixels):
 the intent is shown when the motif it was drawn as is still visible after painting.
 
 Visible means the painted picture's edges (plain Sobel) follow the motif's footprint in the
-unpainted layout far better than they follow the same layout shifted: at least MIN_Z standard
-deviations above that chance level, and correlated at least MIN_CORRELATION. (Measured: the
-motifs of 40 pictures of five sets and four intents stood 4 to 130 deviations above chance in
-their own layout; a picture checked against another intent's layout at most 2.7.) A word it has
-no motif for is never shown, and says so.
+unpainted layout better than they follow every one of 24 copies of the layout shifted by 24 or
+48 px, by at least MIN_MARGIN, and correlate at least MIN_CORRELATION: a permutation test (by
+chance the true layout beats all 24 one time in 25) with a margin. A z-score over the shifts
+failed here: a horizon or a row of waves barely changes under a sideways shift, so those shifts
+widened the spread and clearly visible harbours read as washed out. (Measured over 160 motifs of
+five sets, two subsets each and five intents: 94 % pass in their own layout, the misses mostly
+all-over swirls the style texture overpaints; a picture checked against another intent's layout
+passes 0.8 % of 640 times.) A word it has no motif for is never shown, and says so.
 """
 
 from __future__ import annotations
@@ -25,9 +28,9 @@ from tasteloop.offline.generator.sketch import SKETCH_SIDE
 from tasteloop.offline.intent_reading import read_intent
 from tasteloop.offline.prompt_words import CSS_COLOURS
 
-MIN_Z, MIN_CORRELATION = 4.0, 0.08
-SHIFT = 40  # px at the sketch's size: the chance level is the layout moved this far
-SHIFTS = [(dy, dx) for dy in (-SHIFT, 0, SHIFT) for dx in (-SHIFT, 0, SHIFT) if dy or dx]
+MIN_MARGIN, MIN_CORRELATION = 0.04, 0.08
+STEPS = (-48, -24, 0, 24, 48)  # px at the sketch's size: the chance layouts are moved this far
+SHIFTS = [(dy, dx) for dy in STEPS for dx in STEPS if dy or dx]
 MIN_FOOTPRINT = 30  # pixels; a smaller motif cannot be told from chance
 COLOUR_SHOWN_DELTA_E = 25.0
 JUDGED_BY = "the offline generator's own layout, looked for in the painted picture"
@@ -71,11 +74,12 @@ def motif_visibility(painted: bytes, sketch: Sketch) -> dict[str, tuple[bool, st
             _correlation(picture[footprint], np.roll(layout, s, axis=(0, 1))[footprint])
             for s in SHIFTS
         ]
-        z = (r - float(np.mean(chance))) / (float(np.std(chance)) + 1e-6)
-        visible = z >= MIN_Z and r >= MIN_CORRELATION
+        best_chance = max(chance)
+        visible = r - best_chance >= MIN_MARGIN and r >= MIN_CORRELATION
         found[motif] = (
             visible,
-            f"its edges match the layout at r {r:.2f}, {z:.0f} deviations above chance"
+            f"its edges match the layout at r {r:.2f}, above all {len(SHIFTS)} shifted layouts "
+            f"(best {best_chance:.2f})"
             if visible
             else "washed out by the painting: its edges no longer follow the layout",
         )
@@ -97,6 +101,8 @@ def judge_subject(
     visibility = motif_visibility(painted, sketch) if sketch is not None else {}
     parts: list[SubjectPart] = []
     for part in read_intent(intent):
+        if part.quality:
+            continue  # how the whole picture is painted: the taste's dimensions judge it
         if part.colour:
             shown = _colour_shown(part.word, image)
             parts.append(
