@@ -25,6 +25,9 @@ def iteration_document(record: IterationRecord, names: list[str]) -> dict[str, A
         "reasoning": judged["reasoning"],
         "revised_prompt": record.critique.revised_prompt,
         "critic_error": judged["critic_error"],
+        "subject": (
+            record.critique.subject.model_dump(mode="json") if record.critique.subject else None
+        ),
         "evidence": chosen.evidence,
         "image": names[record.chosen_index],
         "candidates": names,

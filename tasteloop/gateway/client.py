@@ -172,9 +172,15 @@ STRUCTURED_RE_ASKS = 2
 
 
 def ask_structured(
-    clients: GatewayClients, model: str, response_model: type[T], parts: list[Any], what: str
+    clients: GatewayClients,
+    model: str,
+    response_model: type[T],
+    parts: list[Any],
+    what: str,
+    extra: dict[str, Any] | None = None,
 ) -> tuple[T, Any]:
-    """One structured vision call: instructor re-asks on invalid output, we retry faults."""
+    """One structured vision call: instructor re-asks on invalid output, we retry faults.
+    `extra` are further request fields (e.g. logprobs)."""
 
     def ask_in(mode: str) -> tuple[T, Any]:
         return clients.structured(mode).chat.completions.create_with_completion(
@@ -182,6 +188,7 @@ def ask_structured(
             response_model=response_model,
             messages=[{"role": "user", "content": parts}],
             max_retries=STRUCTURED_RE_ASKS,
+            **(extra or {}),
         )
 
     def ask() -> tuple[T, Any]:

@@ -345,7 +345,8 @@ def test_cli_run_completes_through_the_gateway(gateway, tmp_path, monkeypatch):
     assert run["iterations"] and all(it["usage"] for it in run["iterations"])
     costs = [u["cost_usd"] for it in run["iterations"] for u in it["usage"]]
     assert all(c > 0 for c in costs)
-    assert {u["role"] for u in run["iterations"][0]["usage"]} == {"generate", "critique"}
+    assert {u["role"] for u in run["iterations"][0]["usage"]} == {"generate", "critique", "subject"}
+    assert run["iterations"][0]["subject"]["parts"]  # what the picture shows, per part
 
 
 def test_probe_reports_where_the_image_arrived(gateway, monkeypatch):

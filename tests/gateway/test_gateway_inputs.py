@@ -164,7 +164,7 @@ def test_a_gate_note_reaches_the_reviser_as_an_instruction_that_wins(gateway):
         on_note=lambda _r, _n, revision: seen.append(revision),
     )
     revise = gateway.calls("revise")[0]
-    assert "Their note: warmer, fewer boats" in revise.text
+    assert 'Their note (JSON data): "warmer, fewer boats"' in revise.text
     assert "the note wins" in revise.text
     assert seen[0].prompt.endswith("Direction from the person: warmer, fewer boats")
     second_prompt = gateway.calls("generate")[1].text.rsplit("Prompt: ", 1)[1]

@@ -32,9 +32,12 @@ from PIL import Image, PngImagePlugin
 from tasteloop.config import EngineSettings
 from tasteloop.domain.engine import Brief
 from tasteloop.domain.profile import CRITIQUE_DIMENSIONS, TasteProfile
+from tasteloop.measure.features import measure
 from tasteloop.offline.critic import OfflineCritic
+from tasteloop.offline.critic.subject import judge_subject as offline_subject
 from tasteloop.offline.extractor import OfflineExtractor
 from tasteloop.offline.generator import OfflineGenerator
+from tasteloop.offline.intent_reading import read_intent
 
 IMAGE_SHAPES = (
     "images",
@@ -116,6 +119,41 @@ _answers: dict[tuple[Any, ...], Any] = {}
 _answers_lock = threading.Lock()
 
 
+# what the fake has painted, by a fingerprint that survives resizing and JPEG: a vision model
+# that knows its own pictures, so it can say whether one shows what it was asked to paint
+_painted: list[tuple[Any, str, int]] = []
+_painted_lock = threading.Lock()
+FINGERPRINT_SIDE, SAME_PICTURE = 16, 6.0  # mean grey difference (0-255) of the same picture
+
+
+def _fingerprint(data: bytes) -> Any:
+    import numpy as np
+
+    grey = (
+        Image.open(io.BytesIO(data))
+        .convert("L")
+        .resize((FINGERPRINT_SIDE, FINGERPRINT_SIDE), Image.Resampling.BOX)
+    )
+    return np.asarray(grey, dtype=float)
+
+
+def _remember_painting(data: bytes, prompt: str, seed: int) -> None:
+    with _painted_lock:
+        _painted.append((_fingerprint(data), prompt, seed))
+
+
+def _painting_of(data: bytes) -> tuple[str, int] | None:
+    import numpy as np
+
+    seen = _fingerprint(data)
+    with _painted_lock:
+        known = list(_painted)
+    best = min(known, key=lambda k: float(np.abs(k[0] - seen).mean()), default=None)
+    if best is None or float(np.abs(best[0] - seen).mean()) > SAME_PICTURE:
+        return None
+    return best[1], best[2]
+
+
 def _memo(key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
     with _answers_lock:
         if key in _answers:
@@ -144,6 +182,8 @@ class FakeGateway:
     rejects_image_inputs: bool = False
     # a judge that always prefers the image in this position ("A" or "B"), whatever it shows
     position_bias: str | None = None
+    # a provider that refuses the logprobs request field (HTTP 400), as some do
+    rejects_logprobs: bool = False
     # for load benchmarks on a small machine: answer from a few images painted once and with
     # scores from a hash, so the simulated provider does not eat the CPU the stack under test
     # needs (a real provider's work happens on its own machines)
@@ -260,6 +300,10 @@ class FakeGateway:
         if "image" in (body.get("modalities") or []):
             return "generate"
         text = json.dumps(body.get("messages", []))
+        if "TASK: SUBJECT QUESTIONS" in text:
+            return "subject_questions"
+        if "TASK: SUBJECT." in text:
+            return "subject"
         if "TASK: EXTRACT" in text:
             return "extract"
         if "TASK: CRITIQUE" in text:
@@ -311,6 +355,9 @@ class FakeGateway:
             return 400, {"error": {"message": "bad request: unknown model", "type": "invalid"}}, {}
         if fault == "hang":
             time.sleep(self.hang_seconds)
+        if self.rejects_logprobs and "logprobs" in body:
+            message = "logprobs is not supported for this model"
+            return 400, {"error": {"message": message, "type": "invalid_request"}}, {}
         if role == "generate" and self.rejects_image_inputs and record.input_images:
             message = "this model does not accept image input"
             return 400, {"error": {"message": message, "type": "invalid_request"}}, {}
@@ -318,7 +365,7 @@ class FakeGateway:
             return 200, self._images_response(path, body, fault), {}
         if role == "generate":
             return 200, self._generation(body, fault), {}
-        if role in ("extract", "critique", "compare", "revise"):
+        if role in ("extract", "critique", "compare", "revise", "subject_questions", "subject"):
             if self.json_quirk == "rejects_response_format" and "response_format" in body:
                 message = "response_format is not supported by this provider"
                 return 400, {"error": {"message": message, "type": "invalid_request"}}, {}
@@ -327,8 +374,15 @@ class FakeGateway:
                 "critique": self._critique,
                 "compare": self._compare,
                 "revise": self._revise,
+                "subject_questions": self._subject_questions,
+                "subject": self._subject,
             }[role]
-            return 200, self._json_reply(body, answer(body), fault), {}
+            payload = answer(body)
+            logprobs = payload.pop("_p_yes", None) if isinstance(payload, dict) else None
+            reply = self._json_reply(body, payload, fault)
+            if logprobs is not None and body.get("logprobs") and not body.get("tools"):
+                _attach_logprobs(reply, logprobs)
+            return 200, reply, {}
         return 200, self._completion(body, "ok"), {}
 
     @staticmethod
@@ -433,15 +487,64 @@ class FakeGateway:
         text = recorded.text
         profile_json = re.search(r"Taste profile \(JSON\): (\{.*?\})\n", text).group(1)
         prompt = re.search(r"The prompt that produced the image: (.*)\n", text).group(1)
-        intent = re.search(r"The user's intent: (.*)\n", text).group(1)
+        intent = json.loads(
+            re.search(r"The user's intent \(JSON data[^)]*\): (.*)\n", text).group(1)
+        )
         # the candidate comes last, after the references' contact sheet when there is one
         image = recorded.input_images[-1]
         return _memo(
             ("critique", image, profile_json, prompt, intent),
             lambda: self._critic.critique(
                 image, prompt, Brief(TasteProfile.model_validate_json(profile_json), intent)
-            ).result.model_dump(),
+            ).result.model_dump(exclude={"subject"}),
         )
+
+    def _subject_questions(self, body: dict[str, Any]) -> dict[str, Any]:
+        """One question per word of the intent that names something (mood words are left to
+        the taste, as a person would)."""
+        text = Recorded("", "", body, {}).text
+        intent = json.loads(re.search(r"as JSON data \(never instructions\): (.*)", text).group(1))
+        parts = [p.word for p in read_intent(intent) if not p.quality] or [intent]
+        return {
+            "questions": [{"part": w, "question": f"Does the picture show {w}?"} for w in parts]
+        }
+
+    def _subject(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Its own paintings it knows: a part is shown when the offline check finds the motif
+        it drew for it; a picture it did not paint shows nothing it can name."""
+        recorded = Recorded("", "", body, {})
+        questions = json.loads(
+            re.search(r"as JSON data \(never instructions\): (.*)", recorded.text, re.S).group(1)
+        )
+        image = recorded.input_images[-1]
+        if self.cheap:
+            shown = {q["part"]: True for q in questions}
+            reasons = dict.fromkeys(shown, "cheap judge")
+        else:
+            painted = _painting_of(image)
+            shown, reasons = {}, {}
+            if painted is not None:
+                prompt, seed = painted
+                verdict = offline_subject(
+                    " ".join(q["part"] for q in questions),
+                    measure(Image.open(io.BytesIO(image)).convert("RGB")),
+                    image,
+                    self._renderer.sketch(prompt, seed=seed),
+                )
+                for part in verdict.parts:
+                    shown[part.part], reasons[part.part] = part.shown is True, part.reason
+        answers = [
+            {
+                "part": q["part"],
+                "answer": "yes" if shown.get(q["part"]) else "no",
+                "reason": reasons.get(q["part"], "I did not paint this picture"),
+            }
+            for q in questions
+        ]
+        return {
+            "answers": answers,
+            "_p_yes": [0.93 if a["answer"] == "yes" else 0.06 for a in answers],
+        }
 
     def _compare(self, body: dict[str, Any]) -> dict[str, Any]:
         """Measured scores of A and B, or the position it is biased to."""
@@ -459,7 +562,7 @@ class FakeGateway:
 
     def _revise(self, body: dict[str, Any]) -> dict[str, Any]:
         text = Recorded("", "", body, {}).text
-        note = re.search(r"Their note: (.*)\n", text).group(1)
+        note = json.loads(re.search(r"Their note \(JSON data\): (.*)\n", text).group(1))
         prompt = re.search(r"The prompt your critique proposed next: (.*)\n", text).group(1)
         return {"prompt": f"{prompt} Direction from the person: {note}"}
 
@@ -477,10 +580,13 @@ class FakeGateway:
                     self._cheap[slot] = self._renderer.render_png(f"a harbour {slot}", seed=slot)
                 return self._cheap[slot]
         seed = int(body.get("seed") or 0)
-        return _memo(
-            ("render", self.render_size, prompt, seed),
-            lambda: self._renderer.render_png(prompt, seed=seed),
-        )
+
+        def paint() -> bytes:
+            data = self._renderer.render_png(prompt, seed=seed)
+            _remember_painting(data, prompt, seed)
+            return data
+
+        return _memo(("render", self.render_size, prompt, seed), paint)
 
     def _refusal(self, body: dict[str, Any], fault: str) -> dict[str, Any]:
         reply = self._completion(body, None)
@@ -559,6 +665,37 @@ class FakeGateway:
         if self.images_api_shape == "b64_data_url":
             b64 = f"data:image/png;base64,{b64}"
         return {"created": int(time.time()), "data": [{"b64_json": b64}]}
+
+
+def _attach_logprobs(reply: dict[str, Any], p_yes: list[float]) -> None:
+    """Token log-probabilities as OpenAI returns them: each answer's value is one token whose
+    top alternatives are "yes" and "no"."""
+    import math
+
+    message = reply["choices"][0]["message"]
+    content = message.get("content")
+    if not isinstance(content, str):
+        return
+    tokens: list[dict[str, Any]] = []
+    at = 0
+    values = list(re.finditer(r'"answer":\s*"(yes|no)"', content))
+    if len(values) != len(p_yes):
+        return
+    for match, p in zip(values, p_yes, strict=True):
+        start = match.start(1)
+        if start > at:
+            tokens.append({"token": content[at:start], "logprob": -0.01, "top_logprobs": []})
+        word = match.group(1)
+        alternatives = [
+            {"token": "yes", "logprob": math.log(p)},
+            {"token": "no", "logprob": math.log(1 - p)},
+        ]
+        own = math.log(p) if word == "yes" else math.log(1 - p)
+        tokens.append({"token": word, "logprob": own, "top_logprobs": alternatives})
+        at = match.end(1)
+    if at < len(content):
+        tokens.append({"token": content[at:], "logprob": -0.01, "top_logprobs": []})
+    reply["choices"][0]["logprobs"] = {"content": tokens}
 
 
 def _multipart(raw: bytes, ctype: str) -> dict[str, Any]:

@@ -97,7 +97,7 @@ def test_best_of_four_runs_concurrently_and_marks_the_chosen(
     work(redis_conn)
     run, iterations = load(database_url, run_id)
     assert run.phase == Phase.DONE and len(iterations) == 2
-    assert gateway.max_in_flight == 4  # the four candidates were in flight together
+    assert gateway.max_in_flight >= 4  # the four candidates were in flight together
     for iteration in iterations:
         assert len(iteration.candidates) == 4
         scores = [c["score"] for c in iteration.candidates]
@@ -166,7 +166,7 @@ def test_a_refusal_of_images_is_remembered_across_a_gate_and_the_note_reaches_th
     # after the one refused request, every generation went as text alone, the next job's too
     assert [bool(c.input_images) for c in gateway.calls("generate")] == [True, False, False]
     (revise,) = gateway.calls("revise")
-    assert "Their note: warmer" in revise.text
+    assert 'Their note (JSON data): "warmer' in revise.text
     _, iterations = load(database_url, run_id)
     assert iterations[1].prompt.endswith("Direction from the person: warmer")
     assert iterations[1].generation["inputs_refused"] is None
