@@ -15,7 +15,7 @@ from store.blobs import blob_bytes, save_blob
 from store.leases import clear_lease, lease_expiry
 from store.models import Gate, Iteration, ProfileVersion, Run, utcnow
 from store.states import OUTCOME_LABELS, Outcome, Phase, Stage
-from tasteloop.domain.critique import ordered_scores
+from tasteloop.domain.critique import ordered_scores, rank
 from tasteloop.domain.engine import CallUsage
 from tasteloop.domain.profile import TasteProfile
 from tasteloop.domain.prompts import initial_prompt
@@ -128,8 +128,7 @@ def results(session: Session, runs: list[Run]) -> dict[int, tuple[str, float]]:
 def iteration_merit(iteration: Iteration) -> float:
     """A stored iteration's rank against a new one (tasteloop.domain.critique.merit)."""
     subject = SubjectVerdict.model_validate(iteration.subject) if iteration.subject else None
-    share = subject.shown_share if subject is not None else 1.0
-    return 100.0 * share + iteration.score
+    return rank(subject, iteration.score)
 
 
 def commit_iteration(session: Session, run: Run, record: IterationRecord) -> Phase:

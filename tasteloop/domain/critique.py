@@ -51,10 +51,16 @@ class CritiqueResult(BaseModel):
 
 
 def merit(critique: CritiqueResult) -> float:
-    """How one picture ranks against another: first how much of the intent it shows, then its
-    taste score (a picture showing the subject beats one that does not, whatever their taste)."""
-    share = critique.subject.shown_share if critique.subject is not None else 1.0
-    return 100.0 * share + critique.score
+    """How one picture ranks against another (see `rank`)."""
+    return rank(critique.subject, critique.score)
+
+
+def rank(subject: SubjectVerdict | None, score: float) -> float:
+    """First how much of the intent a picture shows, then its taste score: a picture showing the
+    subject beats one that does not, whatever their taste. A subject nobody could check counts
+    as not shown, so a failed critique never outranks a judged picture."""
+    share = subject.shown_share if subject is not None else 0.0
+    return 100.0 * share + score
 
 
 def ordered_scores(breakdown: dict[str, float]) -> list[list[object]]:

@@ -3,24 +3,35 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from tasteloop.domain.engine import Extraction
-from tasteloop.domain.profile import TasteProfile
+from tasteloop.domain.profile import MAX_SWATCHES, SENTENCE_FIELDS, TasteProfile
+from tasteloop.domain.text import without_figures
 from tasteloop.gateway.client import GatewayClients, ask_structured, usage_from_completion
 from tasteloop.images import EXTRACTION_SIDE, data_url_for_model
+from tasteloop.measure.avoid_rules import shown_by
+from tasteloop.measure.colour import named_hexes
 from tasteloop.measure.learned_style import measure_references
+from tasteloop.measure.schema import Measurements
+
+MIN_AVOID = 3
 
 EXTRACTION_PROMPT = """TASK: EXTRACT TASTE.
 You are an art director. The {count} images that follow were chosen by one person because
 they share a taste. Describe what the images SHARE, never what any one of them depicts.
 Write ONE precise, opinionated sentence for each of: palette_tendency, compositional_style,
-emotional_register, texture_feel. Name concrete qualities an image model can follow (colours
-as hex codes with rough proportions, light/dark key, contrast, where the mass sits, how much
-empty space, mark-making and edges, grain). Then an avoid_list of 3 to 5 concrete things these
-images never do, and 3 to 5 overarching principles. If the images disagree on a quality, say
-so rather than inventing a shared trait. No generic praise."""
+emotional_register, texture_feel, in the words a painter would use to a friend: name colours
+as a painter does (ultramarine, ochre, ink black), never as hex codes, percentages or numeric
+scales. Name what an image model can follow: light/dark key, contrast, where the light comes
+from and where the mass sits, symmetry, how much empty space, line work and contours, how the
+paint is laid (broken colour, stippling, flat areas), edges, grain. A sentence that would fit
+any set of pictures is not a finding. Then an avoid_list of 3 to 5 concrete things NONE of
+these images does, and 3 to 5 overarching principles. If the images disagree on a quality, say
+so rather than inventing a shared trait. No generic praise. Finally `palette`: the 3 to 6
+colours the images share as #rrggbb, heaviest first."""
 
 
 class ExtractedTaste(BaseModel):
@@ -30,6 +41,33 @@ class ExtractedTaste(BaseModel):
     emotional_register: str
     texture_feel: str
     avoid_list: list[str] = Field(min_length=3, max_length=5)
+    palette: list[Any] = Field(default_factory=list, description="3-6 colours as #rrggbb")
+
+
+def in_plain_words(taste: ExtractedTaste, measured: Measurements) -> dict[str, Any]:
+    """The model's profile as a person reads it, checked against what was measured: no figures
+    in the sentences (a hex code becomes its colour's name), the swatches from the reply (or the
+    hex codes its sentences named, or the measured palette), and no avoid item that one of the
+    references itself shows (measured ones take their place)."""
+    named = [
+        code
+        for text in (taste.palette_tendency, *[str(c) for c in taste.palette])
+        for code in named_hexes(text)
+    ]
+    swatches = list(dict.fromkeys(named))[:MAX_SWATCHES] or [c.hex for c in measured.palette]
+    features = [r.features for r in measured.references]
+    avoid = [without_figures(item) for item in taste.avoid_list if not shown_by(item, features)]
+    for limit in measured.avoid:
+        if len(avoid) >= MIN_AVOID:
+            break
+        if limit.text not in avoid:
+            avoid.append(limit.text)
+    return {
+        "principles": [without_figures(p) for p in taste.principles],
+        **{name: without_figures(getattr(taste, name)) for name in SENTENCE_FIELDS},
+        "avoid_list": [a for a in avoid if a],
+        "palette": swatches,
+    }
 
 
 class GatewayExtractor:
@@ -55,7 +93,7 @@ class GatewayExtractor:
         )
         # Offline measurements (and the learned style) travel with the profile as evidence.
         measurements = measure_references(images)
-        profile = TasteProfile(**taste.model_dump(), measurements=measurements)
+        profile = TasteProfile(**in_plain_words(taste, measurements), measurements=measurements)
         usage = usage_from_completion(
             "extract", self.model, time.perf_counter() - started, completion
         )

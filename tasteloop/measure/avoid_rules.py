@@ -21,7 +21,7 @@ class AvoidRule:
 
     def applies_to_set(self, low: float, high: float) -> bool:
         """Does every reference sit on the safe side of this rule's extreme?"""
-        return _QUALIFIES[self.key](low, high)
+        return _qualifies(self, low, high)
 
     def limit(self, low: float, high: float) -> float:
         # Twice the noticeable margin: three references under-sample a set's range, and a
@@ -127,20 +127,33 @@ RULES: tuple[AvoidRule, ...] = (
     ),
 )
 
-_QUALIFIES = {
-    "no_colour": lambda lo, hi: hi < 12,
-    "neon": lambda lo, hi: hi < 50 and hi >= 12,
-    "greyscale": lambda lo, hi: lo > 14,
-    "crowded": lambda lo, hi: hi < 0.3,
-    "empty": lambda lo, hi: hi < 0.15,
-    "grain": lambda lo, hi: hi < 0.025,
-    "flat": lambda lo, hi: hi < 0.15,
-    "organic": lambda lo, hi: lo > 0.33,
-    "rigid": lambda lo, hi: hi < 0.3,
-    "bright": lambda lo, hi: hi < 50,
-    "murky": lambda lo, hi: lo > 58,
-    "glossy": lambda lo, hi: lo > 0.1,
+# Where each rule's extreme begins: a picture at or beyond it does what the rule names.
+_EXTREME = {
+    "no_colour": 12.0,
+    "neon": 50.0,
+    "greyscale": 14.0,
+    "crowded": 0.3,
+    "empty": 0.15,
+    "grain": 0.025,
+    "flat": 0.15,
+    "organic": 0.33,
+    "rigid": 0.3,
+    "bright": 50.0,
+    "murky": 58.0,
+    "glossy": 0.1,
 }
+
+
+def _shows(rule: AvoidRule, value: float) -> bool:
+    extreme = _EXTREME[rule.key]
+    return value >= extreme if rule.direction == "above" else value <= extreme
+
+
+def _qualifies(rule: AvoidRule, low: float, high: float) -> bool:
+    if rule.key == "neon" and high < _EXTREME["no_colour"]:
+        return False  # a colourless set avoids any colour at all, not only neon
+    return not _shows(rule, high if rule.direction == "above" else low)
+
 
 BY_KEY = {rule.key: rule for rule in RULES}
 
@@ -148,3 +161,14 @@ BY_KEY = {rule.key: rule for rule in RULES}
 def rules_for_text(item: str) -> list[AvoidRule]:
     lowered = item.lower()
     return [rule for rule in RULES if any(k in lowered for k in rule.keywords)]
+
+
+def shown_by(item: str, values: list[dict[str, float]]) -> list[int]:
+    """Which references (by their features) themselves do what an avoid item names: those at
+    the extreme of a rule the item's words name."""
+    rules = rules_for_text(item)
+    return [
+        i
+        for i, features in enumerate(values)
+        if any(_shows(r, features[r.feature]) for r in rules if r.feature in features)
+    ]

@@ -11,9 +11,9 @@ flat colour, crisp, ink) are used where they are true, so the generator paints w
 from __future__ import annotations
 
 from tasteloop.domain.profile import TasteProfile
+from tasteloop.measure.colour_names import joined, names_of
 from tasteloop.measure.reference_set import consistent
 from tasteloop.measure.schema import FeatureStats, ImageMeasurement, Measurements
-from tasteloop.offline.colour_names import joined, names_of
 
 Stats = dict[str, FeatureStats]
 MONOCHROME_CHROMA = 12.0  # every reference under this mean chroma: ink on paper

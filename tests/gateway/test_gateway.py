@@ -241,6 +241,35 @@ def test_extraction_sends_resized_images_in_json_mode(gateway):
     assert extraction.usage[0].cost_usd > 0
 
 
+def test_a_models_taste_is_kept_in_a_persons_words_and_checked_against_the_references(gateway):
+    """A reply in debug prose ("#b6aea2 (34%)", mood scales) reads as words; its hex codes are
+    the swatches; an avoid item the ink set itself shows (colourless, muted) is dropped and a
+    measured one takes its place."""
+    gateway.extraction_reply = {
+        "principles": ["Let #111111 (60%) carry the picture", "Leave paper showing", "Hatch"],
+        "palette_tendency": "Ink on paper: #101010 (55%) and #f4f0e8 (40%), no colour.",
+        "compositional_style": "Sparse, off-centre (mass 0.42, negative space 38 %).",
+        "emotional_register": "Quiet (pleasure 0.46, arousal +0.03 on the PAD scales).",
+        "texture_feel": "Etched hatching, solid blacks.",
+        "avoid_list": ["timid muted colour", "neon colour", "heavy film grain"],
+    }
+    engine = gateway_engine(settings_for(gateway))
+    profile = engine.extractor.extract(load_set("monochrome-ink-and-etching")).profile
+    words = [
+        profile.palette_tendency,
+        profile.compositional_style,
+        profile.emotional_register,
+        *profile.principles,
+        *profile.avoid_list,
+    ]
+    assert not any("#" in w or "%" in w or "0.4" in w for w in words), words
+    assert profile.palette_tendency.startswith("Ink on paper: ink black")
+    assert profile.emotional_register == "Quiet."
+    assert profile.palette == ["#101010", "#f4f0e8"]
+    assert "timid muted colour" not in profile.avoid_list
+    assert "neon colour" in profile.avoid_list and len(profile.avoid_list) >= 3
+
+
 def test_extraction_reasks_on_invalid_json(gateway):
     gateway.fail_next("missing_field", role="extract")
     engine = gateway_engine(settings_for(gateway))

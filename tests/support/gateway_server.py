@@ -184,6 +184,8 @@ class FakeGateway:
     position_bias: str | None = None
     # a provider that refuses the logprobs request field (HTTP 400), as some do
     rejects_logprobs: bool = False
+    # a vision model's own taste words, given back instead of the offline extractor's
+    extraction_reply: dict[str, Any] | None = None
     # for load benchmarks on a small machine: answer from a few images painted once and with
     # scores from a hash, so the simulated provider does not eat the CPU the stack under test
     # needs (a real provider's work happens on its own machines)
@@ -447,6 +449,8 @@ class FakeGateway:
         return self._completion(body, text)
 
     def _extraction(self, body: dict[str, Any]) -> dict[str, Any]:
+        if self.extraction_reply is not None:
+            return copy.deepcopy(self.extraction_reply)
         if self.cheap:
             return self._cheap_profile()
         images = [

@@ -24,7 +24,7 @@ from jobs.queue import enqueue_for
 from store.db import get_database
 from store.migrate import upgrade
 from store.models import Gate, Iteration, Phase, Run, User
-from store.runs import confirm_run, record_extraction
+from store.runs import confirm_run, iteration_merit, record_extraction
 from store.uploads import create_run
 from tasteloop.domain.profile import TasteProfile
 from tasteloop.domain.run_settings import LoopSettings
@@ -257,10 +257,10 @@ def consistency_problems(run: Run, iterations: list[Iteration], gates: list[Gate
     # a pairwise verdict (agreed or split) may keep or choose an image the scores would not
     judged_in_pairs = any(it.comparison and not it.comparison.get("error") for it in iterations)
     if iterations and run.best_iteration_id is not None and not judged_in_pairs:
-        best = max(iterations, key=lambda it: it.score)
+        best = max(iterations, key=iteration_merit)
         chosen = next(it for it in iterations if it.id == run.best_iteration_id)
-        if chosen.score < best.score:
-            problems.append("best iteration is not the best-scoring one")
+        if iteration_merit(chosen) < iteration_merit(best):
+            problems.append("best iteration is not the best-ranked one")
     if run.lease_owner is not None and not run.phase.working:
         problems.append(f"lease still held while {run.phase}")
     return problems
