@@ -9,8 +9,14 @@ For every set (its references extracted as the person would upload them):
   and the set's own pixels shuffled), bands and stripes, a smeared reference, a blank sheet with a
   few marks, the style network's texture with no layout, shuffled tiles (should stay below the
   gate);
-- the subject: the offline engine's own pictures for three intents, judged under their own
-  intent and under a swapped one (the swapped intent should fail the subject verdict).
+- the subject: the offline engine's own pictures for four drawable intents and one it cannot
+  draw, judged under their own intent and under every other one, both as the product does it
+  (the picture with the sketch it was painted from) and with the other intent's sketch claimed
+  for it (the swapped intent should fail the subject verdict either way);
+- the loop: one run per intent (threshold 8.0, gate from 6.0, the gate continuing, at most 5
+  iterations): how many converge and after how many iterations, and whether the result sits
+  nearer the references than the first picture by measures the critic never computes
+  (bench/independent.py).
 
 Nothing here is fitted: the critic's constants are chosen a priori; the figures are reported
 per held-out set. `python -m bench.truthfulness [--json out.json]`
@@ -26,16 +32,29 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from tasteloop.domain.engine import Brief
-from tasteloop.domain.run_settings import DEFAULT_GATE_LOW, DEFAULT_THRESHOLD
+from bench.independent import ReferenceDistances, members_spread
+from tasteloop.domain.engine import Brief, GeneratedImage, GenerationInputs
+from tasteloop.domain.prompts import initial_prompt
+from tasteloop.domain.run_settings import DEFAULT_GATE_LOW, DEFAULT_THRESHOLD, LoopSettings
+from tasteloop.domain.style import style_target
 from tasteloop.images import decode_image, encode
+from tasteloop.loop import LoopState, run_loop
 from tasteloop.measure.style_network import style_network
 from tasteloop.offline.critic import OfflineCritic
 from tasteloop.offline.extractor import OfflineExtractor
+from tasteloop.offline.generator import OfflineGenerator
 from tests.support.refsets import load_sets
 
 SIDE = 512
 INTENTS = ("a harbour at dusk", "a portrait of an old fisherman", "a city street in the rain")
+# drawable intents with no motif in common, and one the sketch engine cannot draw
+SUBJECT_INTENTS = (
+    "a harbour at dusk",
+    "a city street in the rain",
+    "flowers in a garden under the moon",
+    "a portrait of a fisherman",
+    "a cat sleeping on a veranda",
+)
 
 
 def _png(image: Image.Image) -> bytes:
@@ -105,6 +124,13 @@ class SetFigures:
     members: list[float] = field(default_factory=list)
     others: list[float] = field(default_factory=list)
     degenerate: dict[str, float] = field(default_factory=dict)
+    # subject verdicts: (own intent shown, swapped as painted shown, swapped sketch shown)
+    own_shown: list[bool] = field(default_factory=list)
+    undrawable_shown: list[bool] = field(default_factory=list)
+    swapped_shown: list[bool] = field(default_factory=list)
+    swapped_sketch_shown: list[bool] = field(default_factory=list)
+    runs: list[dict[str, object]] = field(default_factory=list)
+    spread: tuple[float, float] = (0.0, 0.0)
 
 
 def _score(critic: OfflineCritic, image: bytes, profile, intent: str = "a picture") -> float:
@@ -127,13 +153,91 @@ def evaluate(sets: dict[str, list[bytes]], critic: OfflineCritic | None = None) 
         style = profiles[name].measurements.style
         for label, data in degenerate_pictures(refs, tuple(style.mean) if style else None).items():
             found.degenerate[label] = _score(critic, data, profiles[name])
+        subject_figures(found, critic, profiles[name])
+        loop_figures(found, critic, profiles[name], refs)
         figures.append(found)
     return figures
+
+
+def _shown(critic: OfflineCritic, picture: GeneratedImage, intent: str, profile) -> bool:
+    prompt = initial_prompt(intent, profile)
+    verdict = critic.critique(picture, prompt, Brief(profile, intent)).result.subject
+    return verdict is not None and verdict.present
+
+
+def subject_figures(found: SetFigures, critic: OfflineCritic, profile) -> None:
+    generator = OfflineGenerator()
+    inputs = GenerationInputs(style=style_target(profile))
+    pictures = {}
+    for intent in SUBJECT_INTENTS:
+        pictures[intent] = generator.generate(initial_prompt(intent, profile), inputs=inputs)
+    for intent, picture in pictures.items():
+        drawable = intent != SUBJECT_INTENTS[-1]
+        (found.own_shown if drawable else found.undrawable_shown).append(
+            _shown(critic, picture, intent, profile)
+        )
+        for other, other_picture in pictures.items():
+            if other == intent or other == SUBJECT_INTENTS[-1]:
+                continue
+            found.swapped_shown.append(_shown(critic, picture, other, profile))
+            claimed = GeneratedImage(data=picture.data, sketch=other_picture.sketch)
+            found.swapped_sketch_shown.append(_shown(critic, claimed, other, profile))
+
+
+def loop_figures(found: SetFigures, critic: OfflineCritic, profile, refs: list[bytes]) -> None:
+    generator = OfflineGenerator()
+    distances = ReferenceDistances(refs)
+    found.spread = members_spread(refs)
+    for intent in SUBJECT_INTENTS:
+        result = run_loop(
+            intent,
+            profile,
+            generator,
+            critic,
+            LoopSettings(max_iterations=5),
+            state=LoopState(0, initial_prompt(intent, profile)),
+            references=tuple(refs),
+        )
+        first = result.iterations[0].image
+        final = result.final_image or result.state.best_image or first
+        found.runs.append(
+            {
+                "intent": intent,
+                "converged": result.converged,
+                "iterations": len(result.iterations),
+                "scores": [round(r.score, 2) for r in result.iterations],
+                "reached the gate": any(r.score >= DEFAULT_GATE_LOW for r in result.iterations),
+                "colour first": distances.colour(first),
+                "colour result": distances.colour(final),
+                "texture first": distances.texture(first),
+                "texture result": distances.texture(final),
+            }
+        )
 
 
 def _share(values: list[float], low: float, high: float = 11) -> str:
     hits = sum(low <= v < high for v in values)
     return f"{hits}/{len(values)}"
+
+
+def _count(flags: list[bool]) -> str:
+    return f"{sum(flags)}/{len(flags)}"
+
+
+def _improvement(runs: list[dict[str, object]], measure: str) -> dict[str, object]:
+    """Of the runs with more than one iteration: how many results sit nearer the references
+    than their first picture, and the median relative change of the distance."""
+    revised = [r for r in runs if int(r["iterations"]) > 1]
+    changes = [
+        (float(r[f"{measure} result"]) - float(r[f"{measure} first"]))
+        / float(r[f"{measure} first"])
+        for r in revised
+        if float(r[f"{measure} first"]) > 0
+    ]
+    return {
+        f"{measure}: results nearer than the first picture": _count([c < 0 for c in changes]),
+        f"{measure}: median change": f"{100 * statistics.median(changes or [0.0]):+.1f} %",
+    }
 
 
 def report(figures: list[SetFigures]) -> dict[str, object]:
@@ -151,14 +255,39 @@ def report(figures: list[SetFigures]) -> dict[str, object]:
                 "other sets median": round(statistics.median(f.others), 2),
                 "degenerate below the gate": f"{sum(v < gate for v in degenerate)}/{len(degenerate)}",
                 "worst degenerate": max(f.degenerate.items(), key=lambda kv: kv[1]),
+                "own intent shown": _count(f.own_shown),
+                "swapped intent shown": _count(f.swapped_shown),
+                "swapped sketch shown": _count(f.swapped_sketch_shown),
+                "converged": _count([bool(r["converged"]) for r in f.runs]),
+                "iterations": [r["iterations"] for r in f.runs],
+                "members' own distance (colour, texture)": [round(v, 2) for v in f.spread],
             }
         )
     members = [v for f in figures for v in f.members]
     others = [v for f in figures for v in f.others]
     degenerate = [v for f in figures for v in f.degenerate.values()]
+    runs = [r for f in figures for r in f.runs]
+    converged = [int(r["iterations"]) for r in runs if r["converged"]]
     return {
         "rows": rows,
+        "loop": {
+            "runs": len(runs),
+            "converged": len(converged),
+            "median iterations when converged": statistics.median(converged or [0]),
+            "runs of more than one iteration": sum(int(r["iterations"]) > 1 for r in runs),
+            "reached the gate": sum(bool(r["reached the gate"]) for r in runs),
+            **_improvement(runs, "colour"),
+            **_improvement(runs, "texture"),
+            "members' own spread (colour, texture), median over sets": [
+                round(statistics.median(f.spread[i] for f in figures), 2) for i in (0, 1)
+            ],
+        },
+        "runs": {f.name: f.runs for f in figures},
         "all": {
+            "own intent shown": _count([v for f in figures for v in f.own_shown]),
+            "undrawable intent shown": _count([v for f in figures for v in f.undrawable_shown]),
+            "swapped intent shown": _count([v for f in figures for v in f.swapped_shown]),
+            "swapped sketch shown": _count([v for f in figures for v in f.swapped_sketch_shown]),
             "members passing 8.0": _share(members, threshold),
             "members at the gate or above": _share(members, gate),
             "other sets below the gate": f"{sum(v < gate for v in others)}/{len(others)}",
@@ -177,6 +306,10 @@ def main() -> None:
     for row in result["rows"]:
         print(json.dumps(row))
     print(json.dumps(result["all"]))
+    print(json.dumps(result["loop"]))
+    for name, runs in result["runs"].items():
+        for run in runs:
+            print(name, json.dumps(run))
     if args.json:
         with open(args.json, "w") as out:
             json.dump(result, out, indent=1)

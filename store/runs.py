@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from store.blobs import blob_bytes, save_blob
 from store.leases import clear_lease, lease_expiry
 from store.models import Gate, Iteration, ProfileVersion, Run, utcnow
-from store.states import OUTCOME_LABELS, Outcome, Phase, Stage
+from store.states import OUTCOME_LABELS, GateDecision, Outcome, Phase, Stage
 from tasteloop.domain.critique import ordered_scores, rank
 from tasteloop.domain.engine import CallUsage
 from tasteloop.domain.profile import TasteProfile
@@ -110,7 +110,18 @@ def loop_state(session: Session, run: Run) -> LoopState:
         best_image=blob_bytes(session, best.image_sha) if best else None,
         inputs_refused=run.inputs_refused,
         best_judged=best.critic_error is None if best else True,
+        notes=gate_notes(session, run),
     )
+
+
+def gate_notes(session: Session, run: Run) -> tuple[str, ...]:
+    """The person's notes at this run's gates, oldest first (a restart is a new run)."""
+    notes = session.scalars(
+        select(Gate.note)
+        .where(Gate.run_id == run.id, Gate.decision == GateDecision.CONTINUE.value)
+        .order_by(Gate.id)
+    )
+    return tuple(note for note in notes if note)
 
 
 def results(session: Session, runs: list[Run]) -> dict[int, tuple[str, float]]:

@@ -21,7 +21,6 @@ from tasteloop.domain.engine import (
     Generator,
     Preference,
 )
-from tasteloop.domain.profile import TasteProfile
 
 T = TypeVar("T")
 
@@ -109,19 +108,15 @@ class IterationRecord:
 def _one_candidate(
     generator: Generator,
     critic: Critic,
-    profile: TasteProfile,
+    brief: Brief,
     prompt: str,
-    intent: str,
     seed: int,
     inputs: GenerationInputs,
-    references: tuple[bytes, ...],
 ) -> Candidate:
     started = time.perf_counter()
     image = generator.generate(prompt, seed=seed, inputs=inputs)  # a generator error propagates
     generated = time.perf_counter()
-    judged, critic_error = attempt(
-        lambda: critic.critique(image, prompt, Brief(profile, intent, references))
-    )
+    judged, critic_error = attempt(lambda: critic.critique(image, prompt, brief))
     finished = time.perf_counter()
     return Candidate(
         image=image,
@@ -138,22 +133,21 @@ def run_iteration(
     index: int,
     prompt: str,
     *,
-    intent: str,
-    profile: TasteProfile,
+    brief: Brief,
     generator: Generator,
     critic: Critic,
     candidates: int = 1,
     seed: int = 0,
     inputs: GenerationInputs | None = None,
-    references: tuple[bytes, ...] = (),
 ) -> IterationRecord:
-    """Generate and judge `candidates` images for one prompt; keep all, choose the best."""
+    """Generate and judge `candidates` images for one prompt; keep all, choose the best.
+    `brief.references` are the critic's (heaviest first, none weighted 0)."""
     inputs = inputs or GenerationInputs()
     # The same seeds every iteration: the revised prompt is the only thing that changes.
     seeds = [seed + k for k in range(candidates)]
 
     def one(s: int) -> Candidate:
-        return _one_candidate(generator, critic, profile, prompt, intent, s, inputs, references)
+        return _one_candidate(generator, critic, brief, prompt, s, inputs)
 
     if candidates == 1:
         results = [one(seeds[0])]
@@ -174,9 +168,7 @@ def compare_with_best(
     best_judged: bool,
     best_merit: float,
     critic: Critic,
-    profile: TasteProfile,
-    intent: str,
-    references: tuple[bytes, ...],
+    brief: Brief,
 ) -> IterationRecord:
     """Decide whether this iteration becomes the best so far.
 
@@ -189,9 +181,7 @@ def compare_with_best(
         return replace(record, replaces_best=True if record.critic_error is None else None)
     comparison: Comparison | None = None
     if record.critic_error is None:
-        compared, error = attempt(
-            lambda: critic.compare(record.image, best_image, Brief(profile, intent, references))
-        )
+        compared, error = attempt(lambda: critic.compare(record.image, best_image, brief))
         comparison = compared if error is None else Comparison(answers=(), error=error)
     if comparison is not None and comparison.error is None:
         replaces = comparison.agreed is Preference.CANDIDATE

@@ -63,6 +63,8 @@ class LoopState:
     inputs_refused: str | None = None
     # False when the best so far is there only because its critique failed (score 0)
     best_judged: bool = True
+    # the person's gate notes so far, oldest first (the critic is told them: they lead)
+    notes: tuple[str, ...] = ()
 
     def after(self, record: IterationRecord, next_prompt: str) -> LoopState:
         refused = self.inputs_refused or record.inputs_refused
@@ -76,6 +78,7 @@ class LoopState:
                 best_image=record.image,
                 inputs_refused=refused,
                 best_judged=record.critic_error is None,
+                notes=self.notes,
             )
         return replace(
             self, next_index=record.index + 1, prompt=next_prompt, inputs_refused=refused
@@ -171,27 +174,19 @@ def run_loop(
     for index in range(state.next_index, settings.max_iterations):
         if max_steps is not None and len(iterations) >= max_steps:
             return LoopResult(LoopExit.TURN_OVER, state, iterations)
+        brief = Brief(profile, intent, for_critic, state.notes)
         record = run_iteration(
             index,
             state.prompt,
-            intent=intent,
-            profile=profile,
+            brief=brief,
             generator=generator,
             critic=critic,
             candidates=settings.candidates,
             seed=seed,
             inputs=state.generation_inputs(references, profile),
-            references=for_critic,
         )
         record = compare_with_best(
-            record,
-            state.best_image,
-            state.best_judged,
-            state.best_rank,
-            critic,
-            profile,
-            intent,
-            for_critic,
+            record, state.best_image, state.best_judged, state.best_rank, critic, brief
         )
         iterations.append(record)
         state = state.after(record, record.critique.revised_prompt)
@@ -213,7 +208,7 @@ def run_loop(
                 revision = revise_with_note(
                     critic, state.prompt, answer.note, Brief(profile, intent, for_critic)
                 )
-                state = replace(state, prompt=revision.prompt)
+                state = replace(state, prompt=revision.prompt, notes=(*state.notes, answer.note))
                 if on_note is not None:
                     on_note(record, answer.note, revision)
     return LoopResult(

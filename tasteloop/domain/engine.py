@@ -158,6 +158,8 @@ class Brief:
     profile: TasteProfile
     intent: str
     references: tuple[bytes, ...] = ()
+    # the person's gate notes so far, oldest first: they lead, and no critique asks to undo them
+    notes: tuple[str, ...] = ()
 
 
 def as_generated(image: bytes | GeneratedImage) -> GeneratedImage:

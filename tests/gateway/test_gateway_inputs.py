@@ -170,6 +170,13 @@ def test_a_gate_note_reaches_the_reviser_as_an_instruction_that_wins(gateway):
     second_prompt = gateway.calls("generate")[1].text.rsplit("Prompt: ", 1)[1]
     assert second_prompt == seen[0].prompt
     assert seen[0].usage and seen[0].usage[0].role == "revise"
+    # the next critique is told the note leads, and the first knew of none
+    first, second = gateway.calls("critique")[:2]
+    assert "notes at the gate" not in first.text
+    assert 'notes at the gate so far (JSON data, oldest first): ["warmer, fewer boats"]' in (
+        second.text
+    )
+    assert "never ask to undo" in second.text
 
 
 def test_painter_input_settings_come_from_the_environment():

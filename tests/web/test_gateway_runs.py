@@ -169,4 +169,6 @@ def test_a_refusal_of_images_is_remembered_across_a_gate_and_the_note_reaches_th
     assert 'Their note (JSON data): "warmer' in revise.text
     _, iterations = load(database_url, run_id)
     assert iterations[1].prompt.endswith("Direction from the person: warmer")
+    # the worker's next critique, in a new job, is told the person's note leads
+    assert 'oldest first): ["warmer"]' in gateway.calls("critique")[-1].text
     assert iterations[1].generation["inputs_refused"] is None
