@@ -2,11 +2,13 @@
 so a loop that improves only what its critic reads cannot improve these by construction.
 
 - colour transport: the sliced Wasserstein-1 distance between the picture's CIELAB pixels and
-  the references' pooled pixels (64 fixed directions; the critic reads a 6 x 6 a*b* histogram,
-  a lightness histogram and palette swatches, never the joint distribution moved as mass);
+  a reference's (64 fixed directions; the critic reads a 6 x 6 a*b* histogram, a lightness
+  histogram and palette swatches, never the joint distribution moved as mass);
 - texture energy: the mean absolute difference of log Gabor energies (3 scales x 4
-  orientations) between the picture and the references' mean (the critic reads gradient and
+  orientations) between the picture and a reference (the critic reads gradient and
   local-binary-pattern histograms and the spectral slope, never a filter bank).
+
+Each is the distance to the nearest reference, as "could stand beside one of them" asks.
 """
 
 from __future__ import annotations
@@ -70,18 +72,20 @@ class ReferenceDistances:
     """The references measured once; `colour` and `texture` of any picture against them."""
 
     def __init__(self, references: list[bytes]) -> None:
-        self._colour = _projected_quantiles(np.concatenate([_lab_pixels(r) for r in references]))
-        self._texture = np.mean([_texture_energy(r) for r in references], axis=0)
+        self._colour = [_projected_quantiles(_lab_pixels(r)) for r in references]
+        self._texture = [_texture_energy(r) for r in references]
 
     def colour(self, picture: bytes) -> float:
-        return float(np.mean(np.abs(_projected_quantiles(_lab_pixels(picture)) - self._colour)))
+        quantiles = _projected_quantiles(_lab_pixels(picture))
+        return min(float(np.mean(np.abs(quantiles - q))) for q in self._colour)
 
     def texture(self, picture: bytes) -> float:
-        return float(np.mean(np.abs(_texture_energy(picture) - self._texture)))
+        energy = _texture_energy(picture)
+        return min(float(np.mean(np.abs(energy - e))) for e in self._texture)
 
 
 def members_spread(references: list[bytes]) -> tuple[float, float]:
-    """How far the set's own members sit from the others (median colour, texture), for scale."""
+    """How far the set's own members sit from the nearest other (median colour, texture)."""
     colour, texture = [], []
     for k, member in enumerate(references):
         rest = ReferenceDistances(references[:k] + references[k + 1 :])

@@ -2,8 +2,9 @@
 
 Targets (issue #20, with the style network): extraction from 5 references at <= 1024 px
 (measurements and style vectors) <= 1.0 s; one 1024x1024 generation (layout, style network,
-detail restored) <= 0.6 s; one critique (measurements and the candidate's style vector)
-<= 0.25 s. The first call of each, which opens the networks, is a warm-up and not counted.
+detail restored) <= 0.6 s; one critique (measurements, the candidate's style vector and the
+subject check against its sketch) <= 0.25 s. The first call of each, which opens the
+networks, is a warm-up and not counted.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def timings() -> dict[str, object]:
     profile = extractor.extract(five).profile
     prompt = initial_prompt("a harbour at dusk", profile)
     inputs = GenerationInputs(style=style_target(profile))
-    image = renderer.generate(prompt, inputs=inputs).data
+    image = renderer.generate(prompt, inputs=inputs)  # with its sketch: the subject is judged
     results = {
         "extract_5_refs_s": _median_seconds(lambda: extractor.extract(five)),
         "generate_1024_s": _median_seconds(

@@ -224,10 +224,16 @@ def _count(flags: list[bool]) -> str:
     return f"{sum(flags)}/{len(flags)}"
 
 
+def _first_score(run: dict[str, object]) -> float:
+    scores = run["scores"]
+    assert isinstance(scores, list)
+    return float(scores[0])
+
+
 def _improvement(runs: list[dict[str, object]], measure: str) -> dict[str, object]:
-    """Of the runs with more than one iteration: how many results sit nearer the references
-    than their first picture, and the median relative change of the distance."""
-    revised = [r for r in runs if int(r["iterations"]) > 1]
+    """Of the runs whose first picture the critic sent back (below 8.0): how many results sit
+    nearer the references than their first picture, and the median relative change."""
+    revised = [r for r in runs if _first_score(r) < DEFAULT_THRESHOLD]
     changes = [
         (float(r[f"{measure} result"]) - float(r[f"{measure} first"]))
         / float(r[f"{measure} first"])
@@ -275,6 +281,9 @@ def report(figures: list[SetFigures]) -> dict[str, object]:
             "converged": len(converged),
             "median iterations when converged": statistics.median(converged or [0]),
             "runs of more than one iteration": sum(int(r["iterations"]) > 1 for r in runs),
+            "first picture sent back (below 8.0)": sum(
+                _first_score(r) < DEFAULT_THRESHOLD for r in runs
+            ),
             "reached the gate": sum(bool(r["reached the gate"]) for r in runs),
             **_improvement(runs, "colour"),
             **_improvement(runs, "texture"),

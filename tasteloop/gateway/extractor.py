@@ -16,8 +16,11 @@ from tasteloop.measure.avoid_rules import shown_by
 from tasteloop.measure.colour import named_hexes
 from tasteloop.measure.learned_style import measure_references
 from tasteloop.measure.schema import Measurements
+from tasteloop.measure.trait_claims import checked_sentence
 
 MIN_AVOID = 3
+# a sentence every clause of which the measurements contradicted
+NOT_SHARED = "Nothing the references measurably share was named here; describe it in your words."
 
 EXTRACTION_PROMPT = """TASK: EXTRACT TASTE.
 You are an art director. The {count} images that follow were chosen by one person because
@@ -47,8 +50,9 @@ class ExtractedTaste(BaseModel):
 def in_plain_words(taste: ExtractedTaste, measured: Measurements) -> dict[str, Any]:
     """The model's profile as a person reads it, checked against what was measured: no figures
     in the sentences (a hex code becomes its colour's name), the swatches from the reply (or the
-    hex codes its sentences named, or the measured palette), and no avoid item that one of the
-    references itself shows (measured ones take their place)."""
+    hex codes its sentences named, or the measured palette), no clause claiming a trait most
+    references measurably lack (what was left out is kept with the measurements), and no avoid
+    item that one of the references itself shows (measured ones take their place)."""
     named = [
         code
         for text in (taste.palette_tendency, *[str(c) for c in taste.palette])
@@ -62,11 +66,23 @@ def in_plain_words(taste: ExtractedTaste, measured: Measurements) -> dict[str, A
             break
         if limit.text not in avoid:
             avoid.append(limit.text)
+    left_out: list[str] = []
+
+    def checked(text: str) -> str:
+        result = checked_sentence(without_figures(text), measured.references)
+        left_out.extend(result.dropped)
+        return result.text
+
+    sentences = {}
+    for name in SENTENCE_FIELDS:
+        sentences[name] = checked(getattr(taste, name)) or NOT_SHARED
+    principles = [p for p in (checked(p) for p in taste.principles) if p]
     return {
-        "principles": [without_figures(p) for p in taste.principles],
-        **{name: without_figures(getattr(taste, name)) for name in SENTENCE_FIELDS},
+        "principles": principles or [NOT_SHARED],
+        **sentences,
         "avoid_list": [a for a in avoid if a],
         "palette": swatches,
+        "left_out": left_out,
     }
 
 
@@ -93,7 +109,9 @@ class GatewayExtractor:
         )
         # Offline measurements (and the learned style) travel with the profile as evidence.
         measurements = measure_references(images)
-        profile = TasteProfile(**in_plain_words(taste, measurements), measurements=measurements)
+        words = in_plain_words(taste, measurements)
+        measurements = measurements.model_copy(update={"left_out": words.pop("left_out")})
+        profile = TasteProfile(**words, measurements=measurements)
         usage = usage_from_completion(
             "extract", self.model, time.perf_counter() - started, completion
         )

@@ -195,6 +195,9 @@ class Measurements(_Strict):
     palette: list[Colour] = Field(max_length=MAX_COLOURS)
     avoid: list[AvoidLimit] = Field(max_length=MAX_AVOID)
     style: SetStyle | None = None
+    # what a describer (the gateway's vision model) claimed that the references measurably
+    # lack, left out of the profile's words (trait_claims.py)
+    left_out: list[str] = Field(default_factory=list, max_length=40)
 
     @field_validator("stats")
     @classmethod
@@ -211,7 +214,10 @@ class Measurements(_Strict):
 
     def stored(self) -> dict[str, Any]:
         """The JSON a profile keeps (no empty fields: older profiles read the same)."""
-        return self.model_dump(mode="json", exclude_none=True)
+        kept = self.model_dump(mode="json", exclude_none=True)
+        if not kept["left_out"]:
+            del kept["left_out"]  # older profiles read the same
+        return kept
 
     def limit_of(self, key: str) -> float | None:
         return next((a.limit for a in self.avoid if a.key == key), None)

@@ -12,6 +12,14 @@ LINE_DEPTH = 12.0  # L* units: a thin stroke this much darker than its surroundi
 LINE_WIDTH = 5  # px at the analysis size: strokes thinner than this count as lines
 LOCAL_RADIUS = 3  # px: colour that changes within this distance is broken into touches
 
+# where a person sees each trait (a set is said to have it when every reference does)
+MONOCHROME_CHROMA = 12.0  # mean chroma under this: ink on paper, no colour to speak of
+LIGHT_ABOVE = 10.0  # L* units between the top and bottom thirds that a person sees
+CONTOUR_LINES = 0.15  # share of pixels in thin dark strokes
+BROKEN_COLOUR = 0.3  # local colour change, relative to the picture's chroma
+SYMMETRIC = 0.85  # mirror similarity of the two halves
+OFF_CENTRE = 0.06  # of the width, the visual mass's shift from the middle
+
 
 def _box(values: np.ndarray, radius: int) -> np.ndarray:
     k = 2 * radius + 1

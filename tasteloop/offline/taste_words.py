@@ -14,14 +14,16 @@ from tasteloop.domain.profile import TasteProfile
 from tasteloop.measure.colour_names import joined, names_of
 from tasteloop.measure.reference_set import consistent
 from tasteloop.measure.schema import FeatureStats, ImageMeasurement, Measurements
+from tasteloop.measure.traits import (
+    BROKEN_COLOUR,
+    CONTOUR_LINES,
+    LIGHT_ABOVE,
+    MONOCHROME_CHROMA,
+    OFF_CENTRE,
+    SYMMETRIC,
+)
 
 Stats = dict[str, FeatureStats]
-MONOCHROME_CHROMA = 12.0  # every reference under this mean chroma: ink on paper
-LIGHT_ABOVE = 10.0  # L* units between the top and bottom thirds that a person sees
-CONTOUR_LINES = 0.15  # share of pixels in thin dark strokes
-BROKEN_COLOUR = 0.3
-SYMMETRIC = 0.85
-OFF_CENTRE = 0.06  # of the width, the visual mass's shift from the middle
 
 
 def _all(refs: list[ImageMeasurement], test) -> bool:

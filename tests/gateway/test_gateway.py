@@ -270,6 +270,31 @@ def test_a_models_taste_is_kept_in_a_persons_words_and_checked_against_the_refer
     assert "neon colour" in profile.avoid_list and len(profile.avoid_list) >= 3
 
 
+def test_a_models_trait_claims_the_references_lack_are_left_out_and_said_so(gateway):
+    """The ink set has no colour (every reference's chroma under 12) and the cubist set is far
+    from symmetrical: a reply claiming vivid colour or symmetry loses those clauses, keeps the
+    rest, and the measurements say what was left out; a negated claim is kept."""
+    gateway.extraction_reply = {
+        "principles": ["Let vivid colour lead", "Never use vivid colour", "Leave paper showing"],
+        "palette_tendency": "Ink on paper.",
+        "compositional_style": "Symmetrical, mirror-like arrangements, sparse and airy.",
+        "emotional_register": "Quiet.",
+        "texture_feel": "Vivid saturated colour laid in dots; etched hatching.",
+        "avoid_list": ["neon colour", "heavy film grain", "glossy airbrushing"],
+    }
+    engine = gateway_engine(settings_for(gateway))
+    profile = engine.extractor.extract(load_set("monochrome-ink-and-etching")).profile
+    assert profile.texture_feel == "Etched hatching."
+    assert profile.principles == ["Never use vivid colour", "Leave paper showing"]
+    left_out = profile.measurements.left_out
+    assert any("vivid colour" in item and "Vivid saturated" in item for item in left_out)
+    cubist = engine.extractor.extract(load_set("cubist-dynamism-1913")).profile
+    assert cubist.compositional_style == "Sparse and airy."
+    assert any("symmetrical arrangements" in item for item in cubist.measurements.left_out)
+    # the ink set's own symmetry is mixed (not mostly absent): the claim stays
+    assert profile.compositional_style.startswith("Symmetrical")
+
+
 def test_extraction_reasks_on_invalid_json(gateway):
     gateway.fail_next("missing_field", role="extract")
     engine = gateway_engine(settings_for(gateway))

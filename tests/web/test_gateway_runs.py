@@ -5,7 +5,7 @@ from sqlalchemy import select
 from store.db import get_database
 from store.models import Iteration, Phase, Run
 from tests.support.web import work
-from tests.support.webflow import gate_id_on, start_run
+from tests.support.webflow import gate_id_on, run_id_from, start_run, upload
 
 
 def load(database_url, run_id):
@@ -172,3 +172,23 @@ def test_a_refusal_of_images_is_remembered_across_a_gate_and_the_note_reaches_th
     # the worker's next critique, in a new job, is told the person's note leads
     assert 'oldest first): ["warmer"]' in gateway.calls("critique")[-1].text
     assert iterations[1].generation["inputs_refused"] is None
+
+
+def test_the_confirm_page_says_which_of_the_models_claims_were_left_out(
+    gateway, browser, redis_conn
+):
+    gateway.extraction_reply = {
+        "principles": ["Keep to ink", "Leave paper showing", "Hatch the shadows"],
+        "palette_tendency": "Ink on paper.",
+        "compositional_style": "Sparse, airy arrangements.",
+        "emotional_register": "Quiet.",
+        "texture_feel": "Vivid saturated colour in dots, etched hatching.",
+        "avoid_list": ["neon colour", "heavy film grain", "glossy airbrushing"],
+    }
+    browser.register("ada@example.com")
+    run_id = run_id_from(upload(browser, set_name="monochrome-ink-and-etching"))
+    work(redis_conn)
+    page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    assert "Etched hatching." in page and "Vivid saturated" not in page.split("<details")[0]
+    assert "Left out of the words because the references measurably lack it" in page
+    assert "Vivid saturated colour in dots" in page.split('<details class="measured">')[1]
