@@ -22,7 +22,16 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from store.models import Run, SpendingEntry, SpendingHold, SpendingMonth, User, utcnow
+from store.library import REEXTRACT_STALE_AFTER
+from store.models import (
+    LibraryProfile,
+    Run,
+    SpendingEntry,
+    SpendingHold,
+    SpendingMonth,
+    User,
+    utcnow,
+)
 from store.states import Phase
 
 DEFAULT_MAX_ACTIVE_RUNS = 3
@@ -147,15 +156,44 @@ def over_cap(
     return _cap_reached(user, cap, spent)
 
 
+def lock_account(session: Session, user: User) -> None:
+    """Take this account's row lock until the caller's commit, so one person's starts are
+    checked and committed one after another (a write: PostgreSQL locks the row, SQLite begins
+    its write transaction)."""
+    session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(spending_key=User.spending_key)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def in_flight(session: Session, user: User) -> int:
+    """This person's runs extracting or generating, and library re-extractions under way."""
+    runs = active_runs(session, [user.id]).get(user.id, 0)
+    since = utcnow() - REEXTRACT_STALE_AFTER
+    reextracting = session.scalar(
+        select(func.count(LibraryProfile.id)).where(
+            LibraryProfile.user_id == user.id, LibraryProfile.reextract_requested_at > since
+        )
+    )
+    return runs + int(reextracting or 0)
+
+
 def start_problem(
     session: Session, user: User, limits: Limits | None = None, *, costs_money: bool = True
 ) -> str | None:
-    """Why this person may not put another run to work now, or None."""
+    """Why this person may not put another run (or re-extraction) to work now, or None.
+
+    Takes the account's lock first: the caller changes the run's phase and commits in the same
+    transaction, so starts at the same moment cannot all count the same runs in flight."""
     limits = limits or Limits.from_env()
+    lock_account(session, user)
     most = limits.max_active_runs
-    if most is not None and active_runs(session, [user.id]).get(user.id, 0) >= most:
+    if most is not None and in_flight(session, user) >= most:
+        work = "run or re-extraction" if most == 1 else "runs or re-extractions"
         return (
-            f"You have {most} run{'s' if most != 1 else ''} in progress, the most allowed at once. "
+            f"You have {most} {work} in progress, the most allowed at once. "
             "Wait for one to finish, or stop one."
         )
     return over_cap(session, user, limits, costs_money=costs_money)

@@ -251,6 +251,10 @@ def start(profile_id: int) -> ResponseReturnValue:
 def reextract(profile_id: int) -> ResponseReturnValue:
     entry = owned_library_profile(profile_id, for_change=True)
     session = db_session()
+    problem = limit_problem()  # a re-extraction is work in flight, and may cost money
+    if problem:
+        session.rollback()
+        return _back_to(entry, problem)
     try:
         library.request_reextract(entry)
         session.commit()

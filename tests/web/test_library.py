@@ -36,6 +36,7 @@ from tests.support.webflow import (
     import_ok,
     save_to_library,
     start_run,
+    upload,
 )
 
 
@@ -203,6 +204,26 @@ def test_reextract_is_explicit_and_adds_a_version(browser, redis_conn, database_
             "edited",
             "re-extracted",
         ]
+
+
+def test_reextract_waits_its_turn_within_the_in_flight_limit(
+    browser, redis_conn, database_url, monkeypatch
+):
+    browser.register("ada@example.com")
+    run_id = confirmed_run(browser, redis_conn)
+    work(redis_conn)
+    profile_id = save_to_library(browser, run_id)
+    monkeypatch.setenv("TASTELOOP_USER_MAX_ACTIVE_RUNS", "1")
+    upload(browser)  # one run extracting: the one allowed
+    browser.post(f"/library/{profile_id}/reextract")
+    page = browser.get(f"/library/{profile_id}").get_data(as_text=True)
+    assert "1 run or re-extraction in progress, the most allowed at once" in page
+    with db(database_url) as session:
+        assert session.get(LibraryProfile, profile_id).reextract_requested_at is None
+    work(redis_conn)  # the extraction ends; now the re-extraction may start, and counts
+    assert browser.post(f"/library/{profile_id}/reextract").status_code == 302
+    refused = upload(browser)
+    assert refused.status_code == 403
 
 
 def test_reextract_needs_references(browser, database_url):

@@ -95,7 +95,9 @@ def test_runs_in_flight_are_limited_per_person(browser, redis_conn, database_url
     run_id_from(upload(browser))  # extracting: one in flight
     refused = upload(browser)
     assert refused.status_code == 403
-    assert "1 run in progress, the most allowed at once" in refused.get_data(as_text=True)
+    assert "1 run or re-extraction in progress, the most allowed at once" in (
+        refused.get_data(as_text=True)
+    )
     with get_database(database_url).sessions() as session:
         assert session.scalar(select(func.count(Run.id))) == 1  # nothing half-stored
     work(redis_conn)  # the extraction ends: the run waits at confirm, not in flight
