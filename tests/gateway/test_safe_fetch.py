@@ -9,7 +9,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tasteloop.gateway.engine import gateway_engine
-from tasteloop.gateway.safe_fetch import REFUSED, FetchPolicy, FetchRefused, fetch_image_url
+from tasteloop.gateway.safe_fetch import (
+    REFUSED,
+    FetchPolicy,
+    FetchRefused,
+    fetch_image_url,
+    is_public,
+)
 from tests.support.gateway_server import FakeGateway, settings_for
 from tests.support.images import png_bytes
 
@@ -31,6 +37,12 @@ class Files(BaseHTTPRequestHandler):
             self.send_header("Location", "http://127.0.0.1:1/secret.png")
             self.send_header("Content-Length", "0")
             self.end_headers()
+        elif self.path == "/drip-headers.png":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            for _ in range(600):  # a header line that never ends: 120 s at this pace
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.2)
         elif self.path == "/drip.png":
             self.send_response(200)
             self.send_header("Content-Length", "1000")
@@ -96,6 +108,41 @@ def test_a_drip_cannot_outlast_the_total_time_cap(files):
     with pytest.raises(FetchRefused):
         fetch_image_url(f"{files}/drip.png", LOOPBACK)
     assert time.monotonic() - started < 60  # 1000 bytes at 0.3 s would take 300 s
+
+
+def test_a_header_drip_is_cut_off_at_the_total_time_cap(files):
+    """Each header byte arrives well within any per-read timeout; only a deadline on the whole
+    exchange ends it (before, this held a worker thread for as long as the server liked)."""
+    started = time.monotonic()
+    with pytest.raises(FetchRefused):
+        fetch_image_url(f"{files}/drip-headers.png", LOOPBACK)
+    assert time.monotonic() - started < LOOPBACK.total_seconds + 5  # the drip lasts 120 s
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254, the metadata address
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "64:ff9b:1::a00:1",
+        "::ffff:127.0.0.1",
+        "::7f00:1",
+        "2002:7f00:1::1",  # 6to4 of 127.0.0.1
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo
+        "fec0::1",
+    ],
+)
+def test_ipv6_forms_carrying_another_address_are_not_public(address):
+    import ipaddress
+
+    assert not is_public(ipaddress.ip_address(address))
+
+
+def test_ordinary_public_addresses_are_public():
+    import ipaddress
+
+    assert is_public(ipaddress.ip_address("2606:4700:4700::1111"))
+    assert is_public(ipaddress.ip_address("1.1.1.1"))
 
 
 def test_the_size_cap_holds(files):
