@@ -1,13 +1,17 @@
 """Text people and models type, made safe to store and show.
 
-Control characters (NUL, escape sequences), and the invisible bidirectional overrides that make
-text read differently from what it holds ("Trojan Source"), are removed. Line breaks and tabs
-stay where a field may have several lines; elsewhere they become spaces.
+Control characters (NUL, escape sequences), the invisible bidirectional overrides that make
+text read differently from what it holds ("Trojan Source"), every other invisible format
+character (zero-width spaces and joiners, soft hyphens, the tag block that can spell an
+instruction no one sees), variation selectors, and combining marks past MAX_MARKS on one letter
+are removed. Line breaks and tabs stay where a field may have several lines; elsewhere they
+become spaces.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _BIDI_CONTROLS = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
 _REMOVED = dict.fromkeys(
@@ -20,10 +24,30 @@ _REMOVED = dict.fromkeys(
     ]
 )
 _TO_SPACE = {0x09: " ", 0x0A: " ", 0x0D: " "}
+_VARIATION_SELECTORS = (range(0xFE00, 0xFE10), range(0xE0100, 0xE01F0))
+MAX_MARKS = 3  # combining marks on one letter (Vietnamese stacks two); more is a smear
+
+
+def _visible(text: str) -> str:
+    kept: list[str] = []
+    marks = 0
+    for char in text:
+        code = ord(char)
+        category = unicodedata.category(char)
+        if category == "Cf" or any(code in r for r in _VARIATION_SELECTORS):
+            continue
+        if category in ("Mn", "Me"):
+            marks += 1
+            if marks > MAX_MARKS:
+                continue
+        else:
+            marks = 0
+        kept.append(char)
+    return "".join(kept)
 
 
 def clean_text(value: str, *, multiline: bool = False) -> str:
-    cleaned = value.translate(_REMOVED)
+    cleaned = _visible(unicodedata.normalize("NFC", value).translate(_REMOVED))
     if multiline:
         return cleaned.replace("\r\n", "\n").replace("\r", "\n")
     return cleaned.translate(_TO_SPACE)
