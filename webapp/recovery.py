@@ -6,9 +6,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, logout_user
+from sqlalchemy import update
 
+from store.models import User, new_secret
 from webapp.account_links import LinkPurpose, redeem_token
-from webapp.auth import revoke_sessions
 from webapp.credentials import password_errors
 from webapp.db import db_session
 from webapp.passwords import hash_password
@@ -25,6 +26,9 @@ def _invalid() -> ResponseReturnValue:
     return render_template("error.html", title="Link not valid", message=INVALID_LINK), 410
 
 
+NO_STORE = {"Cache-Control": "no-store"}  # the link is a secret: no cache keeps its page
+
+
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str) -> ResponseReturnValue:
     user = redeem_token(token, LinkPurpose.RESET)
@@ -35,15 +39,27 @@ def reset_password(token: str) -> ResponseReturnValue:
         new = request.form.get("new", "")
         errors = password_errors(new, user.email)
         if not errors:
-            user.password_hash = hash_password(new)
-            revoke_sessions(user)
-            db_session().commit()
+            # only while the password is still the one the link was made for: of two uses at
+            # once, one sets it and the other finds the link spent
+            session = db_session()
+            used = session.execute(
+                update(User)
+                .where(User.id == user.id, User.password_hash == user.password_hash)
+                .values(password_hash=hash_password(new), session_token=new_secret())
+                .execution_options(synchronize_session=False)
+            )
+            if used.rowcount != 1:
+                session.rollback()
+                return _invalid()
+            session.commit()
             if current_user.is_authenticated:
                 logout_user()
             flash("Your password is set. Log in with it; every other session was logged out.")
             return redirect(url_for("auth.login"))
-    return render_template("auth/reset.html", email=user.email, errors=errors), (
-        400 if errors else 200
+    return (
+        render_template("auth/reset.html", email=user.email, errors=errors),
+        (400 if errors else 200),
+        NO_STORE,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 
 import pytest
 from sqlalchemy import select
@@ -90,6 +91,32 @@ def test_an_admin_issues_a_one_time_reset_link(app, browser, other_browser, data
     assert browser.login("ada@example.com", "a brand new secret").status_code == 302
     assert stranger.get(path).status_code == 410  # spent
     assert stranger.post(path, {"new": "another new secret"}).status_code == 410
+
+
+def test_a_reset_link_used_six_times_at_once_sets_the_password_once(
+    app, browser, other_browser, database_url
+):
+    browser.register("ada@example.com", "first password 1")
+    ada = user_row(database_url, "ada@example.com").id
+    register_admin(app, other_browser, "root@example.com")
+    path = _issue_reset_link(other_browser, ada)
+    strangers = [Browser(app.test_client()) for _ in range(6)]
+    for stranger in strangers:
+        page = stranger.get(path)
+        assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    barrier = threading.Barrier(len(strangers))
+    codes: list[int] = []
+
+    def use(stranger: Browser, k: int) -> None:
+        barrier.wait()
+        codes.append(stranger.post(path, {"new": f"a new secret number {k}"}).status_code)
+
+    threads = [threading.Thread(target=use, args=(s, k)) for k, s in enumerate(strangers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(codes) == [302] + [410] * 5
 
 
 def test_a_reset_link_expires_and_cannot_be_forged(app, browser, other_browser, database_url):

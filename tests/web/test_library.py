@@ -28,6 +28,8 @@ from tasteloop.domain.profile import (
 from tasteloop.domain.references import MAX_REFERENCES
 from tasteloop.measure.features import measure
 from tasteloop.measure.reference_set import measure_set
+from tests.support.profiles import extracted
+from tests.support.refsets import load_set
 from tests.support.web import register_admin, work
 from tests.support.webflow import (
     confirm_fields,
@@ -570,3 +572,23 @@ def test_the_largest_profile_allowed_keeps_runs_and_pages_small(browser, redis_c
     assert len(payload) < 1_000_000
     assert stored < 1_000_000
     assert len(page) < 400_000 and len(partial) < 400_000
+
+
+def test_an_import_with_overflowing_style_numbers_is_refused_and_nothing_breaks(
+    browser, database_url
+):
+    """Four style values of 1e308 sum to infinity: such a file is refused with a message, and
+    the person's library (and every other page) keeps answering."""
+    measured = extracted(load_set("van-gogh-swirling-landscapes")[:3]).measurements.stored()
+    for ref in measured["references"]:
+        ref["style"] = [1e308] * len(ref["style"])
+    measured["style"]["mean"] = [1e308] * len(measured["style"]["mean"])
+    payload = json.loads(document())
+    payload["profile"]["measurements"] = measured
+    browser.register("ada@example.com")
+    response = import_file(browser, json.dumps(payload).encode())
+    assert response.status_code == 400
+    assert "must be within" in response.get_data(as_text=True)
+    assert browser.get("/library/").status_code == 200
+    with db(database_url) as session:
+        assert session.scalar(select(func.count(LibraryProfile.id))) == 0
