@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from jobs.queue import enqueue_for
@@ -328,9 +329,19 @@ def reextract_library_profile(library_profile_id: int) -> str:
     return "re-extracted"
 
 
+DATABASE_TROUBLE = (
+    "The database could not store this step (another change to the same data happened at the "
+    "same moment). Nothing was lost: try again."
+)
+
+
 def _reason(exc: BaseException) -> str:
+    """What a person reads on the run: never the raw SQL and parameters of a database error
+    (they are in the worker's log)."""
     if isinstance(exc, ConfigError):
         return f"The engine is not configured: {exc}"
+    if isinstance(exc, SQLAlchemyError):
+        return DATABASE_TROUBLE
     return str(exc) or type(exc).__name__
 
 

@@ -16,10 +16,21 @@ from tasteloop.images import sniff_mime
 
 def save_blob(session: Session, data: bytes, width: int = 0, height: int = 0) -> str:
     """Store bytes once by SHA-256. Two workers may store the same image at the same moment
-    (same prompt and seed in two runs), so the insert must tolerate the other one winning."""
+    (same prompt and seed in two runs), so the insert must tolerate the other one winning; and
+    a deletion may be removing the same image (offline images are deterministic), so the row is
+    held until the caller commits (PostgreSQL: a key-share lock; SQLite: the caller's write
+    transaction has begun, and no other writer commits before it)."""
     sha = hashlib.sha256(data).hexdigest()
-    if session.get(Blob, sha) is None:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    postgres = session.get_bind().dialect.name == "postgresql"
+    stored = (
+        session.execute(
+            select(Blob.sha256).where(Blob.sha256 == sha).with_for_update(key_share=True)
+        ).first()
+        if postgres
+        else session.get(Blob, sha)
+    )
+    if stored is None:
+        insert = pg_insert if postgres else sqlite_insert
         session.execute(
             insert(Blob)
             .values(
