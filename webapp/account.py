@@ -13,12 +13,29 @@ from webapp.auth import revoke_sessions
 from webapp.credentials import password_errors
 from webapp.db import db_session
 from webapp.passwords import hash_password, password_matches
+from webapp.rate_limit import count_attempt, over_limit, window_minutes
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
-def _page(errors: list[str], delete_errors: list[str] | None = None) -> ResponseReturnValue:
-    status = 400 if errors or delete_errors else 200
+def _guessing() -> str | None:
+    """Why no more current-password checks are made from this client now (or None)."""
+    if over_limit("password"):
+        return f"Too many wrong passwords from here. Wait {window_minutes('password')} minutes."
+    return None
+
+
+def _checked(user: User, password: str) -> bool:
+    if password_matches(user.password_hash, password):
+        return True
+    count_attempt("password")
+    return False
+
+
+def _page(
+    errors: list[str], delete_errors: list[str] | None = None, status: int | None = None
+) -> ResponseReturnValue:
+    status = status or (400 if errors or delete_errors else 200)
     return render_template(
         "auth/account.html", errors=errors, delete_errors=delete_errors or []
     ), status
@@ -35,7 +52,10 @@ def show() -> ResponseReturnValue:
 def change_password() -> ResponseReturnValue:
     user: User = current_user  # type: ignore[assignment]
     errors: list[str] = []
-    if not password_matches(user.password_hash, request.form.get("current", "")):
+    guessing = _guessing()
+    if guessing:
+        return _page([guessing], status=429)
+    if not _checked(user, request.form.get("current", "")):
         errors.append("Your current password is not that.")
     new = request.form.get("new", "")
     errors += password_errors(new, user.email)
@@ -53,7 +73,10 @@ def change_password() -> ResponseReturnValue:
 @login_required
 def delete() -> ResponseReturnValue:
     user: User = current_user  # type: ignore[assignment]
-    if not password_matches(user.password_hash, request.form.get("password", "")):
+    guessing = _guessing()
+    if guessing:
+        return _page([], [guessing], status=429)
+    if not _checked(user, request.form.get("password", "")):
         return _page([], ["Enter your password to delete your account."])
     email = user.email
     session = db_session()

@@ -90,6 +90,12 @@ def register() -> ResponseReturnValue:
                 f"Too many registrations from here. Wait {window_minutes('register')} minutes."
             )
             return render_template("auth/register.html", errors=errors, email=""), 429
+        if over_limit("signup"):
+            errors.append(
+                "tasteloop is taking more new accounts than it can right now. "
+                f"Try again in {window_minutes('signup')} minutes."
+            )
+            return render_template("auth/register.html", errors=errors, email=""), 429
         count_attempt("register")
         email_problems = email_errors(email)
         errors += email_problems or password_errors(password, email)
@@ -99,6 +105,7 @@ def register() -> ResponseReturnValue:
                 errors.append("An account with this email already exists; log in instead.")
         if not errors:
             user = create_user(email, password)
+            count_attempt("signup")
             login_user(user)
             flash("Welcome to tasteloop. Start by uploading 3 to 5 images you love.")
             if email in current_app.config["ADMIN_EMAILS"]:
@@ -139,7 +146,7 @@ def login() -> ResponseReturnValue:
         email = normalise_email(request.form.get("email", ""))
         if len(email) > MAX_EMAIL:  # no account has it; neither stored nor echoed back
             email = ""
-        if over_limit("login", email):
+        if over_limit("login", email) or over_limit("password"):
             minutes = window_minutes("login")
             errors.append(f"Too many login attempts. Wait {minutes} minutes and try again.")
             status = 429
@@ -154,6 +161,7 @@ def login() -> ResponseReturnValue:
                 session.pop("csrf_token", None)  # a token seen before login is not valid after
                 return redirect(safe_next(request.args.get("next", "")) or url_for("runs.new"))
             count_attempt("login", email)
+            count_attempt("password")
             errors.append("That email and password do not match an account.")
             status = 400
     return render_template("auth/login.html", errors=errors, email=email), status

@@ -1,6 +1,14 @@
-"""Fixed-window counters in Redis, per client address (and, for logins, per email).
+"""Fixed-window counters in Redis, per client (and, for logins, per email), and one for the
+whole site's sign-ups.
 
-The client address is `request.remote_addr`, which names the proxy in front of the app unless
+- `login`: failed logins per client and email; `password`: failed password checks per client,
+  whatever the email (so fresh emails do not buy fresh guesses), at login and on the account
+  pages that ask for the current password;
+- `register`: sign-ups per client; `signup`: sign-ups on the whole site (a crowd of addresses
+  cannot make accounts without end).
+
+A client is its address, or for IPv6 its /64 (one connection holds 2^64 addresses). The address
+is `request.remote_addr`, which names the proxy in front of the app unless
 TASTELOOP_TRUSTED_PROXIES says how many proxies to trust (then ProxyFix takes the address they
 report). Fails open, with a warning, when Redis is down: a login page that cannot log anyone in
 would be worse than a briefly unlimited one.
@@ -9,6 +17,7 @@ would be worse than a briefly unlimited one.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 
 import redis
@@ -21,13 +30,31 @@ log = logging.getLogger(__name__)
 # kind → (config key of the attempts allowed, config key of the window in seconds)
 LIMITS = {
     "login": ("LOGIN_ATTEMPTS", "LOGIN_WINDOW_SECONDS"),
+    "password": ("PASSWORD_ATTEMPTS", "LOGIN_WINDOW_SECONDS"),
     "register": ("REGISTER_ATTEMPTS", "LOGIN_WINDOW_SECONDS"),
+    "signup": ("SITE_SIGNUPS", "LOGIN_WINDOW_SECONDS"),
 }
+SITE_WIDE = {"signup"}
+
+
+def client() -> str:
+    """The client a limit counts: its address, or its /64 for IPv6."""
+    raw = request.remote_addr or ""
+    try:
+        address = ipaddress.ip_address(raw)
+    except ValueError:
+        return raw
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def _key(kind: str, subject: str) -> str:
     # a digest, so the key's size does not depend on what a client sends
-    digest = hashlib.sha256(f"{request.remote_addr}\x00{subject}".encode()).hexdigest()
+    who = "site" if kind in SITE_WIDE else client()
+    digest = hashlib.sha256(f"{who}\x00{subject}".encode()).hexdigest()
     return f"tasteloop:{kind}:{digest[:32]}"
 
 

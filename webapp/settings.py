@@ -67,6 +67,8 @@ def config_from_env(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         },
         "LOGIN_ATTEMPTS": 10,
         "REGISTER_ATTEMPTS": 20,
+        "PASSWORD_ATTEMPTS": 30,  # failed password checks per client, whatever the email
+        "SITE_SIGNUPS": 200,  # sign-ups on the whole site per window
         "LOGIN_WINDOW_SECONDS": 300,
         "RESET_LINK_SECONDS": 24 * 3600,
         "ADMIN_CLAIM_SECONDS": 24 * 3600,

@@ -193,3 +193,51 @@ def test_an_untrusted_proxy_count_is_refused(env, monkeypatch, database_url, tmp
     monkeypatch.setenv("TASTELOOP_TRUSTED_PROXIES", "lots")
     with pytest.raises(ValueError, match="TASTELOOP_TRUSTED_PROXIES"):
         create_app({"DATA_DIR": tmp_path / "d", "DATABASE_URL": database_url, "SECRET_KEY": "s"})
+
+
+def test_fresh_emails_do_not_buy_fresh_password_guesses(app, browser):
+    """Guesses are counted per client whatever the email: the 150 fresh emails of the red-team
+    pass each got a full scrypt check."""
+    app.config["PASSWORD_ATTEMPTS"] = 3
+    browser.get("/login")
+    codes = [
+        browser.post("/login", {"email": f"guess{k}@example.com", "password": "wrong"}).status_code
+        for k in range(5)
+    ]
+    assert codes == [400, 400, 400, 429, 429]
+
+
+def test_the_account_pages_limit_current_password_guesses(app, browser):
+    browser.register("ada@example.com")
+    app.config["PASSWORD_ATTEMPTS"] = 2
+    browser.get("/account/")
+    wrong = {"current": "not it", "new": "a much better secret"}
+    assert browser.post("/account/password", wrong).status_code == 400
+    assert browser.post("/account/delete", {"password": "not it"}).status_code == 400
+    refused = browser.post("/account/delete", {"password": "correct horse battery"})
+    assert refused.status_code == 429 and b"Too many wrong passwords" in refused.data
+    assert browser.get("/history").status_code == 200  # the account is still there
+
+
+def test_an_ipv6_client_is_its_slash_64(app):
+    from webapp.rate_limit import client
+
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "2001:db8:1:2:aaaa::1"}):
+        first = client()
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "2001:db8:1:2:ffff::9"}):
+        assert client() == first == "2001:db8:1:2::/64"
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "2001:db8:1:3::1"}):
+        assert client() != first
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "203.0.113.9"}):
+        assert client() == "203.0.113.9"
+
+
+def test_sign_ups_are_limited_on_the_whole_site(app):
+    """A crowd of addresses cannot make accounts without end: the site-wide count holds."""
+    app.config["SITE_SIGNUPS"] = 2
+    codes = []
+    for k in range(3):
+        visitor = Browser(app.test_client())
+        visitor.client.environ_base["REMOTE_ADDR"] = f"198.51.100.{k + 1}"
+        codes.append(visitor.register(f"person{k}@example.com").status_code)
+    assert codes == [302, 302, 429]
