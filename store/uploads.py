@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
@@ -21,6 +22,12 @@ class UploadError(ValueError):
         self.problems = problems
 
 
+# Decoding a 40-megapixel 16-bit PNG takes a few hundred MB for a moment: however many uploads
+# arrive at once, a process decodes this many files at a time, so memory stays bounded.
+MAX_CONCURRENT_DECODES = 2
+_decoding = threading.BoundedSemaphore(MAX_CONCURRENT_DECODES)
+
+
 def validate_uploads(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes, int, int]]:
     """Check the count, then every file, before anything is stored; re-encode the good ones."""
     wrong_count = count_problem(len(files))
@@ -31,7 +38,8 @@ def validate_uploads(files: list[tuple[str, bytes]]) -> list[tuple[str, bytes, i
     cleaned = []
     for name, data in named:
         try:
-            clean, width, height = reencode_upload(data, name=name)
+            with _decoding:
+                clean, width, height = reencode_upload(data, name=name)
             cleaned.append((name, clean, width, height))
         except ImageError as exc:
             problems.append(f"{name}: {exc.reason}.")
