@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import dataclass
 from functools import lru_cache
 
 import redis
@@ -78,14 +79,26 @@ def _queued(conn: redis.Redis | None) -> list[tuple[str, int | None]]:
     return found
 
 
-def runs_ahead(run_id: int, conn: redis.Redis | None = None) -> int | None:
-    """How many other runs' turns (or other jobs) wait before this run's; None when this run has
-    no job waiting (a worker has it, or it is not working). One LRANGE: cheap for every poll."""
-    ahead: set[object] = set()
-    for job_id, queued_run in _queued(conn):
+@dataclass(frozen=True)
+class Ahead:
+    """What waits before a run's turn: other runs, and other jobs (library re-extractions)."""
+
+    runs: int
+    other: int
+
+
+def runs_ahead(run_id: int, conn: redis.Redis | None = None) -> Ahead | None:
+    """What waits before this run's turn; None when this run has no job waiting (a worker has
+    it, or it is not working). One LRANGE: cheap for every poll."""
+    runs: set[int] = set()
+    other = 0
+    for _job_id, queued_run in _queued(conn):
         if queued_run == run_id:
-            return len(ahead)
-        ahead.add(queued_run if queued_run is not None else job_id)
+            return Ahead(len(runs), other)
+        if queued_run is None:
+            other += 1
+        else:
+            runs.add(queued_run)
     return None
 
 

@@ -210,9 +210,14 @@ def advance_run(run_id: int) -> str:
         run = claim(session, run_id, owner, Phase.GENERATING)
         if run is None:
             return SKIPPED
-        profile = current_profile(run)
-        settings = loop_settings(run)
-        state = loop_state(session, run)
+        try:
+            profile = current_profile(run)
+            settings = loop_settings(run)
+            state = loop_state(session, run)
+        except (ValueError, ArithmeticError) as exc:  # a pydantic ValidationError is a ValueError
+            log.exception("run %s cannot be read", run_id)
+            record_failure(run, Stage.GENERATE, UNREADABLE, retryable=False)
+            return f"failed: {type(exc).__name__}"
         intent, seed = run.intent, run.seed
         references = tuple(references_bytes(session, run.references))
         if settings.cap_reached(state.next_index):
@@ -329,6 +334,10 @@ def reextract_library_profile(library_profile_id: int) -> str:
     return "re-extracted"
 
 
+UNREADABLE = (
+    "This run's saved taste profile cannot be read any more (a value in it is out of range), "
+    "so it cannot go on. Start a new run from your references or your library."
+)
 DATABASE_TROUBLE = (
     "The database could not store this step (another change to the same data happened at the "
     "same moment). Nothing was lost: try again."

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from store.blobs import blob_bytes, remove_unreferenced_blobs, save_blob
 from store.models import LibraryProfile, LibraryReference, LibraryVersion, Run, User, utcnow
-from store.runs import confirm_run, current_profile
+from store.runs import confirm_run, readable_profile
 from store.states import Phase
 from store.uploads import copy_references
 from tasteloop.domain.profile import StyleControls, TasteProfile
@@ -76,7 +76,7 @@ def _add_version(
 
 def confirmed_profile(run: Run) -> TasteProfile | None:
     """The profile the run was confirmed with; None while it is still being extracted/edited."""
-    return current_profile(run) if run.phase.past_confirm else None
+    return readable_profile(run) if run.phase.past_confirm else None
 
 
 def save_from_run(session: Session, run: Run, user: User, name: str) -> LibraryProfile:

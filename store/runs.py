@@ -6,6 +6,7 @@ it was enqueued for. Uploads, blobs, leases and gates have modules of their own 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import select, update
@@ -25,6 +26,8 @@ from tasteloop.iteration import IterationRecord, candidate_record
 from tasteloop.loop import LoopState
 from tasteloop.measure.schema import Measurements
 
+log = logging.getLogger(__name__)
+
 
 def add_profile_version(
     session: Session, run: Run, source: str, data: dict[str, Any]
@@ -40,6 +43,16 @@ def current_profile(run: Run) -> TasteProfile | None:
     """The run's profile as it stands: the confirmed one once the run is past confirm."""
     version = run.current_version
     return TasteProfile.model_validate(version.data) if version else None
+
+
+def readable_profile(run: Run) -> TasteProfile | None:
+    """The run's profile for a page to show; None when it cannot be read any more (a page
+    that shows the run must still answer; the worker fails such a run, saying why)."""
+    try:
+        return current_profile(run)
+    except ValueError:
+        log.warning("run %s: its profile cannot be read", run.id, exc_info=True)
+        return None
 
 
 def extracted_measurements(run: Run) -> Measurements | None:

@@ -15,8 +15,8 @@ from store.gates import NoteError, decide_gate
 from store.models import Blob, Gate, Iteration, Run
 from store.runs import (
     confirm_run,
-    current_profile,
     extracted_measurements,
+    readable_profile,
     retry_failed,
     stop_run,
     usage_totals,
@@ -111,7 +111,7 @@ def _live_context(run: Run, signals: dict[str, Any] | None = None) -> dict[str, 
     open_gate = next((g for g in gates if g.decision is None), None)
     final = session.get(Iteration, run.final_iteration_id) if run.final_iteration_id else None
     best = session.get(Iteration, run.best_iteration_id) if run.best_iteration_id else None
-    profile = current_profile(run)
+    profile = readable_profile(run)
     chart = trajectory_svg(
         [(it.index, it.score) for it in iterations], run.threshold, run.gate_low, run.max_iterations
     )
@@ -297,7 +297,7 @@ def download_image(run_id: int) -> ResponseReturnValue:
 @login_required
 def download_profile(run_id: int) -> ResponseReturnValue:
     run = owned_run(run_id)
-    profile = current_profile(run)
+    profile = readable_profile(run)
     if profile is None:
         abort(404)
     response = current_app.json.response(

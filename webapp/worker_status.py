@@ -5,7 +5,7 @@ from __future__ import annotations
 import redis
 
 from jobs.heartbeat import workers_alive
-from jobs.queue import QueueUnavailable, connection, runs_ahead
+from jobs.queue import Ahead, QueueUnavailable, connection, runs_ahead
 
 
 def no_worker_running() -> bool:
@@ -17,8 +17,8 @@ def no_worker_running() -> bool:
         return False
 
 
-def waiting_behind(run_id: int) -> int | None:
-    """How many runs' turns are queued ahead of this run's; None when it is not queued."""
+def waiting_behind(run_id: int) -> Ahead | None:
+    """What is queued ahead of this run's turn; None when it is not queued."""
     try:
         return runs_ahead(run_id, connection())
     except (QueueUnavailable, redis.RedisError):

@@ -81,6 +81,18 @@ def test_a_waiting_run_says_how_many_runs_are_ahead(app, redis_conn):
     assert "waiting:" not in done
 
 
+def test_a_library_re_extraction_ahead_is_not_counted_as_a_run(app, redis_conn):
+    from jobs.queue import enqueue_for, enqueue_reextract, queue
+    from store.models import Phase
+
+    browsers, run_ids = confirmed_runs(app, redis_conn, 1, max_iterations="2")
+    queue(redis_conn).empty()  # the run's turn goes again to the back, behind a re-extraction
+    enqueue_reextract(12345, conn=redis_conn)
+    enqueue_for(run_ids[0], Phase.GENERATING, conn=redis_conn)
+    page = browsers[0].get(f"/runs/{run_ids[0]}/status").get_data(as_text=True)
+    assert "waiting: 1 library re-extraction ahead of yours" in page
+
+
 def test_a_turn_lost_with_a_killed_worker_is_queued_again(app, redis_conn, database_url):
     """A worker killed after taking a run's job but before claiming the run leaves no lease and
     no job: the sweeper queues the run again; a run waiting its turn in the queue is left alone."""
