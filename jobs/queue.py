@@ -73,9 +73,7 @@ def _queued(conn: redis.Redis | None) -> list[tuple[str, int | None]]:
     found = []
     for raw in queue(conn).get_job_ids():
         job_id = raw.decode() if isinstance(raw, bytes) else raw
-        head = job_id.split("-", 1)[0]
-        run_id = int(head[3:]) if head.startswith("run") and head[3:].isdigit() else None
-        found.append((job_id, run_id))
+        found.append((job_id, _run_of(job_id)))
     return found
 
 
@@ -107,6 +105,46 @@ def enqueue_reextract(library_profile_id: int, conn: redis.Redis | None = None) 
         "jobs.tasks.reextract_library_profile", library_profile_id, job_timeout=900
     )
     return job.id
+
+
+def _run_of(job_id: str | bytes) -> int | None:
+    text = job_id.decode() if isinstance(job_id, bytes) else job_id
+    head = text.split("-", 1)[0]
+    return int(head[3:]) if head.startswith("run") and head[3:].isdigit() else None
+
+
+def waiting_or_running_run_ids(conn: redis.Redis | None = None) -> set[int]:
+    """The runs with a turn in the queue, scheduled for a retry (RQ's Retry waits in the
+    scheduled registry), or running on a worker now."""
+    q = queue(conn)
+    ids = [
+        *q.get_job_ids(),
+        *q.scheduled_job_registry.get_job_ids(),
+        *q.started_job_registry.get_job_ids(),
+    ]
+    return {run_id for run_id in map(_run_of, ids) if run_id is not None}
+
+
+# A run the sweeper had to queue again this many times without a turn committing is failed
+# with a message (Retry starts the count again), rather than queued every sweep for good.
+MAX_REQUEUES = 5
+REQUEUE_MEMORY_SECONDS = 6 * 3600
+
+
+def _requeue_key(run_id: int) -> str:
+    return f"tasteloop:requeued:{run_id}"
+
+
+def count_requeue(run_id: int, conn: redis.Redis | None = None) -> int:
+    conn = conn or connection()
+    count = int(conn.incr(_requeue_key(run_id)))
+    conn.expire(_requeue_key(run_id), REQUEUE_MEMORY_SECONDS)
+    return count
+
+
+def forget_requeues(run_id: int, conn: redis.Redis | None = None) -> None:
+    """The run moved on (a turn committed, or a person pressed Retry)."""
+    (conn or connection()).delete(_requeue_key(run_id))
 
 
 def queued_run_ids(conn: redis.Redis | None = None) -> set[int]:

@@ -6,10 +6,19 @@ import logging
 import threading
 from datetime import timedelta
 
-from jobs.queue import enqueue_for, queued_run_ids
+from jobs.queue import MAX_REQUEUES, count_requeue, enqueue_for, waiting_or_running_run_ids
 from store.db import get_database
 from store.leases import ORPHAN_AFTER, lease_seconds, runs_to_resume, unleased_working_runs
+from store.models import Run
+from store.runs import record_failure
 from store.spending import release_stale_holds
+from store.states import Phase, Stage
+
+GAVE_UP = (
+    "The workers could not move this run on: it was started again {times} times and every "
+    "turn stopped before it finished. Press Retry to try once more; if it stops again, tell "
+    "the site's administrator."
+)
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +37,30 @@ def requeue_abandoned() -> list[int]:
         quiet_for = max(ORPHAN_AFTER, timedelta(seconds=2 * lease_seconds()))
         quiet = unleased_working_runs(session, quiet_for)
     if quiet:
-        queued = queued_run_ids()
-        found.update({run_id: phase for run_id, phase in quiet.items() if run_id not in queued})
+        waiting = waiting_or_running_run_ids()
+        found.update({run_id: phase for run_id, phase in quiet.items() if run_id not in waiting})
+    requeued = []
     for run_id, phase in found.items():
+        if count_requeue(run_id) > MAX_REQUEUES:
+            _give_up(run_id, phase)
+            continue
         log.warning("requeueing run %s (%s): its worker stopped", run_id, phase)
         enqueue_for(run_id, phase)
-    return sorted(found)
+        requeued.append(run_id)
+    return sorted(requeued)
+
+
+def _give_up(run_id: int, phase: Phase) -> None:
+    log.error(
+        "run %s (%s) was requeued %d times without progress: failing it",
+        run_id,
+        phase,
+        MAX_REQUEUES,
+    )
+    with get_database().session() as session:
+        run = session.get(Run, run_id)
+        if run is not None and run.phase == phase:
+            record_failure(run, Stage.of(phase), GAVE_UP.format(times=MAX_REQUEUES), retryable=True)
 
 
 class Sweeper(threading.Thread):

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from jobs.queue import enqueue_for
+from jobs.queue import enqueue_for, forget_requeues
 from store.blobs import references_bytes
 from store.db import get_database
 from store.gates import pending_note, record_note_effect
@@ -190,6 +190,7 @@ def extract_profile(run_id: int) -> str:
         assert run is not None
         record_extraction(session, run, extraction.profile, extraction.usage)
         release_lease(session, run_id, owner)
+    forget_requeues(run_id)
     return "extracted"
 
 
@@ -269,6 +270,7 @@ def advance_run(run_id: int) -> str:
         return "failed"
     with db.session() as session:
         release_lease(session, run_id, owner)
+    forget_requeues(run_id)  # this turn finished: the sweeper's count for the run starts again
     if result.exit is LoopExit.TURN_OVER:
         enqueue_for(run_id, Phase.GENERATING)
         return "advanced one iteration; the next is queued"

@@ -10,7 +10,7 @@ from flask import redirect, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from jobs.queue import enqueue_for
+from jobs.queue import enqueue_for, forget_requeues
 from store.models import Run
 from store.runs import record_failure
 from store.spending import start_problem
@@ -49,8 +49,14 @@ def queue_problem(enqueue: Callable[[], object], what: str) -> str | None:
 
 
 def start_work(run: Run) -> bool:
-    """Enqueue the run's job (call after committing its phase); False if the queue is down."""
-    problem = queue_problem(lambda: enqueue_for(run.id, run.phase), f"run {run.id}")
+    """Enqueue the run's job (call after committing its phase); False if the queue is down.
+    A person started it: the sweeper's count of times it had to queue the run starts again."""
+
+    def hand_over() -> None:
+        forget_requeues(run.id)
+        enqueue_for(run.id, run.phase)
+
+    problem = queue_problem(hand_over, f"run {run.id}")
     if problem is None:
         return True
     session = db_session()

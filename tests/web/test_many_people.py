@@ -126,3 +126,47 @@ def test_a_poll_that_finds_nothing_new_answers_204_and_renders_nothing(app, redi
     work(redis_conn)  # the run moves on: the same poll now gets the new state, and stops
     changed = browsers[0].get(poll_url)
     assert changed.status_code == 286 and "Best of 2" in changed.get_data(as_text=True)
+
+
+def test_the_sweeper_leaves_a_turn_waiting_for_its_retry_and_gives_up_after_bounded_tries(
+    app, redis_conn, database_url
+):
+    """A turn RQ will retry waits in the scheduled registry, not the queue: it is not queued a
+    second time. A run that needs queueing again and again, its turns never finishing, is
+    failed with a message after MAX_REQUEUES, instead of queued every 15 s for good."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from jobs.queue import MAX_REQUEUES, queue
+    from jobs.sweeper import requeue_abandoned
+    from store.models import Phase, Run, utcnow
+
+    browsers, (run_id,) = confirmed_runs(app, redis_conn, 1, max_iterations="2")
+    q = queue(redis_conn)
+    (job_id,) = q.get_job_ids()
+    job = q.fetch_job(job_id)
+    q.remove(job_id)
+    q.scheduled_job_registry.schedule(job, utcnow() + timedelta(seconds=60))
+
+    def quiet() -> None:
+        with get_database(database_url).session() as session:
+            session.execute(update(Run).values(updated_at=utcnow() - timedelta(minutes=5)))
+
+    quiet()
+    assert requeue_abandoned() == []  # its retry is scheduled
+    q.scheduled_job_registry.remove(job)
+    for _ in range(MAX_REQUEUES):
+        quiet()
+        assert requeue_abandoned() == [run_id]
+        q.empty()  # each turn dies unseen
+    quiet()
+    assert requeue_abandoned() == []
+    with get_database(database_url).session() as session:
+        run = session.get(Run, run_id)
+        assert run.phase == Phase.FAILED and run.error_retryable
+        assert "could not move this run on" in run.error
+    browsers[0].post(f"/runs/{run_id}/retry")  # a person's Retry starts the count again
+    quiet()
+    q.empty()
+    assert requeue_abandoned() == [run_id]
