@@ -17,6 +17,7 @@ from store.models import LibraryProfile, LibraryReference, LibraryVersion, Run
 from store.runs import results
 from tasteloop.config import ConfigError
 from tasteloop.domain.profile_file import MAX_FILE_BYTES, ProfileFileError
+from webapp import once
 from webapp.access import owned_library_profile, owned_run
 from webapp.blobs import serve_blob
 from webapp.db import db_session
@@ -91,16 +92,31 @@ def save_run(run_id: int) -> ResponseReturnValue:
     run = owned_run(run_id)
     if run.user_id != current_user.id:
         abort(404)
+    repeat = once.earlier_result()
+    if repeat is not None:
+        return _repeated(repeat, url_for("runs.show", run_id=run.id))
     session = db_session()
     try:
         entry = library.save_from_run(session, run, current_user, request.form.get("name", ""))
         session.commit()
     except library.LibraryError as exc:
         session.rollback()
+        once.forget()
         flash(str(exc))
         return redirect(url_for("runs.show", run_id=run.id))
     flash(f"Saved to your library as “{entry.name}”.")
-    return redirect(url_for("library.show", profile_id=entry.id))
+    made = url_for("library.show", profile_id=entry.id)
+    once.remember_result(made)
+    return redirect(made)
+
+
+def _repeated(earlier: str, back: str) -> ResponseReturnValue:
+    """A form sent again: to what its first sending made, or back while that is being made."""
+    if earlier:
+        flash("That was already done: here it is.")
+        return redirect(earlier, code=303)
+    flash("Your first click is still being handled.")
+    return redirect(back, code=303)
 
 
 def _back_to(entry: LibraryProfile, message: str) -> ResponseReturnValue:
@@ -211,6 +227,9 @@ def delete(profile_id: int) -> ResponseReturnValue:
 @login_required
 def start(profile_id: int) -> ResponseReturnValue:
     entry = owned_library_profile(profile_id, for_change=True)
+    repeat = once.earlier_result()
+    if repeat is not None:
+        return _repeated(repeat, url_for("library.show", profile_id=entry.id))
     version = _version_or_404(entry, request.form.get("version"))
     count = len(entry.references)
     values = pick_values(request.form.to_dict(), ("intent", *SETTINGS_KEYS, *style_keys(count)))
@@ -229,6 +248,7 @@ def start(profile_id: int) -> ResponseReturnValue:
             errors = [f"These style controls do not fit this profile: {exc}"]
     problem = None if errors else limit_problem()
     if errors or problem or settings is None or style is None:
+        once.forget()
         context = _detail_context(
             entry, version, start_form=values, start_errors=errors or [problem]
         )
@@ -243,7 +263,9 @@ def start(profile_id: int) -> ResponseReturnValue:
         models,
         style,
     )
-    return start_and_show(run)
+    response = start_and_show(run)
+    once.remember_result(url_for("runs.show", run_id=run.id))
+    return response
 
 
 @bp.route("/<int:profile_id>/reextract", methods=["POST"])

@@ -23,6 +23,7 @@ from tasteloop.domain.run_settings import (
 )
 from tasteloop.domain.subject import SubjectVerdict
 from webapp.credentials import MIN_PASSWORD
+from webapp.once import once_token
 from webapp.profile_form import DEFAULT_SETTINGS, LOOP_BOUNDS
 
 
@@ -102,5 +103,5 @@ def register_template_globals(app: Flask) -> None:
     )
     env.globals.update(DEFAULT_SETTINGS=DEFAULT_SETTINGS, LOOP_BOUNDS=LOOP_BOUNDS)
     env.globals.update(MAX_INTENT=MAX_INTENT, MAX_NAME=MAX_NAME, MIN_PASSWORD=MIN_PASSWORD)
-    env.globals.update(MAX_GATE_NOTE=MAX_GATE_NOTE)
+    env.globals.update(MAX_GATE_NOTE=MAX_GATE_NOTE, once_token=once_token)
     app.context_processor(_poll_ms)

@@ -592,3 +592,45 @@ def test_an_import_with_overflowing_style_numbers_is_refused_and_nothing_breaks(
     assert browser.get("/library/").status_code == 200
     with db(database_url) as session:
         assert session.scalar(select(func.count(LibraryProfile.id))) == 0
+
+
+def test_a_double_click_saves_once_and_starts_one_run(browser, redis_conn, database_url):
+    """The same form sent twice (its one-time token with it) makes one library entry and one
+    run; the repeat is sent to what the first made. A fresh form makes a fresh one."""
+    browser.register("ada@example.com")
+    run_id = confirmed_run(browser, redis_conn)
+    work(redis_conn)
+    page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    token = re.search(r'name="once" value="([^"]+)"', page).group(1)
+    saved = [
+        browser.post(f"/library/save-run/{run_id}", {"name": "Twice", "once": token})
+        for _ in range(2)
+    ]
+    assert saved[0].status_code == 302 and saved[1].status_code == 303
+    assert saved[1].headers["Location"] == saved[0].headers["Location"]
+    with db(database_url) as session:
+        assert session.scalar(select(func.count(LibraryProfile.id))) == 1
+    profile_id = int(re.search(r"/library/(\d+)$", saved[0].headers["Location"]).group(1))
+
+    page = browser.get(f"/library/{profile_id}").get_data(as_text=True)
+    token = re.search(r'name="once" value="([^"]+)"', page).group(1)
+    form = {"intent": "a lighthouse", "max_iterations": "1", "once": token}
+    started = [browser.post(f"/library/{profile_id}/start", form) for _ in range(2)]
+    assert started[1].headers["Location"] == started[0].headers["Location"]
+    with db(database_url) as session:
+        assert session.scalar(select(func.count(Run.id))) == 2  # the first run and one more
+    again = browser.get(f"/library/{profile_id}").get_data(as_text=True)
+    fresh = re.search(r'name="once" value="([^"]+)"', again).group(1)
+    assert fresh != token
+
+
+def test_a_start_refused_by_a_form_error_can_be_sent_again(browser, redis_conn, database_url):
+    browser.register("ada@example.com")
+    run_id = confirmed_run(browser, redis_conn)
+    work(redis_conn)
+    profile_id = save_to_library(browser, run_id)
+    token = "t" * 22
+    bad = browser.post(f"/library/{profile_id}/start", {"intent": " ", "once": token})
+    assert bad.status_code == 400
+    good = browser.post(f"/library/{profile_id}/start", {"intent": "a lighthouse", "once": token})
+    assert good.status_code == 302 and "/runs/" in good.headers["Location"]
