@@ -1,4 +1,4 @@
-"""`flask --app webapp ...` commands: db upgrade, create-user, promote."""
+"""`flask --app webapp ...` commands: db upgrade, create-user, promote, delete-user."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
+from store.db import get_database
+from store.deletion import delete_account
 from store.migrate import upgrade
 from store.models import User
 from webapp.auth import create_user
@@ -48,3 +50,18 @@ def register_cli(app: Flask) -> None:
         user.is_admin = True
         session.commit()
         click.echo(f"{user.email} is now an admin")
+
+    @app.cli.command("delete-user")
+    @click.argument("email")
+    @click.confirmation_option(prompt="Delete this account and everything in it?")
+    def delete_user(email: str) -> None:
+        """Delete an account and everything in it (for an address someone registered before
+        its owner could, e.g. one listed in TASTELOOP_ADMIN_EMAILS)."""
+        session = db_session()
+        user = session.scalar(select(User).where(User.email == normalise_email(email)))
+        if user is None:
+            raise click.ClickException(f"no account for {email}")
+        delete_account(session, user)
+        session.commit()
+        get_database(current_app.config["DATABASE_URL"]).forget_deleted()
+        click.echo(f"deleted {normalise_email(email)} and everything in it")

@@ -241,3 +241,20 @@ def test_sign_ups_are_limited_on_the_whole_site(app):
         visitor.client.environ_base["REMOTE_ADDR"] = f"198.51.100.{k + 1}"
         codes.append(visitor.register(f"person{k}@example.com").status_code)
     assert codes == [302, 302, 429]
+
+
+def test_the_operator_can_delete_an_account_someone_registered_with_anothers_address(
+    app, browser, database_url
+):
+    """A listed admin address registered first by someone else: the operator deletes it and
+    the owner registers."""
+    app.config["ADMIN_EMAILS"] = {"boss@example.com"}
+    browser.register("boss@example.com")
+    result = app.test_cli_runner().invoke(args=["delete-user", "boss@example.com", "--yes"])
+    assert result.exit_code == 0, result.output
+    with get_database(database_url).sessions() as session:
+        assert session.scalar(select(User).where(User.email == "boss@example.com")) is None
+    owner = Browser(app.test_client())
+    assert owner.register("boss@example.com").status_code == 302
+    missing = app.test_cli_runner().invoke(args=["delete-user", "nobody@example.com", "--yes"])
+    assert missing.exit_code != 0 and "no account" in missing.output
