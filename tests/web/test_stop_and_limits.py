@@ -162,3 +162,35 @@ def test_a_bad_limit_setting_stops_start_up_with_one_sentence(monkeypatch):
     monkeypatch.setenv("TASTELOOP_USER_MONTHLY_USD", "ten")
     with pytest.raises(StartupError, match="TASTELOOP_USER_MONTHLY_USD must be a number"):
         check_engine()
+
+
+def test_a_stop_that_lands_after_the_last_check_keeps_the_turns_work_out(
+    browser, redis_conn, database_url, monkeypatch
+):
+    """The race the red-team reproduced: Stop commits after the worker's last look at the run
+    and before it stores the iteration. The store is conditional on the run still being the
+    worker's and generating, so nothing is written and the stopped run stays stopped (before,
+    the iteration was written and a gate verdict brought the run back as gated)."""
+    import jobs.tasks as tasks
+    from store.runs import stop_run
+
+    browser.register("ada@example.com")
+    run_id, _ = start_run(browser, redis_conn, threshold="9.9", gate_low="1.0", max_iterations="3")
+    stopped = {"done": False}
+
+    def blind_then_stop(rid: int, owner: str) -> bool:
+        if not stopped["done"]:
+            stopped["done"] = True
+            with get_database(database_url).session() as session:
+                stop_run(session, session.get(Run, rid))
+        return True  # the worker does not notice: the stop landed after its check
+
+    monkeypatch.setattr(tasks, "still_ours", blind_then_stop)
+    one_turn(redis_conn)
+    run = row(database_url, run_id)
+    assert stopped["done"] and run.phase == Phase.DONE and run.outcome == "stopped"
+    assert iterations(database_url, run_id) == 0
+    with get_database(database_url).sessions() as session:
+        from store.models import Gate
+
+        assert session.scalar(select(func.count(Gate.id)).where(Gate.run_id == run_id)) == 0
