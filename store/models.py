@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -112,7 +113,8 @@ class Blob(Base):
 
 class Run(Base):
     __tablename__ = "runs"
-    __table_args__ = (NEVER_REUSED,)
+    # (user_id, id): a person's history, newest first, a keyset page at a time
+    __table_args__ = (Index("ix_runs_user_id_id", "user_id", "id"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

@@ -13,7 +13,7 @@ from store.users import set_disabled, set_monthly_cap, user_rows
 from webapp.access import admin_required, get_by_id
 from webapp.account_links import LinkPurpose, issue_token
 from webapp.db import db_session
-from webapp.history import run_rows
+from webapp.history import FILTERS, Listing, run_page
 from webapp.library import library_rows
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -79,7 +79,15 @@ def monthly_cap(user_id: int) -> ResponseReturnValue:
 @admin_required
 def runs() -> ResponseReturnValue:
     """Every user's runs, newest first: how each ended (stopped ones too), and whose it is."""
-    return render_template("history.html", rows=run_rows(None), spending=None, all_users=True)
+    listing = Listing.from_request()
+    return render_template(
+        "history.html",
+        page=run_page(listing),
+        listing=listing,
+        filters=FILTERS,
+        spending=None,
+        all_users=True,
+    )
 
 
 @bp.route("/users/<int:user_id>/reset-link", methods=["POST"])

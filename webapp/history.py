@@ -1,30 +1,101 @@
-"""The signed-in user's past runs, newest first."""
+"""The signed-in user's past runs, newest first, a page at a time, searchable and filtered.
+
+Pages are keyset pages: newest first by id (ids only grow and are never reused), each page
+asking for the runs older than the last one shown, so a page costs the same with ten runs or
+ten thousand (an index on (user_id, id) serves it; no OFFSET scan). Search reads the intent
+text; the filter is how a run ended, or that it has not.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.elements import ColumnElement
 
 from store.models import Iteration, ReferenceImage, Run
 from store.runs import results
 from store.spending import Limits, active_runs, spent_this_month
+from store.states import Outcome, Phase
 from webapp.db import db_session
 
 bp = Blueprint("history", __name__)
 
+PAGE_SIZE = 50
+MAX_SEARCH = 200
+# the filter's choices: (label, condition)
+FILTERS: dict[str, tuple[str, ColumnElement[bool]]] = {
+    "converged": ("Converged", Run.outcome == Outcome.CONVERGED.value),
+    "approved": ("Approved by you", Run.outcome == Outcome.APPROVED.value),
+    "max_iterations": ("Best at the cap", Run.outcome == Outcome.MAX_ITERATIONS.value),
+    "stopped": ("Stopped", Run.outcome == Outcome.STOPPED.value),
+    "failed": ("Stopped by an error", Run.phase == Phase.FAILED),
+    "open": (
+        "Not finished",
+        Run.phase.in_((Phase.EXTRACTING, Phase.CONFIRM, Phase.GENERATING, Phase.GATED)),
+    ),
+}
 
-def run_rows(user_id: int | None = None) -> list[dict]:
-    """One query per table for the whole list (no per-run queries)."""
-    session = db_session()
-    query = select(Run).order_by(Run.created_at.desc(), Run.id.desc())
+
+@dataclass(frozen=True)
+class Listing:
+    """What the person asked to see: text to find in the intent, a filter, where the page starts."""
+
+    search: str = ""
+    filter: str = ""
+    before: int | None = None  # the page holds runs with ids below this
+
+    @classmethod
+    def from_request(cls) -> Listing:
+        search = " ".join(request.args.get("q", "").split())[:MAX_SEARCH]
+        chosen = request.args.get("outcome", "")
+        raw = request.args.get("before", "")
+        before = int(raw) if raw.isdigit() and len(raw) < 19 else None
+        return cls(search, chosen if chosen in FILTERS else "", before)
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """The page's query string, with `changes`, for links (empty values left out)."""
+        values = {"q": self.search, "outcome": self.filter, "before": self.before, **changes}
+        return {k: v for k, v in values.items() if v not in ("", None)}
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[dict]
+    older: int | None  # `before` for the next page; None on the last
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def run_page(listing: Listing, user_id: int | None = None) -> Page:
+    """One page of runs (a person's, or everyone's for an admin): one query per table for the
+    page, never per run."""
+    query = select(Run).order_by(Run.id.desc()).limit(PAGE_SIZE + 1)
     if user_id is not None:
         query = query.where(Run.user_id == user_id)
     else:
         query = query.options(joinedload(Run.user))
-    runs = list(session.scalars(query))
+    if listing.before is not None:
+        query = query.where(Run.id < listing.before)
+    if listing.search:
+        query = query.where(Run.intent.ilike(f"%{_escaped(listing.search)}%", escape="\\"))
+    if listing.filter:
+        query = query.where(FILTERS[listing.filter][1])
+    found = list(db_session().scalars(query))
+    older = found[PAGE_SIZE - 1].id if len(found) > PAGE_SIZE else None
+    return Page(run_rows(found[:PAGE_SIZE]), older)
+
+
+def run_rows(runs: list[Run]) -> list[dict]:
+    """Each run's iteration count, shown score and thumbnail, one query per table."""
+    session = db_session()
     ids = [r.id for r in runs]
     counts = dict(
         session.execute(
@@ -64,4 +135,8 @@ def index() -> ResponseReturnValue:
         "active": active_runs(session, [current_user.id]).get(current_user.id, 0),
         "max_active": limits.max_active_runs,
     }
-    return render_template("history.html", rows=run_rows(current_user.id), spending=spending)
+    listing = Listing.from_request()
+    page = run_page(listing, current_user.id)
+    return render_template(
+        "history.html", page=page, listing=listing, filters=FILTERS, spending=spending
+    )
