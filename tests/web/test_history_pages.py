@@ -32,7 +32,9 @@ def _runs_for(database_url: str, email: str, count: int, **fields) -> list[int]:
 def _page(browser, url: str) -> tuple[list[int], str | None]:
     html = browser.get(url).get_data(as_text=True)
     older = re.search(r'<a href="([^"]+)" rel="next">', html)
-    return [int(i) for i in ROW.findall(html)], older.group(1).replace("&amp;", "&") if older else None
+    return [int(i) for i in ROW.findall(html)], older.group(1).replace(
+        "&amp;", "&"
+    ) if older else None
 
 
 def test_a_long_history_comes_a_page_at_a_time_newest_first(browser, other_browser, database_url):
@@ -57,7 +59,9 @@ def test_history_is_searched_by_intent_and_filtered_by_outcome(browser, database
     stopped = _runs_for(database_url, "ada@example.com", 2, outcome="stopped")
     failed = _runs_for(database_url, "ada@example.com", 1, phase=Phase.FAILED, outcome=None)
     assert _page(browser, "/history?q=LIGHTHOUSE")[0] == lighthouse
-    assert _page(browser, "/history?q=100%25")[0] == lighthouse  # a % is a character, not a wildcard
+    assert (
+        _page(browser, "/history?q=100%25")[0] == lighthouse
+    )  # a % is a character, not a wildcard
     assert _page(browser, "/history?q=_")[0] == []
     assert _page(browser, "/history?outcome=stopped")[0] == sorted(stopped, reverse=True)
     assert _page(browser, "/history?outcome=failed")[0] == failed

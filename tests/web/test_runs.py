@@ -2,6 +2,7 @@ import io
 import re
 
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 
 from store.db import get_database
@@ -386,12 +387,15 @@ def test_other_users_get_404_everywhere_and_anonymous_is_sent_to_login(
     run_id, gate_id, page = _gated_run(browser, redis_conn)
     import re
 
-    image_url = re.search(rf'src="(/runs/{run_id}/images/[0-9a-f]{{64}})"', page).group(1)
+    image_url = re.search(rf'href="(/runs/{run_id}/images/[0-9a-f]{{64}})"', page).group(1)
+    sized_url = re.search(rf'src="(/runs/{run_id}/images/[0-9a-f]{{64}}\?w=\d+)"', page).group(1)
     assert browser.get(image_url).status_code == 200
+    assert browser.get(sized_url).status_code == 200
     urls = [
         f"/runs/{run_id}",
         f"/runs/{run_id}/status",
         image_url,
+        sized_url,
         f"/runs/{run_id}/download/image",
         f"/runs/{run_id}/download/profile.json",
     ]
@@ -484,7 +488,7 @@ def test_images_have_content_type_and_cache_headers(browser, redis_conn):
     run_id, _, page = _gated_run(browser, redis_conn)
     import re
 
-    url = re.search(rf'src="(/runs/{run_id}/images/[0-9a-f]{{64}})"', page).group(1)
+    url = re.search(rf'href="(/runs/{run_id}/images/[0-9a-f]{{64}})"', page).group(1)
     response = browser.get(url)
     assert response.mimetype in ("image/jpeg", "image/png")
     assert (
@@ -493,6 +497,24 @@ def test_images_have_content_type_and_cache_headers(browser, redis_conn):
     )
     etag = response.headers["ETag"]
     assert browser.get(url, headers={"If-None-Match": etag}).status_code == 304
+    # the page draws it from a JPEG at the width it is shown, not the stored PNG
+    sized = re.search(rf'src="({re.escape(url)})\?w=(\d+)"', page)
+    small = browser.get(f"{sized.group(1)}?w={sized.group(2)}")
+    assert small.headers["ETag"] != etag
+    assert max(Image.open(io.BytesIO(small.data)).size) <= int(sized.group(2))
+    assert len(small.data) <= len(response.data)  # never more than the stored image
+    sized_etag = small.headers["ETag"]
+    again = browser.get(
+        f"{sized.group(1)}?w={sized.group(2)}", headers={"If-None-Match": sized_etag}
+    )
+    assert again.status_code == 304
+    assert browser.get(f"{url}?w=12345").data == response.data  # a width not offered: the image
+    reference = re.search(
+        rf'src="(/runs/{run_id}/images/[0-9a-f]{{64}})\?w=320" alt="reference', page
+    )
+    full, tile = browser.get(reference.group(1)), browser.get(f"{reference.group(1)}?w=320")
+    assert max(Image.open(io.BytesIO(tile.data)).size) == 320
+    assert len(tile.data) < len(full.data) / 3
 
 
 # history and restarts ---------------------------------------------------------------------
