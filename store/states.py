@@ -90,3 +90,29 @@ OUTCOME_LABELS: dict[Outcome, dict[str, str]] = {
         "status": "Restarted by the user",
     },
 }
+
+
+# Where a run is, in the words of the pages (a badge, a history row): never the raw value.
+PHASE_WORDS: dict[Phase, str] = {
+    Phase.EXTRACTING: "Reading your images",
+    Phase.CONFIRM: "Waiting for you to confirm",
+    Phase.GENERATING: "Painting",
+    Phase.GATED: "Waiting for your decision",
+    Phase.DONE: "Finished",
+    Phase.FAILED: "Stopped by an error",
+    Phase.RESTARTED: "Restarted",
+}
+OUTCOME_WORDS: dict[Outcome, str] = {
+    Outcome.CONVERGED: "Converged",
+    Outcome.APPROVED: "Approved by you",
+    Outcome.MAX_ITERATIONS: "Best at the cap",
+    Outcome.STOPPED: "Stopped",
+    Outcome.RESTARTED: "Restarted",
+}
+
+
+def run_words(phase: Phase, outcome: str | None) -> str:
+    """A run's state as a person reads it: how it ended once it has, else where it is."""
+    if phase == Phase.DONE and outcome in set(Outcome):
+        return OUTCOME_WORDS[Outcome(outcome)]
+    return PHASE_WORDS[Phase(phase)]

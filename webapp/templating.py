@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 
 from store.library import MAX_NAME
 from store.spending import usd
-from store.states import OUTCOME_LABELS, STAGE_LABELS, Outcome, Phase, Stage
+from store.states import OUTCOME_LABELS, STAGE_LABELS, Outcome, Phase, Stage, run_words
 from tasteloop.domain.profile import DIMENSION_LABELS, MAX_SWATCHES, SENTENCE_FIELDS, SWATCH
 from tasteloop.domain.run_settings import (
     DEFAULT_GATE_LOW,
@@ -96,6 +96,7 @@ def register_template_globals(app: Flask) -> None:
     env = app.jinja_env
     env.globals.update(score_class=_score_class, Phase=Phase, Stage=Stage, Outcome=Outcome)
     env.globals.update(OUTCOME_LABELS=OUTCOME_LABELS, STAGE_LABELS=STAGE_LABELS)
+    env.globals.update(run_words=run_words)
     env.globals.update(
         DIMENSION_LABELS=DIMENSION_LABELS,
         SENTENCE_FIELDS=SENTENCE_FIELDS,

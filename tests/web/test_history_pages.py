@@ -80,3 +80,14 @@ def test_the_admin_pages_everyones_runs(app, browser, other_browser, database_ur
     assert ids == sorted(mine, reverse=True)[:50] and older
     rest, last = _page(other_browser, older)
     assert rest == sorted(mine, reverse=True)[50:] and last is None
+
+
+def test_a_runs_state_reads_as_words_never_as_its_raw_value(browser, database_url):
+    browser.register("ada@example.com")
+    _runs_for(database_url, "ada@example.com", 1, outcome="max_iterations")
+    _runs_for(database_url, "ada@example.com", 1, phase=Phase.FAILED, outcome=None)
+    _runs_for(database_url, "ada@example.com", 1, phase=Phase.GATED, outcome=None)
+    page = browser.get("/history").get_data(as_text=True)
+    badges = re.findall(r'<span class="phase-badge[^"]*">([^<]+)</span>', page)
+    assert badges == ["Waiting for your decision", "Stopped by an error", "Best at the cap"]
+    assert "max_iterations" not in page.split("<ul class=\"history\">")[1]
