@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
@@ -37,6 +37,15 @@ def too_large(_error: HTTPException) -> ResponseReturnValue:
     )
 
 
+def wrong_method(_error: HTTPException) -> ResponseReturnValue:
+    """A form's address opened as a page (a reload after a form error, a bookmark): go to the
+    page the form belongs to, not an error."""
+    parent = request.path.rstrip("/").rsplit("/", 1)[0]
+    if request.method == "GET" and parent:
+        return redirect(parent, code=303)
+    return _page("Not here", "This address takes a form, sent from its page.", 405)
+
+
 def conflict(_error: IntegrityError) -> ResponseReturnValue:
     """Two requests changed the same thing at once (two tabs confirming, two registrations of
     one email): the database kept one; the other is told, not shown a 500."""
@@ -55,3 +64,4 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(404, not_found)
     app.register_error_handler(403, forbidden)
     app.register_error_handler(413, too_large)
+    app.register_error_handler(405, wrong_method)

@@ -30,11 +30,11 @@ class LoopSettings:
     def __post_init__(self) -> None:
         if self.gate_low >= self.threshold:
             raise ValueError(
-                f"the gate low ({self.gate_low}) must be lower than the convergence "
-                f"threshold ({self.threshold})"
+                f"“Ask me from” ({self.gate_low:g}) must be lower than “Converge at” "
+                f"({self.threshold:g}): you are asked about scores between the two"
             )
         if not 0 <= self.gate_low <= 10 or not 0 < self.threshold <= 10:
-            raise ValueError("the threshold and gate low must lie within 0-10")
+            raise ValueError("“Converge at” and “Ask me from” are scores from 0 to 10")
         if not 1 <= self.max_iterations <= MAX_ITERATIONS:
             raise ValueError(f"max iterations must be between 1 and {MAX_ITERATIONS}")
         if not 1 <= self.candidates <= MAX_CANDIDATES:

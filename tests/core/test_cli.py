@@ -167,7 +167,7 @@ def test_run_rejects_bad_thresholds(runner, tmp_path):
             "7",
         ],
     )
-    assert result.exit_code != 0 and "lower than the convergence threshold" in result.output
+    assert result.exit_code != 0 and "must be lower than “Converge at”" in result.output
 
 
 def test_gateway_without_key_is_one_sentence(runner, monkeypatch, tmp_path):

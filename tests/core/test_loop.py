@@ -36,7 +36,7 @@ def test_defaults():
 
 @pytest.mark.parametrize("low,threshold", [(8.0, 8.0), (9.0, 8.0)])
 def test_gate_low_not_below_threshold_is_rejected(low, threshold):
-    with pytest.raises(ValueError, match="lower than the convergence threshold"):
+    with pytest.raises(ValueError, match="must be lower than “Converge at”"):
         LoopSettings(threshold=threshold, gate_low=low)
 
 

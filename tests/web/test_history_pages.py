@@ -90,4 +90,4 @@ def test_a_runs_state_reads_as_words_never_as_its_raw_value(browser, database_ur
     page = browser.get("/history").get_data(as_text=True)
     badges = re.findall(r'<span class="phase-badge[^"]*">([^<]+)</span>', page)
     assert badges == ["Waiting for your decision", "Stopped by an error", "Best at the cap"]
-    assert "max_iterations" not in page.split("<ul class=\"history\">")[1]
+    assert "max_iterations" not in page.split('<ul class="history">')[1]

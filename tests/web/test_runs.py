@@ -228,7 +228,10 @@ def test_confirm_validation(browser, redis_conn):
     browser.register("ada@example.com")
     run_id, response = start_run(browser, redis_conn, threshold="6.0", gate_low="7.0")
     assert response.status_code == 400
-    assert b"lower than the convergence threshold" in response.data
+    assert "“Ask me from” (7) must be lower than “Converge at” (6)" in response.get_data(
+        as_text=True
+    )
+    assert '<details class="settings" open>' in response.get_data(as_text=True)
     _, response = confirm(
         browser, run_id, threshold="8", gate_low="6", edit=lambda f: {"principles": "  "}
     )
@@ -564,3 +567,15 @@ def test_queue_down_at_upload_gives_retryable_failure(browser, database_url, mon
     assert "queue is unavailable" in run.error
     page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
     assert "Retry" in page
+
+
+def test_reloading_a_forms_address_goes_back_to_its_page(browser, redis_conn):
+    """After a form error the address bar shows the form's address; reloading it opened an
+    unstyled "405 Method Not Allowed"."""
+    browser.register("ada@example.com")
+    run_id, _ = start_run(browser, redis_conn, threshold="6.0", gate_low="7.0")
+    reload = browser.get(f"/runs/{run_id}/confirm")
+    assert reload.status_code == 303 and reload.headers["Location"].endswith(f"/runs/{run_id}")
+    assert browser.get("/account/password").headers["Location"].endswith("/account")
+    refused = browser.client.put(f"/runs/{run_id}/confirm")
+    assert refused.status_code == 405 and b"takes a form" in refused.data
