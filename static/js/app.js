@@ -1,30 +1,123 @@
 // With JavaScript the intent is read as it is typed (htmx); the button that does it without goes.
 document.documentElement.classList.add("js");
 
-// Upload previews: show the chosen files before they are sent (no upload happens here).
-document.addEventListener("change", (event) => {
-  const input = event.target;
-  if (!(input instanceof HTMLInputElement) || !input.dataset.preview) return;
+// The upload: like other uploaders, files can be chosen or dropped (more are added, not
+// swapped), each can be removed, an unreadable one is named, and "Extract taste" waits until
+// 3 to 5 readable images are chosen. The input's files are the list (a DataTransfer), so the
+// form sends exactly what is shown. Without JavaScript the plain file input does all this job.
+const MIN_IMAGES = 3;
+const MAX_IMAGES = 5;
+
+function uploadOf(input) {
+  if (!input.__chosen) input.__chosen = { list: new DataTransfer(), unreadable: new Set() };
+  return input.__chosen;
+}
+
+function renderUpload(input) {
   const box = document.querySelector(input.dataset.preview);
   if (!box) return;
+  const state = uploadOf(input);
+  input.files = state.list.files;
   box.replaceChildren();
-  const files = Array.from(input.files || []);
-  for (const file of files) {
+  Array.from(state.list.files).forEach((file, index) => {
     const figure = document.createElement("figure");
     const img = document.createElement("img");
     img.alt = file.name;
     img.src = URL.createObjectURL(file);
     img.onload = () => URL.revokeObjectURL(img.src);
+    img.onerror = () => {
+      state.unreadable.add(file);
+      figure.classList.add("unreadable");
+      caption.textContent = `${file.name}: not an image this browser can read`;
+      summarise(input, box);
+    };
     const caption = document.createElement("figcaption");
     caption.textContent = file.name;
-    figure.append(img, caption);
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "remove-file";
+    remove.textContent = "Remove";
+    remove.setAttribute("aria-label", `Remove ${file.name}`);
+    remove.addEventListener("click", () => {
+      const kept = new DataTransfer();
+      Array.from(state.list.files).forEach((f, i) => { if (i !== index) kept.items.add(f); });
+      state.list = kept;
+      state.unreadable.delete(file);
+      renderUpload(input);
+    });
+    figure.append(img, caption, remove);
     box.append(figure);
+  });
+  summarise(input, box);
+}
+
+function summarise(input, box) {
+  const state = uploadOf(input);
+  const total = state.list.files.length;
+  const readable = total - state.unreadable.size;
+  let note = box.querySelector("p.upload-count");
+  if (!note) {
+    note = document.createElement("p");
+    note.className = "upload-count";
+    box.append(note);
   }
-  const note = document.createElement("p");
-  note.className = files.length >= 3 && files.length <= 5 ? "muted" : "error-text";
-  note.textContent = `${files.length} image${files.length === 1 ? "" : "s"} chosen` +
-    (files.length < 3 || files.length > 5 ? " — choose 3 to 5" : "");
-  box.append(note);
+  const ok = readable >= MIN_IMAGES && readable <= MAX_IMAGES && state.unreadable.size === 0;
+  note.classList.toggle("error-text", !ok && total > 0);
+  note.classList.toggle("muted", ok || total === 0);
+  let text = `${total} image${total === 1 ? "" : "s"} chosen`;
+  if (state.unreadable.size) text += ` — remove the ${state.unreadable.size} that cannot be read`;
+  else if (total && (total < MIN_IMAGES || total > MAX_IMAGES)) text += ` — choose ${MIN_IMAGES} to ${MAX_IMAGES}`;
+  note.textContent = total ? text : "";
+  const submit = input.form && input.form.querySelector("button[type=submit]");
+  if (submit) submit.disabled = !ok;
+  // an error from the last attempt is about files that are no longer the choice
+  for (const stale of document.querySelectorAll(".errors")) stale.hidden = total > 0;
+}
+
+function addFiles(input, files) {
+  const state = uploadOf(input);
+  for (const file of files) {
+    if (file.type.startsWith("image/") || file.type === "") state.list.items.add(file);
+  }
+  renderUpload(input);
+}
+
+document.addEventListener("change", (event) => {
+  const input = event.target;
+  if (!(input instanceof HTMLInputElement) || !input.dataset.preview) return;
+  const picked = Array.from(input.files || []);
+  const state = uploadOf(input);
+  // the picker replaced the input's files: put back what was chosen before, then add these
+  const before = Array.from(state.list.files);
+  state.list = new DataTransfer();
+  for (const file of before) state.list.items.add(file);
+  addFiles(input, picked);
+});
+
+for (const type of ["dragover", "drop"]) {
+  // a file dropped anywhere on the page must not open in the tab and leave the app
+  window.addEventListener(type, (event) => {
+    if (event.dataTransfer && Array.from(event.dataTransfer.types || []).includes("Files")) {
+      event.preventDefault();
+    }
+  });
+}
+
+document.addEventListener("dragover", (event) => {
+  const zone = event.target instanceof Element && event.target.closest(".dropzone");
+  if (zone) zone.classList.add("dragging");
+});
+document.addEventListener("dragleave", (event) => {
+  const zone = event.target instanceof Element && event.target.closest(".dropzone");
+  if (zone) zone.classList.remove("dragging");
+});
+document.addEventListener("drop", (event) => {
+  const zone = event.target instanceof Element && event.target.closest(".dropzone");
+  if (!zone || !event.dataTransfer) return;
+  event.preventDefault();
+  zone.classList.remove("dragging");
+  const input = zone.querySelector("input[type=file][data-preview]");
+  if (input) addFiles(input, Array.from(event.dataTransfer.files));
 });
 
 // The elapsed time of a working run ticks here: a poll that finds nothing new answers 204 and

@@ -180,7 +180,11 @@ def test_text_file_renamed_png_shows_error_next_to_form(live_server, page_factor
     good = sorted(str(p) for p in set_dir("geometric-abstraction").glob("*.jpg"))[:2]
     page.goto(f"{base}/runs/new")
     page.set_input_files("input[name=images]", [*good, str(fake)])
-    page.click("button:has-text('Extract taste')")
+    # the page names it before anything is sent, and will not send it
+    page.locator("figcaption:has-text('holiday.png: not an image')").wait_for()
+    assert page.locator("button:has-text('Extract taste')").is_disabled()
+    # sent anyway (a browser without the check), the server refuses it by name, next to the form
+    page.evaluate("document.querySelector('form.upload').submit()")
     error = page.locator("#form-errors")
     error.wait_for()
     assert "holiday.png" in error.inner_text() and "not an image" in error.inner_text()
@@ -231,3 +235,55 @@ def test_library_save_reextract_and_reuse(live_server, page_factory):
     page.wait_for_url(re.compile(r".*/runs/\d+$"))
     page.locator("li.card").first.wait_for()
     assert page.locator("a:has-text('from library: Ink and silence v2')").is_visible()
+
+
+def _drop(page, selector: str, files: list[tuple[str, str, bytes]]) -> None:
+    import base64
+
+    payload = [(name, mime, base64.b64encode(data).decode()) for name, mime, data in files]
+    transfer = page.evaluate_handle(
+        """(files) => {
+          const dt = new DataTransfer();
+          for (const [name, type, b64] of files) {
+            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+            dt.items.add(new File([bytes], name, { type }));
+          }
+          return dt;
+        }""",
+        payload,
+    )
+    page.dispatch_event(selector, "drop", {"dataTransfer": transfer})
+
+
+def test_the_uploader_takes_drops_adds_removes_and_names_an_unreadable_file(
+    live_server, page_factory
+):
+    """Dropping a file used to open it in the tab and leave the app; a choice could not be
+    changed one file at a time; a broken file showed a broken icon while the count said fine."""
+    base = live_server["url"]
+    page = page_factory()
+    register(page, base, "dee@example.com")
+    page.goto(f"{base}/runs/new")
+    refs = sorted(set_dir("geometric-abstraction").glob("*.jpg"))
+    submit = page.locator("button:has-text('Extract taste')")
+    _drop(
+        page,
+        ".dropzone",
+        [(p.name, "image/jpeg", p.read_bytes()) for p in refs[:2]]
+        + [("notes.png", "image/png", b"this is not a picture")],
+    )
+    page.locator("#previews figure.unreadable").wait_for()
+    assert page.url.endswith("/runs/new")  # still in the app
+    assert page.locator("#previews figure").count() == 3
+    assert "cannot be read" in page.locator("p.upload-count").inner_text()
+    assert submit.is_disabled()
+    page.click("button[aria-label='Remove notes.png']")
+    assert page.locator("#previews figure").count() == 2 and submit.is_disabled()
+    page.set_input_files("input[name=images]", [str(refs[2])])  # the picker adds to the choice
+    page.locator("#previews figure >> nth=2").wait_for()
+    assert page.locator("p.upload-count").inner_text() == "3 images chosen"
+    assert submit.is_enabled()
+    screenshot(page, "11-upload-choices")
+    submit.click()
+    page.wait_for_url(re.compile(r".*/runs/\d+$"))
+    assert page.locator("img[alt^='reference']").count() == 3  # exactly what was shown was sent
