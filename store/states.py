@@ -27,6 +27,12 @@ class Phase(StrEnum):
         return self in WORKING_PHASES
 
     @property
+    def polled(self) -> bool:
+        """Its page keeps asking for news: a worker has it, or (at the gate) a decision may come
+        from elsewhere (an admin's queue, another tab)."""
+        return self.working or self is Phase.GATED
+
+    @property
     def past_confirm(self) -> bool:
         """The profile is confirmed (or the run stopped): iterations and results may show."""
         return self not in (Phase.EXTRACTING, Phase.CONFIRM)

@@ -152,10 +152,10 @@ def show(run_id: int) -> ResponseReturnValue:
 def status(run_id: int) -> ResponseReturnValue:
     run = owned_run(run_id)
     signals = _live_signals(run)
-    if run.phase.working and request.args.get("v") == live_version(run, signals):
+    if run.phase.polled and request.args.get("v") == live_version(run, signals):
         return poll_unchanged()  # most polls: nothing to render, htmx keeps the page
     body = render_template("runs/_live.html", **_live_context(run, signals))
-    return poll_response(body, keep_polling=run.phase.working)
+    return poll_response(body, keep_polling=run.phase.polled)
 
 
 def reading_of(intent: str) -> IntentReading | None:

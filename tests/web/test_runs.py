@@ -579,3 +579,21 @@ def test_reloading_a_forms_address_goes_back_to_its_page(browser, redis_conn):
     assert browser.get("/account/password").headers["Location"].endswith("/account")
     refused = browser.client.put(f"/runs/{run_id}/confirm")
     assert refused.status_code == 405 and b"takes a form" in refused.data
+
+
+def test_a_gated_page_keeps_asking_so_an_admins_decision_shows_without_a_reload(
+    browser, other_browser, redis_conn, database_url, app
+):
+    run_id, gate_id, page = _gated_run(browser, redis_conn)
+    poll = re.search(r'hx-get="([^"]+)" hx-trigger="every (\d+)ms"', page)
+    assert poll, "a gated page polls"
+    url = poll.group(1).replace("&amp;", "&")
+    assert browser.get(url).status_code == 204  # nothing new: the page, and a typed note, stay
+    register_admin(app, other_browser, "root@example.com")
+    other_browser.get("/admin/")
+    other_browser.post(
+        f"/runs/{run_id}/gate", {"gate_id": gate_id, "decision": "approve", "next": "admin"}
+    )
+    news = browser.get(url)
+    assert news.status_code == 286  # the new state, and the polling stops
+    assert "Approved" in news.get_data(as_text=True)
