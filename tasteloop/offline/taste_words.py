@@ -26,6 +26,42 @@ from tasteloop.measure.traits import (
 Stats = dict[str, FeatureStats]
 
 
+# What the whole set shares, each read one way wherever the words name it (the composition and
+# texture sentences, the principles, the avoid-list)
+def _sparse(stats: Stats) -> bool:
+    return stats["negative_space"].min > 0.25
+
+
+def _dense(stats: Stats) -> bool:
+    return stats["edge_density"].min > 0.45
+
+
+def _straight(stats: Stats) -> bool:
+    return stats["straightness"].min > 0.33
+
+
+def _curved(stats: Stats) -> bool:
+    return stats["straightness"].max < 0.3
+
+
+def _grid(stats: Stats) -> bool:
+    """Edges keep to a few axes in every reference."""
+    return stats["orientation_entropy"].max < 0.97
+
+
+def _planes(stats: Stats) -> bool:
+    """Every reference nearly free of quiet area while some have flat passages."""
+    return stats["negative_space"].max < 0.15 and stats["flat_fraction"].max >= 0.15
+
+
+def _brushed(stats: Stats) -> bool:
+    return stats["flat_fraction"].max < 0.15
+
+
+def _flat_areas(stats: Stats) -> bool:
+    return stats["flat_fraction"].min > 0.4
+
+
 def _all(refs: list[ImageMeasurement], test) -> bool:
     return bool(refs) and all(test(r) for r in refs)
 
@@ -96,17 +132,17 @@ def composition_sentence(measured: Measurements) -> str:
     elif len(traits) == len(refs) and _all(traits, lambda t: t.light_from_above <= -LIGHT_ABOVE):
         parts.append("deep-toned above and pale below")
     if consistent(stats, "edge_density"):
-        if stats["negative_space"].min > 0.25:
+        if _sparse(stats):
             parts.append("sparse, with generous empty space around the subject")
-        elif stats["edge_density"].min > 0.45:
+        elif _dense(stats):
             parts.append("dense, filled edge to edge")
-    if stats["straightness"].min > 0.33:
+    if _straight(stats):
         parts.append("built on straight lines and right angles")
-    elif stats["straightness"].max < 0.3:
+    elif _curved(stats):
         parts.append("curved, swirling rhythms rather than straight lines")
-    if stats["orientation_entropy"].max < 0.97:
+    if _grid(stats):
         parts.append("organised as a grid of rectangles and bars")
-    elif stats["negative_space"].max < 0.15 and stats["flat_fraction"].max >= 0.15:
+    elif _planes(stats):
         parts.append("fragmented into interlocking planes")
     if not parts:
         return "No one arrangement: the references are composed in different ways."
@@ -204,9 +240,9 @@ def texture_sentence(measured: Measurements) -> str:
         parts.append("forms outlined in black contour lines")
     if complete and not monochrome and _all(traits, lambda t: t.broken_colour >= BROKEN_COLOUR):
         parts.append("colour laid in separate touches and dabs (broken colour)")
-    if stats["flat_fraction"].max < 0.15:
+    if _brushed(stats):
         parts.append("painterly brushstrokes covering every area")
-    elif stats["flat_fraction"].min > 0.4:
+    elif _flat_areas(stats):
         parts.append("flat colour areas with little modelling")
     if stats["grain"].min > 0.02:
         parts.append("a visible grain over everything")
@@ -244,21 +280,21 @@ def principles(measured: Measurements) -> list[str]:
         found.append("Put the light above: a bright sky over a darker ground")
     if complete and _all(traits, lambda t: t.line_share >= CONTOUR_LINES):
         found.append("Outline each form in a black line")
-    if stats["flat_fraction"].max < 0.15:
+    if _brushed(stats):
         found.append("Work every surface in visible strokes; leave no smooth, empty field")
-    elif stats["flat_fraction"].min > 0.4:
+    elif _flat_areas(stats):
         found.append("Let flat areas of colour meet at clean edges")
-    if stats["straightness"].min > 0.33:
+    if _straight(stats):
         found.append("Build with straight lines and right angles")
-    elif stats["straightness"].max < 0.3:
+    elif _curved(stats):
         found.append("Let curving, rhythmic strokes carry the movement")
-    if stats["orientation_entropy"].max < 0.97:
+    if _grid(stats):
         found.append("Divide the picture into rectangles and bars")
-    elif stats["negative_space"].max < 0.15 and stats["flat_fraction"].max >= 0.15:
+    elif _planes(stats):
         found.append("Break forms into interlocking planes")
-    if stats["negative_space"].min > 0.25:
+    if _sparse(stats):
         found.append("Leave real emptiness around the subject")
-    elif stats["edge_density"].min > 0.45:
+    elif _dense(stats):
         found.append("Fill the frame edge to edge")
     placement = _placement(refs)
     if placement:
@@ -294,7 +330,7 @@ def avoid_items(measured: Measurements) -> list[str]:
         found.append("flat, low-contrast greys")
     elif contrast == "soft":
         found.append("harsh black-and-white contrast")
-    if stats["orientation_entropy"].max < 0.97:
+    if _grid(stats):
         found.append("swirling, wandering curves")
     found.append("new hues from outside the set's palette")
     if stats["chroma"].max >= MONOCHROME_CHROMA:
