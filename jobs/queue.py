@@ -113,15 +113,12 @@ def _run_of(job_id: str | bytes) -> int | None:
     return int(head[3:]) if head.startswith("run") and head[3:].isdigit() else None
 
 
-def waiting_or_running_run_ids(conn: redis.Redis | None = None) -> set[int]:
-    """The runs with a turn in the queue, scheduled for a retry (RQ's Retry waits in the
-    scheduled registry), or running on a worker now."""
+def waiting_run_ids(conn: redis.Redis | None = None) -> set[int]:
+    """The runs with a turn waiting: in the queue, or scheduled for a retry (RQ's Retry waits
+    in the scheduled registry). A turn running on a worker is known by its run's lease, not by
+    RQ's started registry, which keeps a killed worker's job for its whole timeout."""
     q = queue(conn)
-    ids = [
-        *q.get_job_ids(),
-        *q.scheduled_job_registry.get_job_ids(),
-        *q.started_job_registry.get_job_ids(),
-    ]
+    ids = [*q.get_job_ids(), *q.scheduled_job_registry.get_job_ids()]
     return {run_id for run_id in map(_run_of, ids) if run_id is not None}
 
 

@@ -6,7 +6,7 @@ import logging
 import threading
 from datetime import timedelta
 
-from jobs.queue import MAX_REQUEUES, count_requeue, enqueue_for, waiting_or_running_run_ids
+from jobs.queue import MAX_REQUEUES, count_requeue, enqueue_for, waiting_run_ids
 from store.db import get_database
 from store.leases import ORPHAN_AFTER, lease_seconds, runs_to_resume, unleased_working_runs
 from store.models import Run
@@ -36,9 +36,12 @@ def requeue_abandoned() -> list[int]:
         found = runs_to_resume(session)
         quiet_for = max(ORPHAN_AFTER, timedelta(seconds=2 * lease_seconds()))
         quiet = unleased_working_runs(session, quiet_for)
-    if quiet:
-        waiting = waiting_or_running_run_ids()
-        found.update({run_id: phase for run_id, phase in quiet.items() if run_id not in waiting})
+    if found or quiet:
+        # a run whose turn already waits (queued, or scheduled for RQ's retry) is not queued
+        # twice: the count below is of times the run really had to be put back
+        waiting = waiting_run_ids()
+        found.update(quiet)
+        found = {run_id: phase for run_id, phase in found.items() if run_id not in waiting}
     requeued = []
     for run_id, phase in found.items():
         if count_requeue(run_id) > MAX_REQUEUES:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import String, cast, delete, exists, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store.models import Blob, Iteration, LibraryReference, ReferenceImage, utcnow
@@ -75,11 +76,24 @@ def run_blobs(session: Session, run_id: int) -> set[str]:
 
 
 def remove_unreferenced_blobs(session: Session, shas: Iterable[str]) -> int:
-    """Delete those of `shas` that no reference, iteration, candidate or library image uses."""
+    """Delete those of `shas` that no reference, iteration, candidate or library image uses.
+
+    On PostgreSQL a turn storing the same image holds its row (save_blob) and may commit a use
+    of it while this waits: the delete then fails its foreign key, and the image is kept (a
+    savepoint keeps the rest of the caller's work). SQLite runs one writer at a time."""
     removed = 0
+    postgres = session.get_bind().dialect.name == "postgresql"
     for sha in shas:
-        if not _blob_in_use(session, sha):
+        if _blob_in_use(session, sha):
+            continue
+        if not postgres:
             removed += session.execute(delete(Blob).where(Blob.sha256 == sha)).rowcount
+            continue
+        try:
+            with session.begin_nested():
+                removed += session.execute(delete(Blob).where(Blob.sha256 == sha)).rowcount
+        except IntegrityError:
+            pass  # in use after all: a concurrent turn stored it
     return removed
 
 
