@@ -438,6 +438,7 @@ def test_admin_pages_forbidden_to_users_and_admin_decides_a_gate(
     register_admin(app, other_browser, "root@example.com")
     queue_page = other_browser.get("/admin/").get_data(as_text=True)
     assert "ada@example.com" in queue_page and f'value="{gate_id}"' in queue_page
+    assert queue_page.count('alt="reference ') == 3  # the admin judges it beside the references
     assert other_browser.get(f"/runs/{run_id}").status_code == 200  # admins see all
     response = other_browser.post(
         f"/runs/{run_id}/gate", {"gate_id": gate_id, "decision": "approve", "next": "admin"}
@@ -597,3 +598,15 @@ def test_a_gated_page_keeps_asking_so_an_admins_decision_shows_without_a_reload(
     news = browser.get(url)
     assert news.status_code == 286  # the new state, and the polling stops
     assert "Approved" in news.get_data(as_text=True)
+
+
+def test_the_gate_shows_its_picture_once(browser, redis_conn):
+    run_id, gate_id, page = _gated_run(browser, redis_conn)
+    gate_sha = re.search(
+        rf'id="gate-{gate_id}".*?/runs/{run_id}/images/([0-9a-f]{{64}})', page, re.S
+    ).group(1)
+    drawn = re.findall(rf'<img src="/runs/{run_id}/images/{gate_sha}', page)
+    assert len(drawn) == 1
+    assert f'href="#gate-{gate_id}"' in page  # its iteration card points up to it
+    gate_part = page.split(f'id="gate-{gate_id}"', 1)[1].split("</section>", 1)[0]
+    assert gate_part.count('alt="reference ') == 3  # the references beside it
