@@ -67,21 +67,21 @@ class LoopState:
     notes: tuple[str, ...] = ()
 
     def after(self, record: IterationRecord, next_prompt: str) -> LoopState:
-        refused = self.inputs_refused or record.inputs_refused
-        if record.beats(self.best_rank):
-            return LoopState(
-                next_index=record.index + 1,
-                prompt=next_prompt,
-                best_index=record.index,
-                best_score=record.score,
-                best_merit=record.merit,
-                best_image=record.image,
-                inputs_refused=refused,
-                best_judged=record.critic_error is None,
-                notes=self.notes,
-            )
+        moved = replace(
+            self,
+            next_index=record.index + 1,
+            prompt=next_prompt,
+            inputs_refused=self.inputs_refused or record.inputs_refused,
+        )
+        if not record.beats(self.best_rank):
+            return moved
         return replace(
-            self, next_index=record.index + 1, prompt=next_prompt, inputs_refused=refused
+            moved,
+            best_index=record.index,
+            best_score=record.score,
+            best_merit=record.merit,
+            best_image=record.image,
+            best_judged=record.critic_error is None,
         )
 
     @property
@@ -205,9 +205,7 @@ def run_loop(
             if answer.decision is GateDecision.APPROVE:
                 return _finish(Outcome.APPROVED, state, iterations, record)
             if answer.note:
-                revision = revise_with_note(
-                    critic, state.prompt, answer.note, Brief(profile, intent, for_critic)
-                )
+                revision = revise_with_note(critic, state.prompt, answer.note, brief)
                 state = replace(state, prompt=revision.prompt, notes=(*state.notes, answer.note))
                 if on_note is not None:
                     on_note(record, answer.note, revision)
