@@ -8,8 +8,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import update
 
-from store.models import User, new_secret
+from store.models import User
 from webapp.account_links import LinkPurpose, redeem_token
+from webapp.auth import revoke_sessions
 from webapp.credentials import password_errors
 from webapp.db import db_session
 from webapp.passwords import hash_password
@@ -45,12 +46,13 @@ def reset_password(token: str) -> ResponseReturnValue:
             used = session.execute(
                 update(User)
                 .where(User.id == user.id, User.password_hash == user.password_hash)
-                .values(password_hash=hash_password(new), session_token=new_secret())
+                .values(password_hash=hash_password(new))
                 .execution_options(synchronize_session=False)
             )
             if used.rowcount != 1:
                 session.rollback()
                 return _invalid()
+            revoke_sessions(user)
             session.commit()
             if current_user.is_authenticated:
                 logout_user()
