@@ -144,6 +144,11 @@ _EXTREME = {
 }
 
 
+def extreme(key: str) -> float:
+    """Where the rule `key`'s extreme begins (a picture at or past it does what it names)."""
+    return _EXTREME[key]
+
+
 def _shows(rule: AvoidRule, value: float) -> bool:
     extreme = _EXTREME[rule.key]
     return value >= extreme if rule.direction == "above" else value <= extreme

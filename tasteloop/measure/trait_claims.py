@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tasteloop.measure.avoid_rules import extreme
 from tasteloop.measure.schema import ImageMeasurement
 from tasteloop.measure.traits import (
     BROKEN_COLOUR,
@@ -22,7 +23,7 @@ from tasteloop.measure.traits import (
     SYMMETRIC,
 )
 
-FLAT_AREAS = 0.15  # share of the picture in untextured areas (avoid_rules' "flat" extreme)
+FLAT_AREAS = extreme("flat")  # share of the picture in untextured areas
 _NEGATION = re.compile(r"\b(no|not|never|without|avoid\w*|rather than|instead of|nor)\b", re.I)
 _CLAUSE = re.compile(r"\s*[,;]\s*")
 
