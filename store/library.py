@@ -131,6 +131,17 @@ def request_reextract(entry: LibraryProfile) -> None:
     entry.reextract_error = None
 
 
+def reextractions_under_way(session: Session, user_id: int) -> int:
+    """This person's library entries with a re-extraction asked for and not yet stale."""
+    since = utcnow() - REEXTRACT_STALE_AFTER
+    found = session.scalar(
+        select(func.count(LibraryProfile.id)).where(
+            LibraryProfile.user_id == user_id, LibraryProfile.reextract_requested_at > since
+        )
+    )
+    return int(found or 0)
+
+
 def reextract_pending(entry: LibraryProfile) -> bool:
     requested = entry.reextract_requested_at
     if requested is None:

@@ -22,16 +22,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from store.library import REEXTRACT_STALE_AFTER
-from store.models import (
-    LibraryProfile,
-    Run,
-    SpendingEntry,
-    SpendingHold,
-    SpendingMonth,
-    User,
-    utcnow,
-)
+from store.library import reextractions_under_way
+from store.models import Run, SpendingEntry, SpendingHold, SpendingMonth, User, utcnow
 from store.states import Phase
 
 DEFAULT_MAX_ACTIVE_RUNS = 3
@@ -170,14 +162,9 @@ def lock_account(session: Session, user: User) -> None:
 
 def in_flight(session: Session, user: User) -> int:
     """This person's runs extracting or generating, and library re-extractions under way."""
-    runs = active_runs(session, [user.id]).get(user.id, 0)
-    since = utcnow() - REEXTRACT_STALE_AFTER
-    reextracting = session.scalar(
-        select(func.count(LibraryProfile.id)).where(
-            LibraryProfile.user_id == user.id, LibraryProfile.reextract_requested_at > since
-        )
+    return active_runs(session, [user.id]).get(user.id, 0) + reextractions_under_way(
+        session, user.id
     )
-    return runs + int(reextracting or 0)
 
 
 def start_problem(
