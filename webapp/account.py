@@ -18,6 +18,15 @@ from webapp.rate_limit import count_attempt, over_limit, window_minutes
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
+def erase_account(user: User) -> None:
+    """Delete the account and everything in it, committed, and leave no copy in SQLite's log
+    (the account page and `flask delete-user`)."""
+    session = db_session()
+    delete_account(session, user)
+    session.commit()
+    get_database(current_app.config["DATABASE_URL"]).forget_deleted()
+
+
 def _guessing() -> str | None:
     """Why no more current-password checks are made from this client now (or None)."""
     if over_limit("password"):
@@ -79,10 +88,7 @@ def delete() -> ResponseReturnValue:
     if not _checked(user, request.form.get("password", "")):
         return _page([], ["Enter your password to delete your account."])
     email = user.email
-    session = db_session()
-    delete_account(session, user)
-    session.commit()
-    get_database(current_app.config["DATABASE_URL"]).forget_deleted()
+    erase_account(user)
     logout_user()
     flash(f"The account {email} and everything in it are deleted.")
     return redirect(url_for("auth.login"))

@@ -6,10 +6,9 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from store.db import get_database
-from store.deletion import delete_account
 from store.migrate import upgrade
 from store.models import User
+from webapp.account import erase_account
 from webapp.auth import create_user
 from webapp.credentials import email_errors, normalise_email, password_errors
 from webapp.db import db_session
@@ -57,11 +56,8 @@ def register_cli(app: Flask) -> None:
     def delete_user(email: str) -> None:
         """Delete an account and everything in it (for an address someone registered before
         its owner could, e.g. one listed in TASTELOOP_ADMIN_EMAILS)."""
-        session = db_session()
-        user = session.scalar(select(User).where(User.email == normalise_email(email)))
+        user = db_session().scalar(select(User).where(User.email == normalise_email(email)))
         if user is None:
             raise click.ClickException(f"no account for {email}")
-        delete_account(session, user)
-        session.commit()
-        get_database(current_app.config["DATABASE_URL"]).forget_deleted()
+        erase_account(user)
         click.echo(f"deleted {normalise_email(email)} and everything in it")
