@@ -16,7 +16,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from store.blobs import blob_bytes, remove_unreferenced_blobs, save_blob
-from store.models import LibraryProfile, LibraryReference, LibraryVersion, Run, User, utcnow
+from store.models import (
+    Iteration,
+    LibraryProfile,
+    LibraryReference,
+    LibraryVersion,
+    Run,
+    User,
+    utcnow,
+)
 from store.runs import confirm_run, readable_profile
 from store.states import Phase
 from store.uploads import copy_references
@@ -29,10 +37,23 @@ from tasteloop.images import ImageError, data_url_for_model, reencode_upload
 MAX_NAME = 120
 EXPORT_THUMBNAIL_PX = 512
 REEXTRACT_STALE_AFTER = timedelta(minutes=10)
+REEXTRACTED = "re-extracted"
 
 
 class LibraryError(ValueError):
     """A library action the user asked for cannot be done; the message says why."""
+
+
+class AlreadyKept(LibraryError):
+    """The taste is in the person's library already: nothing new is made."""
+
+    def __init__(self, entry: LibraryProfile, version: LibraryVersion) -> None:
+        super().__init__(
+            f"This taste is already in your library as “{entry.name}” (version "
+            f"{version.version}), so nothing new was added."
+        )
+        self.entry = entry
+        self.version = version
 
 
 def clean_name(name: str) -> str:
@@ -48,10 +69,37 @@ def latest_version(profile: LibraryProfile) -> LibraryVersion:
     return profile.versions[-1]
 
 
+def chosen_version(profile: LibraryProfile) -> LibraryVersion:
+    """The version new runs start from: the one the person picked, else their latest own
+    version (saved, edited or imported). A re-extraction is offered, never taken silently."""
+    picked = version_of(profile, profile.chosen_version) if profile.chosen_version else None
+    if picked is not None:
+        return picked
+    own = [v for v in profile.versions if v.source != REEXTRACTED]
+    return own[-1] if own else latest_version(profile)
+
+
+def choose_version(profile: LibraryProfile, version: LibraryVersion) -> None:
+    profile.chosen_version = version.version
+
+
 def version_of(profile: LibraryProfile, number: int | None) -> LibraryVersion | None:
     if number is None:
-        return latest_version(profile)
+        return chosen_version(profile)
     return next((v for v in profile.versions if v.version == number), None)
+
+
+def already_kept(session: Session, user_id: int, profile: TasteProfile) -> None:
+    """Refuse a save or import of a taste one of the person's versions already holds."""
+    versions = session.scalars(
+        select(LibraryVersion)
+        .join(LibraryProfile, LibraryVersion.profile_id == LibraryProfile.id)
+        .where(LibraryProfile.user_id == user_id)
+        .order_by(LibraryVersion.id.desc())
+    )
+    for version in versions:
+        if profile_of(version).same_taste(profile):
+            raise AlreadyKept(version.profile, version)
 
 
 def profile_of(version: LibraryVersion) -> TasteProfile:
@@ -83,6 +131,7 @@ def save_from_run(session: Session, run: Run, user: User, name: str) -> LibraryP
     profile = confirmed_profile(run)
     if profile is None:
         raise LibraryError("Confirm the profile first; then it can be saved to your library.")
+    already_kept(session, user.id, profile)
     entry = LibraryProfile(user_id=user.id, name=clean_name(name))
     session.add(entry)
     for ref in run.references:
@@ -100,12 +149,17 @@ def rename(entry: LibraryProfile, name: str) -> None:
     entry.updated_at = utcnow()
 
 
-def edit(session: Session, entry: LibraryProfile, profile: TasteProfile) -> LibraryVersion:
-    """An edit is a new version; the measurements of the version it was edited from travel on."""
+def edit(
+    session: Session, entry: LibraryProfile, base: LibraryVersion, profile: TasteProfile
+) -> LibraryVersion:
+    """An edit of `base` is a new version, and the one new runs start from; the measurements
+    of the version it was edited from travel on."""
     if profile.measurements is None:
-        previous = profile_of(latest_version(entry)).measurements
+        previous = profile_of(base).measurements
         profile = profile.model_copy(update={"measurements": previous})
-    return _add_version(session, entry, profile, "edited")
+    version = _add_version(session, entry, profile, "edited")
+    choose_version(entry, version)
+    return version
 
 
 def add_reextracted(
@@ -113,7 +167,7 @@ def add_reextracted(
 ) -> LibraryVersion:
     entry.reextract_requested_at = None
     entry.reextract_error = None
-    return _add_version(session, entry, profile, "re-extracted", "re-extracted from the references")
+    return _add_version(session, entry, profile, REEXTRACTED, "re-extracted from the references")
 
 
 def record_reextract_failure(entry: LibraryProfile, message: str) -> None:
@@ -166,6 +220,26 @@ def delete(session: Session, entry: LibraryProfile) -> None:
     session.delete(entry)
     session.flush()
     remove_unreferenced_blobs(session, shas)
+
+
+def latest_results(session: Session, profile_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """Each entry's newest run with a picture, as (run id, the picture it shows)."""
+    shown = func.coalesce(Run.final_iteration_id, Run.best_iteration_id)  # Run.result_iteration_id
+    newest = session.execute(
+        select(LibraryVersion.profile_id, func.max(Run.id))
+        .join(Run, Run.library_version_id == LibraryVersion.id)
+        .where(LibraryVersion.profile_id.in_(profile_ids), shown.is_not(None))
+        .group_by(LibraryVersion.profile_id)
+    ).all()
+    run_ids = [run_id for _, run_id in newest]
+    shas = dict(
+        session.execute(
+            select(Run.id, Iteration.image_sha)
+            .join(Iteration, Iteration.id == shown)
+            .where(Run.id.in_(run_ids))
+        ).all()
+    )
+    return {profile_id: (run_id, shas[run_id]) for profile_id, run_id in newest if run_id in shas}
 
 
 def run_counts(session: Session, profile_ids: list[int]) -> dict[int, int]:
@@ -230,6 +304,7 @@ def import_file(session: Session, user: User, data: bytes, filename: str) -> Lib
     if not data:
         raise ProfileFileError("the file is empty")
     profile, document = parse_profile_document(data)
+    already_kept(session, user.id, profile)
     images = _embedded_references(document.get("references"))
     raw_name = document.get("name") if isinstance(document.get("name"), str) else ""
     fallback = filename.rsplit("/", 1)[-1].removesuffix(".json")[:MAX_NAME] or "Imported taste"

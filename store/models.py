@@ -302,6 +302,8 @@ class LibraryProfile(Base):
         DateTime(timezone=True), nullable=True
     )
     reextract_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # the version new runs start from, when the person picked one (store.library.chosen_version)
+    chosen_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow

@@ -46,16 +46,22 @@ def library_rows(user_id: int | None) -> list[dict[str, Any]]:
     if user_id is not None:
         query = query.where(LibraryProfile.user_id == user_id)
     entries = list(session.scalars(query))
-    counts = library.run_counts(session, [e.id for e in entries])
-    return [
-        {
-            "entry": e,
-            "latest": library.latest_version(e),
-            "profile": library.profile_of(library.latest_version(e)),
-            "runs": counts.get(e.id, 0),
-        }
-        for e in entries
-    ]
+    ids = [e.id for e in entries]
+    counts = library.run_counts(session, ids)
+    made = library.latest_results(session, ids)
+    rows = []
+    for e in entries:
+        chosen = library.chosen_version(e)
+        rows.append(
+            {
+                "entry": e,
+                "chosen": chosen,
+                "profile": library.profile_of(chosen),
+                "runs": counts.get(e.id, 0),
+                "made": made.get(e.id),
+            }
+        )
+    return rows
 
 
 @bp.route("/")
@@ -76,6 +82,9 @@ def import_profile() -> ResponseReturnValue:
             raise ProfileFileError("choose a profile JSON file to import")
         entry = library.import_file(session, current_user, data, filename)
         session.commit()
+    except library.AlreadyKept as kept:
+        session.rollback()
+        return _to_kept(kept)
     except (ProfileFileError, library.LibraryError) as exc:
         session.rollback()
         message = f"{filename or 'The file'}: {exc}."
@@ -99,6 +108,11 @@ def save_run(run_id: int) -> ResponseReturnValue:
     try:
         entry = library.save_from_run(session, run, current_user, request.form.get("name", ""))
         session.commit()
+    except library.AlreadyKept as kept:
+        session.rollback()
+        response = _to_kept(kept)
+        once.remember_result(response.location)
+        return response
     except library.LibraryError as exc:
         session.rollback()
         once.forget()
@@ -117,6 +131,11 @@ def _repeated(earlier: str, back: str) -> ResponseReturnValue:
         return redirect(earlier, code=303)
     flash("Your first click is still being handled.")
     return redirect(back, code=303)
+
+
+def _to_kept(kept: library.AlreadyKept) -> Response:
+    flash(str(kept))
+    return redirect(url_for("library.show", profile_id=kept.entry.id, v=kept.version.version))
 
 
 def _back_to(entry: LibraryProfile, message: str) -> ResponseReturnValue:
@@ -153,6 +172,7 @@ def _detail_context(
         "scores": {run_id: score for run_id, (_sha, score) in results(session, runs).items()},
         "entry": entry,
         "version": version,
+        "chosen": library.chosen_version(entry),
         "profile": profile,
         "runs": runs,
         "pending": library.reextract_pending(entry),
@@ -194,21 +214,32 @@ def rename(profile_id: int) -> ResponseReturnValue:
 @login_required
 def edit(profile_id: int) -> ResponseReturnValue:
     entry = owned_library_profile(profile_id, for_change=True)
+    base = _version_or_404(entry, request.form.get("base"))
     values = pick_values(request.form.to_dict(), PROFILE_KEYS)
-    kept_style = library.profile_of(library.latest_version(entry)).style
-    profile, errors = parse_profile(values, None, kept_style)
+    profile, errors = parse_profile(values, None, library.profile_of(base).style)
     if errors or profile is None:
-        version = library.latest_version(entry)
-        context = _detail_context(entry, version, edit_form=values, edit_errors=errors)
+        context = _detail_context(entry, base, edit_form=values, edit_errors=errors)
         return render_template("library/show.html", **context), 400
-    if profile.model_dump(exclude={"measurements"}) == library.profile_of(
-        library.latest_version(entry)
-    ).model_dump(exclude={"measurements"}):
+    if profile.same_taste(library.profile_of(base)):
         return _back_to(entry, "Nothing changed, so no new version was made.")
     session = db_session()
-    version = library.edit(session, entry, profile)
+    version = library.edit(session, entry, base, profile)
     session.commit()
-    return _back_to(entry, f"Saved as version {version.version}; earlier versions are kept.")
+    return _back_to(
+        entry,
+        f"Saved as version {version.version}, which new runs now start from; "
+        "earlier versions are kept.",
+    )
+
+
+@bp.route("/<int:profile_id>/choose", methods=["POST"])
+@login_required
+def choose(profile_id: int) -> ResponseReturnValue:
+    entry = owned_library_profile(profile_id, for_change=True)
+    version = _version_or_404(entry, request.form.get("version"))
+    library.choose_version(entry, version)
+    db_session().commit()
+    return _back_to(entry, f"New runs now start from version {version.version}.")
 
 
 @bp.route("/<int:profile_id>/delete", methods=["POST"])
@@ -294,7 +325,13 @@ def reextract(profile_id: int) -> ResponseReturnValue:
 def reextract_status(profile_id: int) -> ResponseReturnValue:
     entry = owned_library_profile(profile_id)
     pending = library.reextract_pending(entry)
-    body = render_template("library/_reextract.html", entry=entry, pending=pending, owner=True)
+    body = render_template(
+        "library/_reextract.html",
+        entry=entry,
+        pending=pending,
+        owner=True,
+        chosen=library.chosen_version(entry),
+    )
     return poll_response(body, keep_polling=pending)
 
 
@@ -321,12 +358,19 @@ def export(profile_id: int) -> ResponseReturnValue:
     version = _version_or_404(entry, request.args.get("v"))
     with_references = request.args.get("references") == "1"
     document = library.export_document(db_session(), entry, version, with_references)
-    slug = "".join(c if c.isalnum() else "-" for c in entry.name.lower()).strip("-")[:60]
     response = Response(json.dumps(document, indent=2), mimetype="application/json")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="tasteloop-{slug or "profile"}-v{version.version}.json"'
-    )
+    name = export_name(entry.name, version.version, with_references)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def export_name(taste: str, version: int, with_references: bool) -> str:
+    """Says the taste and the version, and which of the two exports it is."""
+    words = "".join(c if c.isascii() and c.isalnum() else "-" for c in taste.lower())
+    words = words.split("-")
+    slug = "-".join(w for w in words if w)[:60].strip("-") or "profile"
+    extra = "-with-references" if with_references else ""
+    return f"tasteloop-{slug}-v{version}{extra}.json"
 
 
 @bp.route("/<int:profile_id>/images/<sha>")

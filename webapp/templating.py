@@ -55,12 +55,14 @@ SCORE_CLASSES = {
 }
 
 
-def _score_class(
-    score: float | None, threshold: float = DEFAULT_THRESHOLD, gate_low: float = DEFAULT_GATE_LOW
-) -> str:
+ONE_SCALE = LoopSettings(threshold=DEFAULT_THRESHOLD, gate_low=DEFAULT_GATE_LOW)
+
+
+def _score_class(score: float | None) -> str:
+    """The colour of a score: the default bands for every run, so scores compare at a glance."""
     if score is None:
         return "score-none"
-    return SCORE_CLASSES[score_band(score, LoopSettings(threshold=threshold, gate_low=gate_low))]
+    return SCORE_CLASSES[score_band(score, ONE_SCALE)]
 
 
 def _swatches(palette: list[str] | None) -> Markup:

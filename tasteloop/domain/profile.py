@@ -282,6 +282,14 @@ class TasteProfile(BaseModel):
     def revalidated(self) -> TasteProfile:
         return TasteProfile.model_validate(self.model_dump(mode="json"))
 
+    def same_taste(self, other: TasteProfile) -> bool:
+        """The same words, colours and style controls: the taste a person reads and steers.
+        The measurements are left aside (a re-measured set is still the same taste)."""
+        kept = {"measurements"}
+        return self.model_dump(mode="json", exclude=kept) == other.model_dump(
+            mode="json", exclude=kept
+        )
+
     def stored(self) -> dict[str, Any]:
         """The JSON a profile version keeps."""
         return self.model_dump(mode="json")

@@ -59,8 +59,15 @@ def parse_profile_document(data: bytes) -> tuple[TasteProfile, dict[str, Any]]:
         )
     try:
         document = json.loads(data, parse_constant=_no_constants)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ProfileFileError(f"this is not a JSON file ({exc})") from None
+    except UnicodeDecodeError:
+        raise ProfileFileError(
+            "this is not a JSON file: it is not text (a picture or another binary file?)"
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise ProfileFileError(
+            f"this is not a JSON file: it stops reading as JSON at line {exc.lineno}, "
+            f"character {exc.colno}"
+        ) from None
     except RecursionError:
         raise ProfileFileError("the JSON is nested too deeply to be a profile") from None
     except ValueError as exc:  # NaN/Infinity, or an integer of thousands of digits

@@ -229,6 +229,11 @@ def test_library_save_reextract_and_reuse(live_server, page_factory):
     screenshot(page, "09-library")
 
     page.goto(profile_url)
+    # the re-extraction is offered, not taken: new runs start from the person's version
+    assert page.locator("text=new runs still start from version 1, your choice").is_visible()
+    page.click("a:has-text('open version 2')")
+    page.click("button:has-text('Start new runs from version 2')")
+    page.locator("text=New runs now start from version 2").wait_for()
     screenshot(page, "10-library-profile")
     page.fill("form.start-run input[name=intent]", "a lighthouse in fog")
     page.click("form.start-run button:has-text('Generate')")

@@ -39,6 +39,9 @@ def confirm_fields(page: str) -> dict[str, str]:
         match = re.search(rf'<textarea name="{name}"[^>]*>(.*?)</textarea>', page, re.S)
         assert match, name
         fields[name] = _unescape(match.group(1))
+    base = re.search(r'name="base" value="(\d+)"', page)  # the library version being edited
+    if base:
+        fields["base"] = base.group(1)
     avoid = re.search(r'name="avoid_text" value="([^"]*)"', page)
     assert avoid
     fields["avoid_text"] = _unescape(avoid.group(1))

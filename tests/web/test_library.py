@@ -306,7 +306,7 @@ def test_start_run_validates_intent_and_settings(browser, redis_conn, database_u
 # export / import ----------------------------------------------------------------------------
 
 
-def test_export_import_round_trip_is_identical(browser, redis_conn, database_url):
+def test_export_import_round_trip_is_identical(browser, other_browser, redis_conn, database_url):
     browser.register("ada@example.com")
     profile_id = save_to_library(browser, confirmed_run(browser, redis_conn))
     exported = browser.get(f"/library/{profile_id}/export.json?v=1&references=1")
@@ -321,13 +321,14 @@ def test_export_import_round_trip_is_identical(browser, redis_conn, database_url
         "data:image/jpeg;base64,"
     )
 
-    new_id = import_ok(browser, exported.data)
+    other_browser.register("bo@example.com")  # Ada's own copy is refused as a duplicate
+    new_id = import_ok(other_browser, exported.data)
     assert new_id != profile_id
     name, versions, references = library_entry(database_url, new_id)
     _, originals, _ = library_entry(database_url, profile_id)
     assert name == "Moody blues" and references == 3
     assert versions == originals  # identical profile, measurements included
-    again = browser.get(f"/library/{new_id}/export.json").get_json()
+    again = other_browser.get(f"/library/{new_id}/export.json").get_json()
     assert again["profile"] == doc["profile"]
 
 
@@ -380,7 +381,8 @@ def _oversize() -> bytes:
 
 IMPORT_ERRORS = {
     "empty": (b"", "the file is empty"),
-    "not json": (b"<html>hello</html>", "not a JSON file"),
+    "not json": (b"<html>hello</html>", "not a JSON file: it stops reading as JSON at line 1, "),
+    "binary": (b"\x89PNG\r\n\x1a\n\xff\xfe", "not a JSON file: it is not text"),
     "not an object": (b"[1, 2, 3]", "must hold a JSON object"),
     "wrong schema": (document(format="someone.else"), "unknown format"),
     "wrong version": (document(schema_version=7), "schema version 7 is not supported"),
@@ -634,3 +636,123 @@ def test_a_start_refused_by_a_form_error_can_be_sent_again(browser, redis_conn, 
     assert bad.status_code == 400
     good = browser.post(f"/library/{profile_id}/start", {"intent": "a lighthouse", "once": token})
     assert good.status_code == 302 and "/runs/" in good.headers["Location"]
+
+
+# the library as a style picker ----------------------------------------------------------------
+def library_count(database_url) -> int:
+    with db(database_url) as session:
+        return session.scalar(select(func.count(LibraryProfile.id)))
+
+
+def test_saving_or_importing_a_kept_taste_says_so_and_adds_nothing(
+    browser, redis_conn, database_url
+):
+    browser.register("ada@example.com")
+    run_id = confirmed_run(browser, redis_conn)
+    work(redis_conn)
+    profile_id = save_to_library(browser, run_id)
+    again = browser.post(f"/library/save-run/{run_id}", {"name": "Second copy"})
+    assert again.status_code == 302
+    assert again.headers["Location"].endswith(f"/library/{profile_id}?v=1")
+    page = html.unescape(browser.get(again.headers["Location"]).get_data(as_text=True))
+    assert "already in your library as “Moody blues” (version 1)" in page
+    exported = browser.get(f"/library/{profile_id}/export.json?references=1").data
+    imported = import_file(browser, exported)
+    assert imported.headers["Location"].endswith(f"/library/{profile_id}?v=1")
+    # a run started from the library and saved again is the same taste too
+    started = browser.post(
+        f"/library/{profile_id}/start", {"intent": "a lighthouse", "max_iterations": "1"}
+    )
+    new_run = int(re.search(r"/runs/(\d+)", started.headers["Location"]).group(1))
+    work(redis_conn)
+    assert browser.post(f"/library/save-run/{new_run}", {"name": "x"}).status_code == 302
+    assert library_count(database_url) == 1
+    # a changed taste is a new entry
+    edited = document(with_refs=False)
+    assert import_file(browser, edited).status_code == 302
+    assert library_count(database_url) == 2
+
+
+def start_version(browser, redis_conn, database_url, profile_id, **form) -> int:
+    response = browser.post(
+        f"/library/{profile_id}/start", {"intent": "a lighthouse", "max_iterations": "1", **form}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    run_id = int(re.search(r"/runs/(\d+)", response.headers["Location"]).group(1))
+    with db(database_url) as session:
+        return session.get(LibraryVersion, session.get(Run, run_id).library_version_id).version
+
+
+def test_a_reextraction_is_offered_and_never_becomes_the_version_runs_use(
+    browser, redis_conn, database_url
+):
+    browser.register("ada@example.com")
+    run_id = confirmed_run(browser, redis_conn)
+    work(redis_conn)
+    profile_id = save_to_library(browser, run_id)
+    browser.post(f"/library/{profile_id}/edit", edit_fields(browser, profile_id, principles="Mine"))
+    browser.post(f"/library/{profile_id}/reextract")
+    work(redis_conn)
+    _, versions, _ = library_entry(database_url, profile_id)
+    assert len(versions) == 3  # saved, edited, re-extracted
+
+    page = html.unescape(browser.get(f"/library/{profile_id}").get_data(as_text=True))
+    assert "version 2 of 3" in page and "new runs start from this version" in page
+    assert "new runs still start from version 2, your choice" in page
+    assert '<option value="2" selected>v2 · edited · your choice</option>' in page
+    assert "v2" in browser.get("/library/").get_data(as_text=True)
+    assert start_version(browser, redis_conn, database_url, profile_id) == 2
+    work(redis_conn)
+
+    third = browser.get(f"/library/{profile_id}?v=3").get_data(as_text=True)
+    assert "Start new runs from version 3" in third
+    assert browser.post(f"/library/{profile_id}/choose", {"version": "3"}).status_code == 302
+    assert "New runs now start from version 3" in browser.get(f"/library/{profile_id}").get_data(
+        as_text=True
+    )
+    assert start_version(browser, redis_conn, database_url, profile_id) == 3
+    assert browser.post(f"/library/{profile_id}/choose", {"version": "9"}).status_code == 404
+
+
+def test_an_edit_of_an_older_version_starts_from_that_version(browser, redis_conn, database_url):
+    browser.register("ada@example.com")
+    profile_id = save_to_library(browser, confirmed_run(browser, redis_conn))
+    browser.post(f"/library/{profile_id}/edit", edit_fields(browser, profile_id, principles="Two"))
+    fields = confirm_fields(browser.get(f"/library/{profile_id}?v=1").get_data(as_text=True))
+    assert fields["base"] == "1"
+    unchanged = browser.post(f"/library/{profile_id}/edit", fields)
+    assert "Nothing changed" in browser.get(unchanged.headers["Location"]).get_data(as_text=True)
+    fields["texture_feel"] = "Dry chalk over rough paper."
+    browser.post(f"/library/{profile_id}/edit", fields)
+    _, versions, _ = library_entry(database_url, profile_id)
+    assert len(versions) == 3
+    assert versions[2]["texture_feel"] == "Dry chalk over rough paper."
+    assert versions[2]["principles"] == versions[0]["principles"] != ["Two"]
+
+
+def test_export_names_say_the_taste_the_version_and_which_export(browser, redis_conn, database_url):
+    browser.register("ada@example.com")
+    profile_id = save_to_library(browser, confirmed_run(browser, redis_conn), "Café / Nights!")
+    plain = browser.get(f"/library/{profile_id}/export.json")
+    full = browser.get(f"/library/{profile_id}/export.json?references=1")
+    assert 'filename="tasteloop-caf-nights-v1.json"' in plain.headers["Content-Disposition"]
+    assert (
+        'filename="tasteloop-caf-nights-v1-with-references.json"'
+        in full.headers["Content-Disposition"]
+    )
+
+
+def test_a_card_shows_a_picture_made_with_the_taste_and_starts_a_run(
+    browser, redis_conn, database_url
+):
+    browser.register("ada@example.com")
+    run_id = confirmed_run(browser, redis_conn)
+    profile_id = save_to_library(browser, run_id)
+    listing = browser.get("/library/").get_data(as_text=True)
+    assert "the newest picture made with" not in listing  # nothing painted yet
+    assert f'href="/library/{profile_id}#start">Start a run</a>' in listing
+    work(redis_conn)
+    listing = browser.get("/library/").get_data(as_text=True)
+    picture = re.search(rf'src="(/runs/{run_id}/images/[0-9a-f]+\?w=320)"', listing)
+    assert picture and browser.get(picture.group(1)).status_code == 200
+    assert 'id="start"' in browser.get(f"/library/{profile_id}").get_data(as_text=True)

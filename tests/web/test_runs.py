@@ -610,3 +610,21 @@ def test_the_gate_shows_its_picture_once(browser, redis_conn):
     assert f'href="#gate-{gate_id}"' in page  # its iteration card points up to it
     gate_part = page.split(f'id="gate-{gate_id}"', 1)[1].split("</section>", 1)[0]
     assert gate_part.count('alt="reference ') == 3  # the references beside it
+
+
+def test_score_colours_are_one_scale_whatever_the_runs_thresholds(
+    browser, redis_conn, database_url
+):
+    """A run that converges at 1.0 still shows its score in the colour the score earns on the
+    everyday scale, on its page, in history and in the library."""
+    browser.register("ada@example.com")
+    run_id, _ = start_run(browser, redis_conn, threshold="1.0", gate_low="0.5", max_iterations="1")
+    work(redis_conn)
+    with db(database_url) as session:
+        score = session.get(Iteration, session.get(Run, run_id).final_iteration_id).score
+    expected = "score-high" if score >= 8.0 else "score-mid" if score >= 6.0 else "score-low"
+    shown = f'<span class="score {expected}">{score:.1f}</span>'
+    for page in (f"/runs/{run_id}", "/history"):
+        body = browser.get(page).get_data(as_text=True)
+        assert shown in body, page
+        assert body.count(f">{score:.1f}</span>") == body.count(shown), page
