@@ -26,6 +26,7 @@ def delete_run(session: Session, run: Run) -> None:
     )
     run.best_iteration_id = None
     run.final_iteration_id = None
+    run.chosen_iteration_id = None
     session.flush()
     for table in (Gate, Iteration, ProfileVersion, ReferenceImage):
         session.execute(delete(table).where(table.run_id == run.id))

@@ -224,7 +224,7 @@ def delete(session: Session, entry: LibraryProfile) -> None:
 
 def latest_results(session: Session, profile_ids: list[int]) -> dict[int, tuple[int, str]]:
     """Each entry's newest run with a picture, as (run id, the picture it shows)."""
-    shown = func.coalesce(Run.final_iteration_id, Run.best_iteration_id)  # Run.result_iteration_id
+    shown = Run.result_iteration_id
     newest = session.execute(
         select(LibraryVersion.profile_id, func.max(Run.id))
         .join(Run, Run.library_version_id == LibraryVersion.id)

@@ -18,10 +18,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.sql.expression import false
+from sqlalchemy.sql.expression import ColumnElement, false
 from sqlalchemy.types import TypeDecorator
 
 from store.states import Outcome, Phase, Stage
@@ -136,6 +138,10 @@ class Run(Base):
     final_iteration_id: Mapped[int | None] = mapped_column(
         ForeignKey("iterations.id", use_alter=True, name="fk_runs_final_iteration"), nullable=True
     )
+    # the person's "use this one" on a finished run; the loop's own result stays in final
+    chosen_iteration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("iterations.id", use_alter=True, name="fk_runs_chosen_iteration"), nullable=True
+    )
     outcome: Mapped[Outcome | None] = mapped_column(StrEnumColumn(Outcome), nullable=True)
     status_note: Mapped[str] = mapped_column(Text, default="")
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -195,11 +201,16 @@ class Run(Base):
         """The newest version: the confirmed profile once the run is past confirm."""
         return self.profiles[-1] if self.profiles else None
 
-    @property
+    @hybrid_property
     def result_iteration_id(self) -> int | None:
-        """The iteration a run shows as its picture: the result once it has one, else the best
-        so far."""
-        return self.final_iteration_id or self.best_iteration_id
+        """The iteration a run shows as its picture: the person's choice, else the loop's result
+        once it has one, else the best so far."""
+        return self.chosen_iteration_id or self.final_iteration_id or self.best_iteration_id
+
+    @result_iteration_id.inplace.expression
+    @classmethod
+    def _result_iteration_id_expression(cls) -> ColumnElement[int | None]:
+        return func.coalesce(cls.chosen_iteration_id, cls.final_iteration_id, cls.best_iteration_id)
 
 
 class ReferenceImage(Base):

@@ -231,6 +231,26 @@ def finish_run(run: Run, outcome: Outcome, final_iteration_id: int | None) -> No
     run.status_note = OUTCOME_LABELS[outcome]["status"]
 
 
+def choose_result(session: Session, run: Run, index: int) -> str:
+    """The person makes iteration `index` (0-based) of a finished run its result ("use this
+    one"); the loop's own result stays recorded beside it. Returns what happened, for them."""
+    iteration = session.scalar(
+        select(Iteration).where(Iteration.run_id == run.id, Iteration.index == index)
+    )
+    if iteration is None:
+        return "This run has no such iteration; nothing changed."
+    claimed = session.execute(
+        update(Run)
+        .where(Run.id == run.id, Run.phase == Phase.DONE)
+        .values(chosen_iteration_id=iteration.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(run)
+    if claimed != 1:
+        return "Only a finished run's result can be chosen; nothing changed."
+    return f"Iteration {index + 1} is now this run's result, your choice."
+
+
 def stop_run(session: Session, run: Run) -> str:
     """End a generating run as stopped, keeping its iterations and best image.
 

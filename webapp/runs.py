@@ -14,6 +14,7 @@ from store.deletion import delete_run
 from store.gates import NoteError, decide_gate
 from store.models import Blob, Gate, Iteration, Run
 from store.runs import (
+    choose_result,
     confirm_run,
     extracted_measurements,
     readable_profile,
@@ -109,8 +110,7 @@ def _live_context(run: Run, signals: dict[str, Any] | None = None) -> dict[str, 
     )
     gates = list(session.scalars(select(Gate).where(Gate.run_id == run.id).order_by(Gate.id)))
     open_gate = next((g for g in gates if g.decision is None), None)
-    final = session.get(Iteration, run.final_iteration_id) if run.final_iteration_id else None
-    best = session.get(Iteration, run.best_iteration_id) if run.best_iteration_id else None
+    by_id = {it.id: it for it in iterations}
     profile = readable_profile(run)
     chart = trajectory_svg(
         [(it.index, it.score) for it in iterations], run.threshold, run.gate_low, run.max_iterations
@@ -120,8 +120,9 @@ def _live_context(run: Run, signals: dict[str, Any] | None = None) -> dict[str, 
         "iterations": iterations,
         "open_gate": open_gate,
         "gate_of": {g.iteration_id: g for g in gates},
-        "final": final,
-        "best": best,
+        # the picture the run shows (the person's choice, the loop's result or the best so far)
+        "result": by_id.get(run.result_iteration_id or 0),
+        "loop_result": by_id.get(run.final_iteration_id or 0),
         "profile": profile,
         "usage": usage_totals(run),
         "chart": chart if iterations else "",
@@ -255,6 +256,22 @@ def stop(run_id: int) -> ResponseReturnValue:
     session.commit()
     flash(message)
     return redirect(url_for("runs.show", run_id=run.id), code=303)
+
+
+@bp.route("/runs/<int:run_id>/result", methods=["POST"])
+@login_required
+def use_this_one(run_id: int) -> ResponseReturnValue:
+    """The owner makes one iteration of a finished run its result."""
+    run = owned_run(run_id)
+    if run.user_id != current_user.id:  # admins look; the result is the owner's choice
+        abort(404)
+    number = parse_id(request.form.get("iteration"))
+    if number is None:
+        abort(400)
+    session = db_session()
+    flash(choose_result(session, run, number - 1))
+    session.commit()
+    return redirect(url_for("runs.show", run_id=run.id, _anchor="run-live"), code=303)
 
 
 @bp.route("/runs/<int:run_id>/delete", methods=["POST"])
