@@ -16,6 +16,7 @@ from store.blobs import blob_bytes, save_blob
 from store.leases import clear_lease, lease_expiry
 from store.models import Gate, Iteration, ProfileVersion, Run, utcnow
 from store.states import OUTCOME_LABELS, GateDecision, Outcome, Phase, Stage
+from store.uploads import copy_references
 from tasteloop.domain.critique import ordered_scores, rank
 from tasteloop.domain.engine import CallUsage
 from tasteloop.domain.profile import TasteProfile
@@ -101,6 +102,31 @@ def confirm_run(
     run.phase = Phase.GENERATING
     run.started_at = utcnow()
     run.status_note = "Queued for generation"
+
+
+def run_again(session: Session, run: Run, intent: str, engine: str, models: dict[str, str]) -> Run:
+    """A new run at the confirm step with this run's references, profile and loop settings and
+    a new intent, for the person to check and confirm; the old run is left as it is."""
+    fresh = Run(
+        user_id=run.user_id,
+        phase=Phase.CONFIRM,
+        engine=engine,
+        models=models,
+        intent=intent,
+        library_version_id=run.library_version_id,
+        max_iterations=run.max_iterations,
+        threshold=run.threshold,
+        gate_low=run.gate_low,
+        candidates=run.candidates,
+        status_note="Run again: check the profile and what to make, then confirm",
+    )
+    session.add(fresh)
+    session.flush()
+    copy_references(session, run.references, fresh.id)
+    versions = [run.extracted_version, run.current_version]
+    for version in dict.fromkeys(v for v in versions if v is not None):
+        add_profile_version(session, fresh, version.source, version.data)
+    return fresh
 
 
 def loop_settings(run: Run) -> LoopSettings:

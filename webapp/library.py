@@ -103,7 +103,7 @@ def save_run(run_id: int) -> ResponseReturnValue:
         abort(404)
     repeat = once.earlier_result()
     if repeat is not None:
-        return _repeated(repeat, url_for("runs.show", run_id=run.id))
+        return once.repeated(repeat, url_for("runs.show", run_id=run.id))
     session = db_session()
     try:
         entry = library.save_from_run(session, run, current_user, request.form.get("name", ""))
@@ -122,15 +122,6 @@ def save_run(run_id: int) -> ResponseReturnValue:
     made = url_for("library.show", profile_id=entry.id)
     once.remember_result(made)
     return redirect(made)
-
-
-def _repeated(earlier: str, back: str) -> ResponseReturnValue:
-    """A form sent again: to what its first sending made, or back while that is being made."""
-    if earlier:
-        flash("That was already done: here it is.")
-        return redirect(earlier, code=303)
-    flash("Your first click is still being handled.")
-    return redirect(back, code=303)
 
 
 def _to_kept(kept: library.AlreadyKept) -> Response:
@@ -260,7 +251,7 @@ def start(profile_id: int) -> ResponseReturnValue:
     entry = owned_library_profile(profile_id, for_change=True)
     repeat = once.earlier_result()
     if repeat is not None:
-        return _repeated(repeat, url_for("library.show", profile_id=entry.id))
+        return once.repeated(repeat, url_for("library.show", profile_id=entry.id))
     version = _version_or_404(entry, request.form.get("version"))
     count = len(entry.references)
     values = pick_values(request.form.to_dict(), ("intent", *SETTINGS_KEYS, *style_keys(count)))

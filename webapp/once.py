@@ -14,7 +14,8 @@ import logging
 import secrets
 
 import redis
-from flask import request
+from flask import flash, redirect, request
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from jobs.queue import QueueUnavailable, connection
@@ -76,3 +77,12 @@ def forget() -> None:
         connection().delete(_key(token))
     except (QueueUnavailable, redis.RedisError):
         pass
+
+
+def repeated(earlier: str, back: str) -> ResponseReturnValue:
+    """A form sent again: to what its first sending made, or back while that is being made."""
+    if earlier:
+        flash("That was already done: here it is.")
+        return redirect(earlier, code=303)
+    flash("Your first click is still being handled.")
+    return redirect(back, code=303)

@@ -26,12 +26,19 @@ from tasteloop.domain.text import clean_text
 MAX_TEXT = 2000
 _DEFAULTS = LoopSettings()
 # What the loop-settings inputs show before a person changes them, and their bounds.
-DEFAULT_SETTINGS = {
-    "max_iterations": str(_DEFAULTS.max_iterations),
-    "threshold": str(_DEFAULTS.threshold),
-    "gate_low": str(_DEFAULTS.gate_low),
-    "candidates": str(_DEFAULTS.candidates),
-}
+
+
+def settings_values(settings: LoopSettings) -> dict[str, str]:
+    """The loop-settings inputs showing these settings."""
+    return {
+        "max_iterations": str(settings.max_iterations),
+        "threshold": str(settings.threshold),
+        "gate_low": str(settings.gate_low),
+        "candidates": str(settings.candidates),
+    }
+
+
+DEFAULT_SETTINGS = settings_values(_DEFAULTS)
 LOOP_BOUNDS = {"max_iterations": MAX_ITERATIONS, "candidates": MAX_CANDIDATES}
 
 
@@ -124,7 +131,10 @@ def parse_swatches(values: dict[str, str]) -> list[str]:
 
 
 def form_values(
-    profile: TasteProfile | None, intent: str = "", reference_count: int = 0
+    profile: TasteProfile | None,
+    intent: str = "",
+    reference_count: int = 0,
+    settings: LoopSettings = _DEFAULTS,
 ) -> dict[str, str]:
     if profile is None:
         return {"intent": intent}
@@ -136,7 +146,7 @@ def form_values(
         # the field is comma-separated, so a comma inside an item would split it in two
         "avoid_text": ", ".join(item.replace(",", "") for item in profile.avoid_list),
         "intent": intent,
-        **DEFAULT_SETTINGS,
+        **settings_values(settings),
     }
 
 

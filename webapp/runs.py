@@ -17,8 +17,10 @@ from store.runs import (
     choose_result,
     confirm_run,
     extracted_measurements,
+    loop_settings,
     readable_profile,
     retry_failed,
+    run_again,
     stop_run,
     usage_totals,
 )
@@ -31,6 +33,7 @@ from tasteloop.domain.run_settings import MAX_INTENT
 from tasteloop.domain.subject import IntentReading
 from tasteloop.domain.text import clean_text
 from tasteloop.engines import intent_reading
+from webapp import once
 from webapp.access import owned_run, parse_id
 from webapp.blobs import blob_response, serve_blob
 from webapp.db import db_session
@@ -127,7 +130,7 @@ def _live_context(run: Run, signals: dict[str, Any] | None = None) -> dict[str, 
         "usage": usage_totals(run),
         "chart": chart if iterations else "",
         "form": (
-            form_values(profile, run.intent, len(run.references))
+            form_values(profile, run.intent, len(run.references), loop_settings(run))
             if run.phase == Phase.CONFIRM
             else None
         ),
@@ -272,6 +275,59 @@ def use_this_one(run_id: int) -> ResponseReturnValue:
     flash(choose_result(session, run, number - 1))
     session.commit()
     return redirect(url_for("runs.show", run_id=run.id, _anchor="run-live"), code=303)
+
+
+@bp.route("/runs/<int:run_id>/compare")
+@login_required
+def compare(run_id: int) -> ResponseReturnValue:
+    """Two iterations of a run side by side (?a=1&b=3, numbered as the page shows them)."""
+    run = owned_run(run_id)
+    iterations = {it.index + 1: it for it in run.iterations}
+    numbers = [parse_id(request.args.get(key)) for key in ("a", "b")]
+    pair = [iterations.get(n or 0) for n in numbers]
+    if len(iterations) < 2 or None in pair:
+        flash("Choose two iterations of this run to compare.")
+        return redirect(url_for("runs.show", run_id=run.id))
+    left, right = pair
+    scores = [dict(it.breakdown or []) for it in pair]
+    rows = [
+        (dim, scores[0].get(dim), scores[1].get(dim))
+        for dim in dict.fromkeys([*scores[0], *scores[1]])
+    ]
+    return render_template(
+        "runs/compare.html",
+        run=run,
+        left=left,
+        right=right,
+        rows=rows,
+        result_id=run.result_iteration_id,
+        count=len(iterations),
+    )
+
+
+@bp.route("/runs/<int:run_id>/again", methods=["POST"])
+@login_required
+def again(run_id: int) -> ResponseReturnValue:
+    """Run again: the same references, profile and settings, a new intent, to confirm."""
+    run = owned_run(run_id)
+    if run.user_id != current_user.id or not (run.phase.past_confirm and run.profiles):
+        abort(404)
+    repeat = once.earlier_result()
+    if repeat is not None:
+        return once.repeated(repeat, url_for("runs.show", run_id=run.id))
+    try:
+        engine, models = engine_label()
+    except ConfigError as exc:
+        once.forget()
+        flash(str(exc))
+        return redirect(url_for("runs.show", run_id=run.id), code=303)
+    intent = clean_text(request.form.get("intent") or "")[:MAX_INTENT]
+    session = db_session()
+    fresh = run_again(session, run, intent, engine, models)
+    session.commit()
+    once.remember_result(url_for("runs.show", run_id=fresh.id))
+    flash(f"A new run with the references and taste of run {run.id}: check it and confirm.")
+    return redirect(url_for("runs.show", run_id=fresh.id), code=303)
 
 
 @bp.route("/runs/<int:run_id>/delete", methods=["POST"])

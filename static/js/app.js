@@ -130,3 +130,96 @@ setInterval(() => {
       : `${seconds} s`;
   }
 }, 1000);
+
+// The viewer: a picture's link (class "enlarge") opens it large over the page; the arrow keys
+// (or the buttons) move through the page's pictures in order, Escape or Close goes back to the
+// link that opened it. Without JavaScript the link opens the image itself.
+const VIEWER_WIDTH = 1024; // the largest width the server sizes (webapp/blobs.py SIZES)
+
+function viewerLinks() {
+  const seen = new Set();
+  return Array.from(document.querySelectorAll("a.enlarge")).filter((a) => {
+    const key = a.getAttribute("href");
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function viewerDialog() {
+  let dialog = document.getElementById("viewer");
+  if (dialog) return dialog;
+  dialog = document.createElement("dialog");
+  dialog.id = "viewer";
+  dialog.className = "viewer";
+  dialog.setAttribute("aria-labelledby", "viewer-caption");
+  dialog.innerHTML =
+    '<figure><img alt=""><figcaption id="viewer-caption"></figcaption></figure>' +
+    '<div class="viewer-controls">' +
+    '<button type="button" data-step="-1" aria-label="Previous picture">← Previous</button>' +
+    '<a class="button viewer-full" target="_blank" rel="noopener">Full size</a>' +
+    '<button type="button" data-step="1" aria-label="Next picture">Next →</button>' +
+    '<button type="button" class="viewer-close">Close</button></div>';
+  dialog.addEventListener("click", (event) => {
+    const target = event.target;
+    if (target === dialog) dialog.close(); // a click on the backdrop
+    if (!(target instanceof Element)) return;
+    const step = target.closest("[data-step]");
+    if (step) showPicture(Number(dialog.dataset.index) + Number(step.dataset.step));
+    if (target.closest(".viewer-close")) dialog.close();
+  });
+  dialog.addEventListener("keydown", (event) => {
+    if (event.key === "ArrowRight") showPicture(Number(dialog.dataset.index) + 1);
+    else if (event.key === "ArrowLeft") showPicture(Number(dialog.dataset.index) - 1);
+    else return;
+    event.preventDefault();
+  });
+  dialog.addEventListener("close", () => {
+    const opener = viewerLinks()[Number(dialog.dataset.index)];
+    if (opener) opener.focus();
+  });
+  document.body.append(dialog);
+  return dialog;
+}
+
+function showPicture(index) {
+  const links = viewerLinks();
+  if (!links.length) return;
+  const at = (index + links.length) % links.length;
+  const link = links[at];
+  const dialog = viewerDialog();
+  dialog.dataset.index = String(at);
+  const href = link.getAttribute("href");
+  const img = dialog.querySelector("img");
+  img.src = `${href}${href.includes("?") ? "&" : "?"}w=${VIEWER_WIDTH}`;
+  const alt = (link.querySelector("img") || {}).alt || "picture";
+  img.alt = alt;
+  dialog.querySelector("figcaption").textContent = `${alt} (${at + 1} of ${links.length})`;
+  dialog.querySelector(".viewer-full").href = href;
+  for (const button of dialog.querySelectorAll("[data-step]")) button.disabled = links.length < 2;
+  if (!dialog.open) dialog.showModal();
+}
+
+document.addEventListener("click", (event) => {
+  const link = event.target instanceof Element && event.target.closest("a.enlarge");
+  if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+  event.preventDefault();
+  showPicture(viewerLinks().indexOf(link));
+});
+
+// "Copy prompt": the text of the element the button names, to the clipboard; the button says
+// whether it worked (without JavaScript the button is hidden and the text can be selected).
+document.addEventListener("click", async (event) => {
+  const button = event.target instanceof Element && event.target.closest("button[data-copy]");
+  if (!button) return;
+  const source = document.querySelector(button.dataset.copy);
+  if (!source) return;
+  const label = button.textContent;
+  try {
+    await navigator.clipboard.writeText(source.textContent.trim());
+    button.textContent = "Copied";
+  } catch {
+    button.textContent = "Select the text to copy it";
+  }
+  setTimeout(() => { button.textContent = label; }, 2000);
+});

@@ -292,3 +292,67 @@ def test_the_uploader_takes_drops_adds_removes_and_names_an_unreadable_file(
     submit.click()
     page.wait_for_url(re.compile(r".*/runs/\d+$"))
     assert page.locator("img[alt^='reference']").count() == 3  # exactly what was shown was sent
+
+
+def test_a_finished_runs_pictures_open_large_compare_and_one_becomes_the_result(
+    live_server, page_factory
+):
+    """Pictures could only be downloaded: now they open large (arrows move, Escape closes, Enter
+    opens), two iterations compare side by side, and any iteration can be made the result."""
+    base = live_server["url"]
+    page = page_factory()
+    register(page, base, "flo@example.com")
+    upload_refs(page, base, "van-gogh-swirling-landscapes")
+    run_url = page.url
+    confirm(page, threshold="10", gate_low="9.9", max_iterations="3")
+    page.wait_for_url(run_url)
+    page.locator("h2:has-text('Best of 3')").wait_for(timeout=120_000)
+
+    links = page.locator("a.enlarge")
+    first = page.locator("#iteration-1 a.enlarge")
+    first.click()
+    viewer = page.locator("dialog#viewer")
+    viewer.wait_for()
+    caption = viewer.locator("figcaption")
+    assert caption.inner_text().startswith("iteration 1 (")
+    total = int(re.search(r"of (\d+)\)", caption.inner_text()).group(1))
+    assert total == 6  # three references and three iterations (the result is one of them)
+    assert viewer.locator("img").get_attribute("src").endswith("?w=1024")
+    page.keyboard.press("ArrowRight")
+    assert caption.inner_text() != "" and not caption.inner_text().startswith("iteration 1 (")
+    page.keyboard.press("ArrowLeft")
+    assert caption.inner_text().startswith("iteration 1 (")
+    page.wait_for_function("document.querySelector('#viewer img').naturalWidth > 0")
+    screenshot(page, "12-viewer", full_page=False)
+    page.keyboard.press("Escape")
+    assert not viewer.is_visible()
+    assert page.evaluate("document.activeElement.closest('#iteration-1') !== null")
+    page.keyboard.press("Enter")  # the focused link opens it again
+    viewer.wait_for()
+    page.keyboard.press("Escape")
+    assert links.count() > total  # the same picture linked twice is shown once
+
+    # copy the prompt
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.click("#iteration-1 summary")
+    page.click("#iteration-1 button:has-text('Copy prompt')")
+    page.locator("#iteration-1 button:has-text('Copied')").wait_for()
+    prompt = page.locator("#prompt-1").inner_text()
+    assert page.evaluate("navigator.clipboard.readText()") == prompt
+
+    # compare two iterations, then make iteration 1 the result from the comparison
+    page.select_option("select[name=a]", "1")
+    page.select_option("select[name=b]", "3")
+    page.click("button:has-text('Compare')")
+    page.wait_for_url(re.compile(r".*/compare\?a=1&b=3$"))
+    assert page.locator(".compare-side").count() == 2
+    screenshot(page, "13-compare")
+    if page.locator("button:has-text('Use iteration 1 as the result')").count():
+        page.click("button:has-text('Use iteration 1 as the result')")
+    else:  # iteration 1 was the loop's result: choose 3 instead
+        page.click("button:has-text('Use iteration 3 as the result')")
+    page.wait_for_url(re.compile(r".*/runs/\d+(#run-live)?$"))
+    page.locator("strong:has-text('your choice')").wait_for()
+    assert page.locator("li.card.chosen .result-mark").inner_text() == "✓ The result, your choice"
+    page.goto(f"{base}/history")
+    assert "result chosen by you" in page.content()

@@ -91,3 +91,63 @@ def test_a_run_with_a_chosen_result_can_be_deleted(browser, redis_conn, database
 def _blob(database_url, sha):
     with get_database(database_url).sessions() as session:
         return session.get(Blob, sha).data
+
+
+def test_compare_shows_two_iterations_side_by_side_with_the_higher_scores_marked(
+    browser, other_browser, redis_conn, database_url
+):
+    run_id, shas, scores, _ = _finished_run(browser, redis_conn, database_url)
+    page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    assert f'action="/runs/{run_id}/compare"' in page and 'method="get"' in page
+    compared = browser.get(f"/runs/{run_id}/compare?a=1&b=3")
+    assert compared.status_code == 200
+    body = compared.get_data(as_text=True)
+    assert "iteration 1 beside iteration 3" in body
+    assert shas[0] in body and shas[2] in body
+    overall = re.search(r"<th scope=\"row\">Overall</th>(.*?)</tr>", body, re.S).group(1)
+    cells = re.findall(r"<td( class=\"higher\")?>([\d.]+)</td>", overall)
+    assert [float(v) for _, v in cells] == [round(scores[0], 1), round(scores[2], 1)]
+    higher = [bool(mark) for mark, _ in cells]
+    assert higher == [scores[0] > scores[2], scores[2] > scores[0]]
+    assert body.count('<th scope="row">') == 6  # overall and the five dimensions
+    # a bad pair goes back to the run with a message, and the page is the owner's only
+    response = browser.get(f"/runs/{run_id}/compare?a=1&b=9")
+    assert response.status_code == 302
+    assert "Choose two iterations" in browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    other_browser.register("eve@example.com")
+    assert other_browser.get(f"/runs/{run_id}/compare?a=1&b=2").status_code == 404
+
+
+def test_run_again_makes_a_new_run_at_confirm_with_the_same_taste_and_a_new_intent(
+    browser, other_browser, redis_conn, database_url
+):
+    browser.register("ada@example.com")
+    run_id, _ = start_run(
+        browser,
+        redis_conn,
+        threshold="9.9",
+        gate_low="9.8",
+        max_iterations="2",
+        edit=lambda fields: {"principles": "Only moonlit blues\n" + fields["principles"]},
+    )
+    work(redis_conn)
+    page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    assert "Copy prompt" in page and 'id="prompt-1"' in page
+    response = browser.post(f"/runs/{run_id}/again", {"intent": "a city street in the rain"})
+    assert response.status_code == 303
+    fresh = int(re.search(r"/runs/(\d+)", response.headers["Location"]).group(1))
+    assert fresh != run_id
+    with get_database(database_url).sessions() as session:
+        old, new = session.get(Run, run_id), session.get(Run, fresh)
+        assert new.phase == "confirm" and new.intent == "a city street in the rain"
+        assert [r.blob_sha for r in new.references] == [r.blob_sha for r in old.references]
+        assert new.current_version.data["principles"][0] == "Only moonlit blues"
+        assert (new.max_iterations, new.threshold, new.gate_low) == (2, 9.9, 9.8)
+        assert old.phase == "done" and not new.iterations
+    page = browser.get(f"/runs/{fresh}").get_data(as_text=True)
+    assert 'value="a city street in the rain"' in page and "Only moonlit blues" in page
+    assert re.search(r'name="threshold"[^>]*value="9.9"', page)
+    other_browser.register("eve@example.com")
+    assert other_browser.post(f"/runs/{run_id}/again", {"intent": "x"}).status_code == 404
+    # a run still at the confirm step has no taste to run again with
+    assert browser.post(f"/runs/{fresh}/again", {"intent": "x"}).status_code == 404
