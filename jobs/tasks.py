@@ -215,6 +215,7 @@ def advance_run(run_id: int) -> str:
             profile = current_profile(run)
             settings = loop_settings(run)
             state = loop_state(session, run)
+            shape = run.shape
         except (ValueError, ArithmeticError) as exc:  # a pydantic ValidationError is a ValueError
             log.exception("run %s cannot be read", run_id)
             record_failure(run, Stage.GENERATE, UNREADABLE, retryable=False)
@@ -263,6 +264,7 @@ def advance_run(run_id: int) -> str:
             references=references,
             max_steps=ITERATIONS_PER_TURN,
             should_stop=stopped,
+            shape=shape,
         )
     if work.lost:
         return "stopped: the run was stopped or another worker has it"

@@ -62,6 +62,20 @@ def references_bytes(
     return [blob_bytes(session, ref.blob_sha) for ref in references]
 
 
+def reference_sizes(
+    session: Session, references: list[ReferenceImage] | list[LibraryReference]
+) -> list[tuple[int, int]]:
+    """(width, height) of each reference as stored, for "as my references"."""
+    shas = [ref.blob_sha for ref in references]
+    rows = dict(
+        (sha, (w, h))
+        for sha, w, h in session.execute(
+            select(Blob.sha256, Blob.width, Blob.height).where(Blob.sha256.in_(shas))
+        )
+    )
+    return [rows[sha] for sha in shas if sha in rows and all(rows[sha])]
+
+
 def run_blobs(session: Session, run_id: int) -> set[str]:
     """Every image of a run: its references, its iterations' images and their candidates."""
     shas = set(

@@ -32,6 +32,7 @@ from tasteloop.domain.profile import StyleControls, TasteProfile
 from tasteloop.domain.profile_file import ProfileFileError, parse_profile_document, profile_document
 from tasteloop.domain.references import MAX_REFERENCES
 from tasteloop.domain.run_settings import LoopSettings
+from tasteloop.domain.shape import SQUARE, PictureShape
 from tasteloop.images import ImageError, data_url_for_model, reencode_upload
 
 MAX_NAME = 120
@@ -261,9 +262,10 @@ def start_run(
     engine: str,
     models: dict[str, str],
     style: StyleControls | None = None,
+    shape: PictureShape = SQUARE,
 ) -> Run:
     """A run that skips upload and extraction: straight to generating with this version,
-    under the person's style controls (the version's own when None)."""
+    under the person's style controls (the version's own when None), at `shape`."""
     entry = version.profile
     run = Run(
         user_id=user.id,
@@ -278,7 +280,9 @@ def start_run(
     session.flush()
     session.refresh(run)
     profile = profile_of(version)
-    confirm_run(session, run, profile.with_style(style) if style else profile, intent, settings)
+    confirm_run(
+        session, run, profile.with_style(style) if style else profile, intent, settings, shape
+    )
     return run
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.types import TypeDecorator
 
 from store.states import Outcome, Phase, Stage
 from tasteloop.domain.run_settings import LoopSettings
+from tasteloop.domain.shape import SQUARE, PictureShape
 
 DEFAULTS = LoopSettings()
 
@@ -129,6 +130,9 @@ class Run(Base):
     gate_low: Mapped[float] = mapped_column(Float, default=DEFAULTS.gate_low)
     candidates: Mapped[int] = mapped_column(Integer, default=DEFAULTS.candidates)
     seed: Mapped[int] = mapped_column(Integer, default=0)
+    # the picture's shape (tasteloop.domain.shape.PictureShape), chosen at confirm
+    aspect: Mapped[str] = mapped_column(String(8), default=SQUARE.aspect, server_default="1:1")
+    image_size: Mapped[str] = mapped_column(String(4), default=SQUARE.size, server_default="1K")
     # resumable loop state
     next_index: Mapped[int] = mapped_column(Integer, default=0)
     current_prompt: Mapped[str] = mapped_column(Text, default="")
@@ -200,6 +204,10 @@ class Run(Base):
     def current_version(self) -> ProfileVersion | None:
         """The newest version: the confirmed profile once the run is past confirm."""
         return self.profiles[-1] if self.profiles else None
+
+    @property
+    def shape(self) -> PictureShape:
+        return PictureShape(self.aspect, self.image_size)
 
     @hybrid_property
     def result_iteration_id(self) -> int | None:

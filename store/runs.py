@@ -22,6 +22,7 @@ from tasteloop.domain.engine import CallUsage
 from tasteloop.domain.profile import TasteProfile
 from tasteloop.domain.prompts import initial_prompt
 from tasteloop.domain.run_settings import LoopSettings, Verdict, verdict
+from tasteloop.domain.shape import SQUARE, PictureShape
 from tasteloop.domain.subject import SubjectVerdict
 from tasteloop.iteration import IterationRecord, candidate_record
 from tasteloop.loop import LoopState
@@ -83,9 +84,15 @@ def record_failure(run: Run, stage: Stage, message: str, retryable: bool) -> Non
 
 
 def confirm_run(
-    session: Session, run: Run, profile: TasteProfile, intent: str, settings: LoopSettings
+    session: Session,
+    run: Run,
+    profile: TasteProfile,
+    intent: str,
+    settings: LoopSettings,
+    shape: PictureShape = SQUARE,
 ) -> None:
-    """Save the confirmed profile as a new version and set the run up to generate."""
+    """Save the confirmed profile as a new version and set the run up to generate, painting at
+    `shape`."""
     carried = profile
     if carried.measurements is None:
         carried = profile.model_copy(update={"measurements": extracted_measurements(run)})
@@ -97,6 +104,7 @@ def confirm_run(
     run.threshold = settings.threshold
     run.gate_low = settings.gate_low
     run.candidates = settings.candidates
+    run.aspect, run.image_size = shape.aspect, shape.size
     run.current_prompt = initial_prompt(intent, carried)
     run.next_index = 0
     run.phase = Phase.GENERATING
@@ -118,6 +126,8 @@ def run_again(session: Session, run: Run, intent: str, engine: str, models: dict
         threshold=run.threshold,
         gate_low=run.gate_low,
         candidates=run.candidates,
+        aspect=run.aspect,
+        image_size=run.image_size,
         status_note="Run again: check the profile and what to make, then confirm",
     )
     session.add(fresh)

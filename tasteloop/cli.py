@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import click
+from PIL import Image
 from pydantic import ValidationError
 
 from tasteloop.config import ConfigError, EngineSettings, load_env
@@ -24,8 +25,17 @@ from tasteloop.domain.references import (
     heaviest_first,
 )
 from tasteloop.domain.run_settings import MAX_CANDIDATES, MAX_GATE_NOTE, LoopSettings
+from tasteloop.domain.shape import (
+    AS_REFERENCES,
+    ASPECTS,
+    SIZES,
+    SQUARE,
+    PictureShape,
+    ShapeError,
+    parse_shape,
+)
 from tasteloop.domain.text import clean_text
-from tasteloop.engines import build_engine
+from tasteloop.engines import build_engine, shape_problem
 from tasteloop.images import ImageError, reencode_upload
 from tasteloop.iteration import IterationRecord
 from tasteloop.loop import GateAnswer, LoopState, run_loop
@@ -127,6 +137,28 @@ def _gate_note(gate_note: str, gate_policy: str) -> str:
     return note
 
 
+def _shape(aspect: str, image_size: str, refs: Path | None) -> PictureShape:
+    """The picture's shape, checked against the configured engine before anything is spent."""
+    sizes: list[tuple[int, int]] = []
+    if aspect == AS_REFERENCES:
+        if refs is None or not refs.is_dir():
+            raise click.ClickException("--aspect references needs --refs DIR (the references).")
+        for file in reference_files([refs]):
+            try:
+                with Image.open(file) as image:
+                    sizes.append(image.size)
+            except (OSError, Image.DecompressionBombError):
+                continue  # read_references names the file that cannot be read
+    try:
+        shape = parse_shape(aspect, image_size, sizes)
+        problem = shape_problem(EngineSettings.from_env(), shape)
+    except (ShapeError, ConfigError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if problem:
+        raise click.ClickException(problem)
+    return shape
+
+
 def _taste(
     engine: Engine, refs: Path | None, profile_path: Path | None
 ) -> tuple[TasteProfile, tuple[bytes, ...], list[str]]:
@@ -190,6 +222,21 @@ def _taste(
     default=None,
     help="one weight per reference in file-name order, 0-2, e.g. 1,1,0.5 (0 leaves one out)",
 )
+@click.option(
+    "--aspect",
+    type=click.Choice([*ASPECTS, AS_REFERENCES]),
+    default=SQUARE.aspect,
+    show_default=True,
+    help="the picture's width:height; 'references' takes the references' median ratio",
+)
+@click.option(
+    "--size",
+    "image_size",
+    type=click.Choice(list(SIZES)),
+    default=SQUARE.size,
+    show_default=True,
+    help="the long side: 1K about 1024 px, 2K 2048, 4K 4096",
+)
 @click.option("--seed", default=0, show_default=True, type=int)
 def run(
     refs: Path | None,
@@ -204,6 +251,8 @@ def run(
     gate_note: str,
     strength: str | None,
     weights: str | None,
+    aspect: str,
+    image_size: str,
     seed: int,
 ) -> None:
     """Run generate → critique → revise headless and save every iteration."""
@@ -211,11 +260,14 @@ def run(
         raise click.ClickException("--intent must not be empty.")
     settings = _loop_settings(max_iterations, threshold, gate_low, candidates)
     note = _gate_note(gate_note, gate_policy)
+    shape = _shape(aspect, image_size, refs if profile_path is None else None)
     engine = _engine()
     profile, references, names = _taste(engine, refs, profile_path)
     profile = _with_controls(profile, strength, weights)
     out.mkdir(parents=True, exist_ok=True)
-    record = RunRecord(out, engine, intent, profile, heaviest_first(names, profile.style.weights))
+    record = RunRecord(
+        out, engine, intent, profile, heaviest_first(names, profile.style.weights), shape
+    )
     answer = GATE_ANSWERS[gate_policy]
 
     def at_gate(_record: IterationRecord) -> GateAnswer | None:
@@ -248,6 +300,7 @@ def run(
             seed=seed,
             references=references,
             on_note=on_note,
+            shape=shape,
         )
     except Exception as exc:  # noqa: BLE001 - a generator failure ends the run with a message
         record.write()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tasteloop.config import EngineSettings
 from tasteloop.domain.engine import Engine
+from tasteloop.domain.shape import PictureShape
 from tasteloop.domain.subject import IntentReading
 from tasteloop.offline import OFFLINE_MODELS
 
@@ -44,6 +45,24 @@ def intent_reading(settings: EngineSettings, intent: str) -> IntentReading:
         judged_by="the sketch engine checks that each motif it drew is still visible once painted",
         advice=CONNECT_A_MODEL if undrawable else "",
     )
+
+
+def shape_problem(settings: EngineSettings, shape: PictureShape) -> str | None:
+    """Why the configured engine cannot paint at this shape and size, in a sentence for the
+    person, before anything is spent; None when it can."""
+    if settings.engine == GATEWAY:
+        from tasteloop.gateway.generator import shape_problem as endpoint_problem
+
+        return endpoint_problem(settings, shape)
+    from tasteloop.offline.generator.layout import OFFLINE_SIZES
+
+    if shape.size not in OFFLINE_SIZES:
+        return (
+            f"The sketch engine paints at {', '.join(OFFLINE_SIZES)} only (1024 px on the long "
+            f"side), so {shape.size} is not available; choose 1K, or connect an image model "
+            "(BASE_URL and API_KEY, see the README) for larger pictures."
+        )
+    return None
 
 
 def build_engine(settings: EngineSettings | None = None) -> Engine:

@@ -16,6 +16,7 @@ from tasteloop.domain.engine import Brief, Critic, GenerationInputs, Generator, 
 from tasteloop.domain.outcomes import GateDecision, Outcome
 from tasteloop.domain.profile import TasteProfile
 from tasteloop.domain.run_settings import LoopSettings, Verdict, verdict
+from tasteloop.domain.shape import SQUARE, PictureShape
 from tasteloop.domain.style import emphasis, style_target, weighted_references
 from tasteloop.iteration import IterationRecord, attempt, compare_with_best, run_iteration
 from tasteloop.stopping import RunStopped, stop_when
@@ -91,17 +92,18 @@ class LoopState:
         return 100.0 + self.best_score if self.best_index is not None else -1.0
 
     def generation_inputs(
-        self, references: tuple[bytes, ...], profile: TasteProfile
+        self, references: tuple[bytes, ...], profile: TasteProfile, shape: PictureShape = SQUARE
     ) -> GenerationInputs:
         """`references` are the person's, as uploaded; they go heaviest first, 0 left out."""
         style = style_target(profile)
         if self.inputs_refused:
-            return GenerationInputs(style=style)
+            return GenerationInputs(style=style, shape=shape)
         return GenerationInputs(
             references=weighted_references(profile, references),
             edit_from=self.best_image,
             style=style,
             emphasis=emphasis(profile, len(references)),
+            shape=shape,
         )
 
 
@@ -157,6 +159,7 @@ def run_loop(
     on_note: NoteCallback | None = None,
     max_steps: int | None = None,
     should_stop: Callable[[], bool] | None = None,
+    shape: PictureShape = SQUARE,
 ) -> LoopResult:
     """Run from `state` until convergence, approval, a pause at the gate, or the cap.
 
@@ -164,7 +167,8 @@ def run_loop(
     generator gets them as style references (with the best image so far, to edit) until the
     provider refuses images; both get them heaviest first, without those weighted 0.
     `max_steps` ends the call after that many iterations (TURN_OVER), so runs can take turns;
-    `should_stop` is asked before every provider call and raises RunStopped when it says so.
+    `should_stop` is asked before every provider call and raises RunStopped when it says so;
+    every picture is painted at `shape`.
     """
     for_critic = weighted_references(profile, references)
     if should_stop is not None:
@@ -183,7 +187,7 @@ def run_loop(
             critic=critic,
             candidates=settings.candidates,
             seed=seed,
-            inputs=state.generation_inputs(references, profile),
+            inputs=state.generation_inputs(references, profile, shape),
         )
         record = compare_with_best(
             record, state.best_image, state.best_judged, state.best_rank, critic, brief

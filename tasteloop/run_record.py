@@ -9,6 +9,7 @@ from typing import Any
 
 from tasteloop.domain.engine import Engine, NoteRevision
 from tasteloop.domain.profile import TasteProfile
+from tasteloop.domain.shape import SQUARE, PictureShape
 from tasteloop.iteration import IterationRecord, candidate_record
 from tasteloop.loop import LoopResult
 
@@ -52,6 +53,7 @@ class RunRecord:
     intent: str
     profile: TasteProfile
     references: list[str]  # file names, in the order they go to generator and critic
+    shape: PictureShape = SQUARE
     iterations: list[dict[str, Any]] = field(default_factory=list)
 
     def add_iteration(self, record: IterationRecord) -> list[str]:
@@ -95,6 +97,7 @@ class RunRecord:
             "engine": self.engine.name,
             "models": self.engine.models,
             "intent": self.intent,
+            "shape": self.shape.to_dict(),
             # an iteration's `generation` says how many of them its request carried
             "references": self.references,
             "profile": self.profile.model_dump(exclude={"measurements"}),

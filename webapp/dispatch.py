@@ -16,7 +16,8 @@ from store.runs import record_failure
 from store.spending import start_problem
 from store.states import Stage
 from tasteloop.config import ConfigError, EngineSettings
-from tasteloop.engines import costs_money, engine_models
+from tasteloop.domain.shape import PictureShape
+from tasteloop.engines import costs_money, engine_models, shape_problem
 from webapp.db import db_session
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,15 @@ def engine_label() -> tuple[str, dict[str, str]]:
     """The engine a new run will use and its models by role (ConfigError if misconfigured)."""
     settings = EngineSettings.from_env()
     return settings.engine, engine_models(settings)
+
+
+def shape_errors(shape: PictureShape) -> list[str]:
+    """Why the configured engine cannot paint at this shape, as form errors (none when it can)."""
+    try:
+        problem = shape_problem(EngineSettings.from_env(), shape)
+    except ConfigError:
+        return []  # the misconfiguration is reported where the run starts
+    return [problem] if problem else []
 
 
 def limit_problem() -> str | None:

@@ -13,23 +13,33 @@ from sqlalchemy import select
 
 from jobs.queue import enqueue_reextract
 from store import library
+from store.blobs import reference_sizes
 from store.models import LibraryProfile, LibraryReference, LibraryVersion, Run
 from store.runs import results
 from tasteloop.config import ConfigError
 from tasteloop.domain.profile_file import MAX_FILE_BYTES, ProfileFileError
+from tasteloop.domain.shape import references_aspect
 from webapp import once
 from webapp.access import owned_library_profile, owned_run
 from webapp.blobs import serve_blob
 from webapp.db import db_session
-from webapp.dispatch import engine_label, limit_problem, queue_problem, start_and_show
+from webapp.dispatch import (
+    engine_label,
+    limit_problem,
+    queue_problem,
+    shape_errors,
+    start_and_show,
+)
 from webapp.htmx import poll_response
 from webapp.profile_form import (
     PROFILE_KEYS,
     SETTINGS_KEYS,
+    SHAPE_KEYS,
     form_values,
     intent_errors,
     parse_profile,
     parse_settings,
+    parse_shape_fields,
     parse_style,
     pick_values,
     style_keys,
@@ -171,9 +181,10 @@ def _detail_context(
         "edit_errors": [],
         "start_form": {
             "intent": "",
-            **{k: v for k, v in fields.items() if k in SETTINGS_KEYS},
+            **{k: v for k, v in fields.items() if k in (*SETTINGS_KEYS, *SHAPE_KEYS)},
             **style_values(profile.style, len(entry.references)),
         },
+        "references_aspect": references_aspect(reference_sizes(session, entry.references)),
         "start_errors": [],
         "owner": entry.user_id == current_user.id,
     }
@@ -254,10 +265,16 @@ def start(profile_id: int) -> ResponseReturnValue:
         return once.repeated(repeat, url_for("library.show", profile_id=entry.id))
     version = _version_or_404(entry, request.form.get("version"))
     count = len(entry.references)
-    values = pick_values(request.form.to_dict(), ("intent", *SETTINGS_KEYS, *style_keys(count)))
+    keys = ("intent", *SETTINGS_KEYS, *SHAPE_KEYS, *style_keys(count))
+    values = pick_values(request.form.to_dict(), keys)
     settings, errors = parse_settings(values)
     style, style_errors = parse_style(values, count)
-    errors = intent_errors(values["intent"]) + style_errors + errors
+    shape, shape_problems = parse_shape_fields(
+        values, reference_sizes(db_session(), entry.references)
+    )
+    if shape is not None:
+        shape_problems = shape_errors(shape)
+    errors = intent_errors(values["intent"]) + style_errors + errors + shape_problems
     if not errors:
         try:
             engine, models = engine_label()
@@ -269,7 +286,7 @@ def start(profile_id: int) -> ResponseReturnValue:
         except ValueError as exc:  # weights that do not fit this version's measurements
             errors = [f"These style controls do not fit this profile: {exc}"]
     problem = None if errors else limit_problem()
-    if errors or problem or settings is None or style is None:
+    if errors or problem or settings is None or style is None or shape is None:
         once.forget()
         context = _detail_context(
             entry, version, start_form=values, start_errors=errors or [problem]
@@ -284,6 +301,7 @@ def start(profile_id: int) -> ResponseReturnValue:
         engine,
         models,
         style,
+        shape,
     )
     response = start_and_show(run)
     once.remember_result(url_for("runs.show", run_id=run.id))

@@ -6,6 +6,7 @@ for the model field it is parsed into (DESIGN.md).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -21,6 +22,7 @@ from tasteloop.domain.profile import (
     parse_style_controls,
 )
 from tasteloop.domain.run_settings import MAX_CANDIDATES, MAX_INTENT, MAX_ITERATIONS, LoopSettings
+from tasteloop.domain.shape import SQUARE, PictureShape, ShapeError, parse_shape
 from tasteloop.domain.text import clean_text
 
 MAX_TEXT = 2000
@@ -88,6 +90,7 @@ class ConfirmForm:
     errors: list[str] = field(default_factory=list)
     profile: TasteProfile | None = None
     settings: LoopSettings | None = None
+    shape: PictureShape | None = None
 
     @property
     def intent(self) -> str:
@@ -135,9 +138,10 @@ def form_values(
     intent: str = "",
     reference_count: int = 0,
     settings: LoopSettings = _DEFAULTS,
+    shape: PictureShape = SQUARE,
 ) -> dict[str, str]:
     if profile is None:
-        return {"intent": intent}
+        return {"intent": intent, **shape_values(shape)}
     return {
         **style_values(profile.style, reference_count),
         "principles": "\n".join(profile.principles),
@@ -147,6 +151,7 @@ def form_values(
         "avoid_text": ", ".join(item.replace(",", "") for item in profile.avoid_list),
         "intent": intent,
         **settings_values(settings),
+        **shape_values(shape),
     }
 
 
@@ -157,6 +162,20 @@ def split_avoid(text: str) -> list[str]:
 
 PROFILE_KEYS = ("principles", *SENTENCE_FIELDS, "avoid_text", *SWATCH_KEYS)
 SETTINGS_KEYS = ("max_iterations", "threshold", "gate_low", "candidates")
+SHAPE_KEYS = ("aspect", "image_size")
+
+
+def shape_values(shape: PictureShape) -> dict[str, str]:
+    return {"aspect": shape.aspect, "image_size": shape.size}
+
+
+def parse_shape_fields(
+    values: dict[str, str], reference_sizes: Sequence[tuple[int, int]]
+) -> tuple[PictureShape | None, list[str]]:
+    try:
+        return parse_shape(values.get("aspect"), values.get("image_size"), reference_sizes), []
+    except ShapeError as exc:
+        return None, [str(exc)]
 
 
 def pick_values(form: dict[str, str], keys: tuple[str, ...]) -> dict[str, str]:
@@ -217,9 +236,12 @@ def intent_errors(intent: str) -> list[str]:
 
 
 def parse_confirm(
-    form: dict[str, str], measurements: dict | None, reference_count: int
+    form: dict[str, str],
+    measurements: dict | None,
+    reference_count: int,
+    reference_sizes: Sequence[tuple[int, int]] = (),
 ) -> ConfirmForm:
-    keys = (*PROFILE_KEYS, "intent", *SETTINGS_KEYS, *style_keys(reference_count))
+    keys = (*PROFILE_KEYS, "intent", *SETTINGS_KEYS, *SHAPE_KEYS, *style_keys(reference_count))
     values = pick_values(form, keys)
     result = ConfirmForm(values=values, errors=intent_errors(values["intent"]))
     style, style_errors = parse_style(values, reference_count)
@@ -227,7 +249,8 @@ def parse_confirm(
         (None, []) if style_errors else parse_profile(values, measurements, style)
     )
     settings, settings_errors = parse_settings(values)
-    result.errors += style_errors + profile_errors + settings_errors
+    shape, shape_errors = parse_shape_fields(values, reference_sizes)
+    result.errors += style_errors + profile_errors + settings_errors + shape_errors
     if not result.errors:
-        result.profile, result.settings = profile, settings
+        result.profile, result.settings, result.shape = profile, settings, shape
     return result

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from store.blobs import run_blobs
+from store.blobs import reference_sizes, run_blobs
 from store.deletion import delete_run
 from store.gates import NoteError, decide_gate
 from store.models import Blob, Gate, Iteration, Run
@@ -30,6 +30,7 @@ from tasteloop.config import ConfigError, EngineSettings
 from tasteloop.domain.profile_file import profile_document
 from tasteloop.domain.references import count_problem
 from tasteloop.domain.run_settings import MAX_INTENT
+from tasteloop.domain.shape import references_aspect
 from tasteloop.domain.subject import IntentReading
 from tasteloop.domain.text import clean_text
 from tasteloop.engines import intent_reading
@@ -37,7 +38,13 @@ from webapp import once
 from webapp.access import owned_run, parse_id
 from webapp.blobs import blob_response, serve_blob
 from webapp.db import db_session
-from webapp.dispatch import engine_label, limit_problem, start_and_show, start_work
+from webapp.dispatch import (
+    engine_label,
+    limit_problem,
+    shape_errors,
+    start_and_show,
+    start_work,
+)
 from webapp.htmx import poll_response, poll_unchanged
 from webapp.profile_form import form_values, parse_confirm
 from webapp.trajectory import trajectory_svg
@@ -130,7 +137,7 @@ def _live_context(run: Run, signals: dict[str, Any] | None = None) -> dict[str, 
         "usage": usage_totals(run),
         "chart": chart if iterations else "",
         "form": (
-            form_values(profile, run.intent, len(run.references), loop_settings(run))
+            form_values(profile, run.intent, len(run.references), loop_settings(run), run.shape)
             if run.phase == Phase.CONFIRM
             else None
         ),
@@ -138,6 +145,7 @@ def _live_context(run: Run, signals: dict[str, Any] | None = None) -> dict[str, 
         "intent_reading": reading_of(run.intent)
         if run.phase == Phase.CONFIRM and run.intent
         else None,
+        "references_aspect": references_aspect(reference_sizes(session, run.references)),
         "restarted_to": session.scalar(select(Run.id).where(Run.restarted_from_id == run.id)),
         **signals,
         "live_version": live_version(run, signals),
@@ -185,7 +193,12 @@ def confirm(run_id: int) -> ResponseReturnValue:
     if run.phase != Phase.CONFIRM:
         flash("This run is past the confirm step.")
         return redirect(url_for("runs.show", run_id=run.id))
-    parsed = parse_confirm(request.form.to_dict(), extracted_measurements(run), len(run.references))
+    sizes = reference_sizes(db_session(), run.references)
+    parsed = parse_confirm(
+        request.form.to_dict(), extracted_measurements(run), len(run.references), sizes
+    )
+    if parsed.shape is not None:
+        parsed.errors += shape_errors(parsed.shape)
     if request.form.get("check"):  # without JavaScript: read the intent, change nothing
         context = _live_context(run)
         context.update(form=parsed.values, intent_reading=reading_of(parsed.intent))
@@ -195,8 +208,8 @@ def confirm(run_id: int) -> ResponseReturnValue:
         context = _live_context(run)
         context.update(form=parsed.values, form_errors=parsed.errors or [problem])
         return render_template("runs/show.html", **context), 400 if parsed.errors else 403
-    assert parsed.profile is not None and parsed.settings is not None
-    confirm_run(db_session(), run, parsed.profile, parsed.intent, parsed.settings)
+    assert parsed.profile is not None and parsed.settings is not None and parsed.shape
+    confirm_run(db_session(), run, parsed.profile, parsed.intent, parsed.settings, parsed.shape)
     return start_and_show(run)
 
 
@@ -373,9 +386,10 @@ def download_profile(run_id: int) -> ResponseReturnValue:
     profile = readable_profile(run)
     if profile is None:
         abort(404)
-    response = current_app.json.response(
-        profile_document(profile, name=run.intent or f"run {run.id}")
-    )
+    document = profile_document(profile, name=run.intent or f"run {run.id}")
+    if run.phase.past_confirm:
+        document["shape"] = run.shape.to_dict()  # what this run painted at; imports ignore it
+    response = current_app.json.response(document)
     response.headers["Content-Disposition"] = (
         f'attachment; filename="tasteloop-profile-{run.id}.json"'
     )

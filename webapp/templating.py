@@ -21,6 +21,7 @@ from tasteloop.domain.run_settings import (
     Verdict,
     score_band,
 )
+from tasteloop.domain.shape import ASPECTS, SIZES, orientation
 from tasteloop.domain.subject import SubjectVerdict
 from webapp.credentials import MIN_PASSWORD
 from webapp.once import once_token
@@ -86,6 +87,14 @@ def _subject(raw: dict[str, Any] | None) -> SubjectVerdict | None:
     return SubjectVerdict.model_validate(raw) if raw else None
 
 
+def _aspect_groups() -> list[tuple[str, list[str]]]:
+    """The offered aspects by orientation, for the shape menu."""
+    return [
+        (name.capitalize(), [a for a in ASPECTS if orientation(a) == name])
+        for name in ("square", "portrait", "landscape")
+    ]
+
+
 def _poll_ms() -> dict[str, Any]:
     return {"POLL_MS": current_app.config["POLL_MS"]}
 
@@ -107,4 +116,5 @@ def register_template_globals(app: Flask) -> None:
     env.globals.update(DEFAULT_SETTINGS=DEFAULT_SETTINGS, LOOP_BOUNDS=LOOP_BOUNDS)
     env.globals.update(MAX_INTENT=MAX_INTENT, MAX_NAME=MAX_NAME, MIN_PASSWORD=MIN_PASSWORD)
     env.globals.update(MAX_GATE_NOTE=MAX_GATE_NOTE, once_token=once_token)
+    env.globals.update(ASPECT_GROUPS=_aspect_groups(), PICTURE_SIZES=SIZES, orientation=orientation)
     app.context_processor(_poll_ms)

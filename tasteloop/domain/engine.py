@@ -12,6 +12,7 @@ from typing import Protocol
 
 from tasteloop.domain.critique import CritiqueResult
 from tasteloop.domain.profile import TasteProfile
+from tasteloop.domain.shape import SQUARE, PictureShape
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class GenerationInputs:
     edit_from: bytes | None = None  # the best image so far, when refining by editing it
     style: StyleTarget | None = None  # for a generator that paints with the style network
     emphasis: tuple[float, ...] = ()  # the references' weights (heaviest first), when set
+    shape: PictureShape = SQUARE  # the picture's aspect ratio and size class
 
 
 NO_INPUTS = GenerationInputs()

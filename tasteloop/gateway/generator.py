@@ -8,6 +8,7 @@ OpenAI images API, and OpenRouter's dedicated `POST /images`, where image-only m
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ import openai
 
 from tasteloop.config import EngineSettings
 from tasteloop.domain.engine import NO_INPUTS, GeneratedImage, GenerationInputs
+from tasteloop.domain.shape import SQUARE, PictureShape
 from tasteloop.gateway.client import (
     GatewayClients,
     GatewayError,
@@ -59,6 +61,25 @@ EDIT_INSTRUCTION = (
     "The first attached image is the best attempt so far: edit it so that it follows the "
     "prompt, keeping what already works."
 )
+# The OpenAI images API takes a size from its list (gpt-image-1's), not a ratio: the nearest.
+IMAGES_API_SIZES = {"1024x1024": 1.0, "1536x1024": 1.5, "1024x1536": 1024 / 1536}
+IMAGES_API_LONGEST = 1536
+
+
+def images_api_size(shape: PictureShape) -> str:
+    return min(IMAGES_API_SIZES, key=lambda k: abs(math.log(IMAGES_API_SIZES[k] / shape.ratio)))
+
+
+def shape_problem(settings: EngineSettings, shape: PictureShape) -> str | None:
+    """Why this endpoint cannot paint at `shape`, in a sentence; None when it can."""
+    if settings.image_endpoint == "images" and shape.size != "1K":
+        return (
+            f"The OpenAI images endpoint paints at most {IMAGES_API_LONGEST} px on the long "
+            f"side, so {shape.size} is not available with it; choose 1K."
+        )
+    return None
+
+
 # A 4xx here, with images attached, means "not with images": the same request as text alone
 # is worth one try. 401/403/429 are about the account, not the images.
 _REFUSES_INPUTS = (400, 404, 413, 415, 422)
@@ -73,6 +94,7 @@ class Request:
     edit_from: bytes | None = None
     references: tuple[bytes, ...] = ()
     emphasis: tuple[float, ...] = ()  # the references' weights, when a person set them
+    shape: PictureShape = SQUARE
 
     @property
     def images(self) -> list[bytes]:
@@ -94,7 +116,7 @@ class Request:
         return [data_url_for_model(image, EXTRACTION_SIDE) for image in self.images]
 
     def text_only(self) -> Request:
-        return Request(self.prompt, self.seed)
+        return Request(self.prompt, self.seed, shape=self.shape)
 
 
 def refuses_inputs(exc: BaseException) -> bool:
@@ -111,7 +133,13 @@ class GatewayGenerator:
         settings = self.clients.settings
         policy = FetchPolicy.for_settings(settings)
         if settings.image_endpoint == "openrouter":
-            body: dict[str, Any] = {"model": self.model, "prompt": request.text, "n": 1}
+            body: dict[str, Any] = {
+                "model": self.model,
+                "prompt": request.text,
+                "n": 1,
+                "aspect_ratio": request.shape.aspect,
+                "resolution": request.shape.size,
+            }
             if request.images:
                 body["input_references"] = request.data_urls()
             response = self.clients.raw.post("/images", body=body, cast_to=object)
@@ -120,6 +148,7 @@ class GatewayGenerator:
             extra: dict[str, Any] = (
                 {} if _rejects_response_format(self.model) else {"response_format": "b64_json"}
             )
+            extra["size"] = images_api_size(request.shape)
             if request.images:
                 files = [
                     (
@@ -146,7 +175,13 @@ class GatewayGenerator:
             model=self.model,
             messages=[{"role": "user", "content": content}],
             seed=request.seed,
-            extra_body={"modalities": ["image", "text"]},
+            extra_body={
+                "modalities": ["image", "text"],
+                "image_config": {
+                    "aspect_ratio": request.shape.aspect,
+                    "image_size": request.shape.size,
+                },
+            },
         )
         return find_image_in_chat(response, policy=policy), response
 
@@ -165,6 +200,7 @@ class GatewayGenerator:
             edit_from=inputs.edit_from if settings.refine == "edit" else None,
             references=inputs.references if settings.style_references else (),
             emphasis=inputs.emphasis if settings.style_references else (),
+            shape=inputs.shape,
         )
 
     def _with_retries(self, request: Request) -> tuple[FoundImage, Any]:

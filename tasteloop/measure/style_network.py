@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import importlib.util
+import math
 import os
 import threading
 from pathlib import Path
@@ -117,18 +118,28 @@ class StyleNetwork:
         self._sessions()
 
     def style_vector(self, image: Image.Image) -> np.ndarray:
-        """The 100-number style of `image`: its centred square, at READ_SIDE scale, at 256 px."""
+        """The 100-number style of the whole of `image`, at READ_SIDE scale: the network reads
+        squares at 256 px, so a picture that is not square is read as the mean of the fewest
+        squares, evenly spaced, that cover it (one square for a square picture)."""
         if max(image.size) > READ_SIDE:
             scale = READ_SIDE / max(image.size)
             size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
             image = image.resize(size, Image.Resampling.LANCZOS)
         side = min(image.size)
-        left, top = (image.width - side) // 2, (image.height - side) // 2
-        square = image.crop((left, top, left + side, top + side))
+        long_side = max(image.size)
+        count = math.ceil(long_side / side - 1e-6)
+        starts = np.linspace(0, long_side - side, count).round().astype(int)
+        squares = [
+            image.crop(
+                (s, 0, s + side, side) if image.width > image.height else (0, s, side, s + side)
+            )
+            for s in starts
+        ]
         predict, _ = self._sessions()
         name = predict.get_inputs()[0].name
-        out = predict.run(None, {name: _as_array(square, PREDICT_SIDE)})[0]
-        return out.reshape(VECTOR_SIZE).astype(np.float32)
+        batch = np.concatenate([_as_array(square, PREDICT_SIDE) for square in squares])
+        out = np.concatenate([predict.run(None, {name: row[None]})[0] for row in batch])
+        return out.reshape(len(squares), VECTOR_SIZE).mean(axis=0).astype(np.float32)
 
     def paint(self, content: np.ndarray, vector: np.ndarray) -> np.ndarray:
         """One transformer pass: a 384 x 384 x 3 array in 0-1 painted with `vector`."""

@@ -53,6 +53,7 @@ def confirm(
     edit: bool = False,
     intent: str = "a harbour at dusk",
     shots: bool = False,
+    aspect: str | None = None,
 ) -> None:
     principles = page.locator("textarea[name=principles]")
     principles.wait_for()
@@ -64,6 +65,8 @@ def confirm(
         page.fill("input[name=style_strength]", "70")
         page.fill("input[name=weight_3]", "0")
     page.fill("input[name=intent]", intent)
+    if aspect:
+        page.select_option("select[name=aspect]", aspect)
     page.click("summary:has-text('Loop settings')")
     page.fill("input[name=max_iterations]", max_iterations)
     page.fill("input[name=threshold]", threshold)
@@ -304,9 +307,15 @@ def test_a_finished_runs_pictures_open_large_compare_and_one_becomes_the_result(
     register(page, base, "flo@example.com")
     upload_refs(page, base, "van-gogh-swirling-landscapes")
     run_url = page.url
-    confirm(page, threshold="10", gate_low="9.9", max_iterations="3")
+    confirm(page, threshold="10", gate_low="9.9", max_iterations="3", aspect="16:9")
     page.wait_for_url(run_url)
     page.locator("h2:has-text('Best of 3')").wait_for(timeout=120_000)
+    assert page.locator(".chip.shape").inner_text() == "16:9 landscape · 1K"
+    size = page.evaluate(
+        "(() => { const i = document.querySelector('.final-image img');"
+        " return [i.naturalWidth, i.naturalHeight]; })()"
+    )
+    assert abs(size[0] / size[1] - 16 / 9) < 0.02, size
 
     links = page.locator("a.enlarge")
     first = page.locator("#iteration-1 a.enlarge")

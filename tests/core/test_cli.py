@@ -3,9 +3,11 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 
 import tasteloop.cli
 from tasteloop.cli import main
+from tasteloop.domain.shape import references_aspect
 from tests.support.engines import quick_engine
 from tests.support.images import png_bytes
 from tests.support.refsets import set_dir
@@ -241,3 +243,30 @@ def test_run_refuses_bad_strength_or_weights_with_a_message(runner, tmp_path, ex
     assert result.exit_code != 0
     assert message in result.output
     assert not (tmp_path / "bad" / "run.json").exists()
+
+
+def test_run_paints_at_the_asked_shape_and_run_json_records_it(runner, tmp_path):
+    out = tmp_path / "wide"
+    result = _van_gogh_run(runner, out, "--max-iterations", "1", "--aspect", "16:9")
+    assert result.exit_code == 0, result.output
+    run = json.loads((out / "run.json").read_text())
+    assert run["shape"] == {"aspect": "16:9", "size": "1K"}
+    width, height = Image.open(out / run["iterations"][0]["image"]).size
+    assert width > height
+    result = _van_gogh_run(
+        runner, tmp_path / "refs", "--max-iterations", "1", "--aspect", "references"
+    )
+    assert result.exit_code == 0, result.output
+    shape = json.loads((tmp_path / "refs" / "run.json").read_text())["shape"]
+    files = sorted(set_dir("van-gogh-swirling-landscapes").glob("*.jpg"))
+    assert shape["aspect"] == references_aspect([Image.open(f).size for f in files])
+
+
+def test_run_refuses_a_size_the_engine_cannot_paint_before_anything(runner, tmp_path):
+    out = tmp_path / "big"
+    result = _van_gogh_run(runner, out, "--size", "4K")
+    assert result.exit_code != 0
+    assert "The sketch engine paints at 1K only" in result.output
+    assert not out.exists()
+    result = _van_gogh_run(runner, out, "--aspect", "7:5")
+    assert result.exit_code != 0 and "7:5" in result.output

@@ -61,8 +61,9 @@ class QuickGenerator:
         self, prompt: str, *, seed: int = 0, inputs: GenerationInputs = NO_INPUTS
     ) -> GeneratedImage:
         digest = hashlib.sha256(f"{seed}\x00{prompt}".encode()).digest()
-        image = Image.new("RGB", (SIDE, SIDE), tuple(digest[:3]))
-        x, y, r = digest[3] % SIDE, digest[4] % SIDE, 10 + digest[5] % 30
+        width, height = inputs.shape.pixels(SIDE)
+        image = Image.new("RGB", (width, height), tuple(digest[:3]))
+        x, y, r = digest[3] % width, digest[4] % height, 10 + digest[5] % 30
         ImageDraw.Draw(image).ellipse((x - r, y - r, x + r, y + r), fill=tuple(digest[6:9]))
         out = io.BytesIO()
         image.save(out, "PNG")

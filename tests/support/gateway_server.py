@@ -32,6 +32,7 @@ from PIL import Image, PngImagePlugin
 from tasteloop.config import EngineSettings
 from tasteloop.domain.engine import Brief
 from tasteloop.domain.profile import CRITIQUE_DIMENSIONS, TasteProfile
+from tasteloop.domain.shape import ASPECTS, SQUARE, PictureShape, nearest_aspect
 from tasteloop.measure.features import measure
 from tasteloop.offline.critic import OfflineCritic
 from tasteloop.offline.critic.subject import judge_subject as offline_subject
@@ -584,13 +585,14 @@ class FakeGateway:
                     self._cheap[slot] = self._renderer.render_png(f"a harbour {slot}", seed=slot)
                 return self._cheap[slot]
         seed = int(body.get("seed") or 0)
+        shape = _asked_shape(body)
 
         def paint() -> bytes:
-            data = self._renderer.render_png(prompt, seed=seed)
+            data = self._renderer.render_png(prompt, seed=seed, shape=shape)
             _remember_painting(data, prompt, seed)
             return data
 
-        return _memo(("render", self.render_size, prompt, seed), paint)
+        return _memo(("render", self.render_size, prompt, seed, shape.aspect), paint)
 
     def _refusal(self, body: dict[str, Any], fault: str) -> dict[str, Any]:
         reply = self._completion(body, None)
@@ -756,3 +758,13 @@ def settings_for(gateway, **overrides):
     )
     values.update(overrides)
     return EngineSettings(**values)
+
+
+def _asked_shape(body: dict[str, Any]) -> PictureShape:
+    """The shape a request asks for, in whichever field its endpoint uses (square if none):
+    chat completions' image_config, OpenRouter's /images aspect_ratio, the images API's size."""
+    aspect = (body.get("image_config") or {}).get("aspect_ratio") or body.get("aspect_ratio")
+    if not aspect and "x" in str(body.get("size") or ""):
+        width, height = (int(v) for v in str(body["size"]).split("x"))
+        aspect = nearest_aspect(width / height)
+    return PictureShape(aspect) if aspect in ASPECTS else SQUARE

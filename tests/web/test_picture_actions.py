@@ -108,7 +108,8 @@ def test_compare_shows_two_iterations_side_by_side_with_the_higher_scores_marked
     cells = re.findall(r"<td( class=\"higher\")?>([\d.]+)</td>", overall)
     assert [float(v) for _, v in cells] == [round(scores[0], 1), round(scores[2], 1)]
     higher = [bool(mark) for mark, _ in cells]
-    assert higher == [scores[0] > scores[2], scores[2] > scores[0]]
+    a, b = round(scores[0], 1), round(scores[2], 1)
+    assert higher == [a > b, b > a]
     assert body.count('<th scope="row">') == 6  # overall and the five dimensions
     # a bad pair goes back to the run with a message, and the page is the owner's only
     response = browser.get(f"/runs/{run_id}/compare?a=1&b=9")

@@ -24,7 +24,6 @@ from tasteloop.domain.engine import Sketch
 from tasteloop.domain.subject import SubjectPart, SubjectVerdict
 from tasteloop.measure.colour import hex_to_lab
 from tasteloop.measure.schema import ImageMeasurement
-from tasteloop.offline.generator.sketch import SKETCH_SIDE
 from tasteloop.offline.intent_reading import read_intent
 from tasteloop.offline.prompt_words import CSS_COLOURS
 
@@ -36,10 +35,11 @@ COLOUR_SHOWN_DELTA_E = 25.0
 JUDGED_BY = "the offline generator's own layout, looked for in the painted picture"
 
 
-def _grey(data: bytes) -> np.ndarray:
+def _grey(data: bytes, size: tuple[int, int] | None = None) -> np.ndarray:
+    """Grey 0-1 at `size` (width, height), or at its own size."""
     image = Image.open(io.BytesIO(data)).convert("L")
-    if image.size != (SKETCH_SIDE, SKETCH_SIDE):
-        image = image.resize((SKETCH_SIDE, SKETCH_SIDE), Image.Resampling.BILINEAR)
+    if size is not None and image.size != size:
+        image = image.resize(size, Image.Resampling.BILINEAR)
     return np.asarray(image, dtype=np.float64) / 255.0
 
 
@@ -62,7 +62,8 @@ def _correlation(a: np.ndarray, b: np.ndarray) -> float:
 
 def motif_visibility(painted: bytes, sketch: Sketch) -> dict[str, tuple[bool, str]]:
     """Each motif drawn: whether it is visible after painting, and the measurement why."""
-    picture, layout = sobel(_grey(painted)), sobel(_grey(sketch.layout))
+    layout = sobel(_grey(sketch.layout))
+    picture = sobel(_grey(painted, (layout.shape[1], layout.shape[0])))
     found: dict[str, tuple[bool, str]] = {}
     for motif, mask in sketch.footprints.items():
         footprint = np.asarray(Image.open(io.BytesIO(mask))) > 0

@@ -21,6 +21,7 @@ from tasteloop.domain.engine import (
     Sketch,
     StyleTarget,
 )
+from tasteloop.domain.shape import SQUARE, PictureShape
 from tasteloop.images import EXTRACTION_SIDE, decode_image
 from tasteloop.measure.generic_style import lean_from_generic
 from tasteloop.measure.style_network import style_network, weighted_mean
@@ -66,7 +67,10 @@ class OfflineGenerator:
     model = OFFLINE_MODELS["generate"]
 
     def __init__(self, size: int = 1024) -> None:
-        self.size = size
+        self.size = size  # the long side, whatever the shape (the sketch engine paints 1K)
+
+    def _sides(self, shape: PictureShape) -> tuple[int, int]:
+        return shape.pixels(long_side=self.size)
 
     def generate(
         self, prompt: str, *, seed: int = 0, inputs: GenerationInputs = NO_INPUTS
@@ -74,13 +78,13 @@ class OfflineGenerator:
         """The prompt's layout painted in the learned style (the references' own when the
         profile carries none), with the sketch of what it drew; an image to edit is not used."""
         started = time.perf_counter()
-        data = self.render_png(prompt, seed=seed, style=inputs.style or _style_of(inputs))
+        style = inputs.style or _style_of(inputs)
+        data = self.render_png(prompt, seed=seed, style=style, shape=inputs.shape)
         usage = CallUsage("generate", self.model, time.perf_counter() - started)
-        return GeneratedImage(
-            data=data, mime_type="image/png", usage=(usage,), sketch=self.sketch(prompt, seed=seed)
-        )
+        sketch = self.sketch(prompt, seed=seed, shape=inputs.shape)
+        return GeneratedImage(data=data, mime_type="image/png", usage=(usage,), sketch=sketch)
 
-    def sketch(self, prompt: str, *, seed: int = 0) -> Sketch:
+    def sketch(self, prompt: str, *, seed: int = 0, shape: PictureShape = SQUARE) -> Sketch:
         """What the picture for this prompt and seed lays out, and where each motif is."""
         spec = parse_prompt(prompt)
         streams = self._streams(prompt, seed)
@@ -90,7 +94,7 @@ class OfflineGenerator:
             colours = [(toned(c, tint), w) for c, w in colours]
         names = ["background", *spec.motifs]
         return draw_sketch(
-            Canvas(self.size, spec, colours, tint),
+            Canvas(*self._sides(shape), spec, colours, tint),
             {name: (lambda n=name: streams(n)) for name in names},
         )
 
@@ -105,12 +109,21 @@ class OfflineGenerator:
 
         return stream
 
-    def render_png(self, prompt: str, *, seed: int = 0, style: StyleTarget | None = None) -> bytes:
+    def render_png(
+        self,
+        prompt: str,
+        *,
+        seed: int = 0,
+        style: StyleTarget | None = None,
+        shape: PictureShape = SQUARE,
+    ) -> bytes:
         out = io.BytesIO()
-        self.render(prompt, seed=seed, style=style).save(out, "PNG", compress_level=1)
+        self.render(prompt, seed=seed, style=style, shape=shape).save(out, "PNG", compress_level=1)
         return out.getvalue()
 
-    def layout(self, prompt: str, *, seed: int = 0) -> tuple[Image.Image, Canvas, Rng]:
+    def layout(
+        self, prompt: str, *, seed: int = 0, shape: PictureShape = SQUARE
+    ) -> tuple[Image.Image, Canvas, Rng]:
         """The unpainted layout (before brushwork), its canvas, and the finish's random stream."""
         spec = parse_prompt(prompt)
         stream = self._streams(prompt, seed)
@@ -118,7 +131,7 @@ class OfflineGenerator:
         tint = ink_tint(colours) if spec.monochrome else None
         if tint is not None:
             colours = [(toned(c, tint), w) for c, w in colours]
-        canvas = Canvas(self.size, spec, colours, tint)
+        canvas = Canvas(*self._sides(shape), spec, colours, tint)
         image = background(canvas, stream("background"))
         draw = ImageDraw.Draw(image)
         for motif in spec.motifs:
@@ -128,11 +141,16 @@ class OfflineGenerator:
         return image, canvas, stream("grain")
 
     def render(
-        self, prompt: str, *, seed: int = 0, style: StyleTarget | None = None
+        self,
+        prompt: str,
+        *,
+        seed: int = 0,
+        style: StyleTarget | None = None,
+        shape: PictureShape = SQUARE,
     ) -> Image.Image:
-        image, canvas, grain = self.layout(prompt, seed=seed)
+        image, canvas, grain = self.layout(prompt, seed=seed, shape=shape)
         spec = canvas.spec
-        soften = spec.softness * self.size / 150 if spec.softness > 0.02 else 0.0
+        soften = spec.softness * canvas.scale / 150 if spec.softness > 0.02 else 0.0
         strength = 0.0
         if style is not None and style.strength > 0:
             strength = float(np.clip(style.strength + spec.style_shift, 0.0, MAX_STRENGTH))

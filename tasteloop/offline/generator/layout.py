@@ -4,18 +4,19 @@ there are, colours picked from the palette, and the geometry of cutting and bend
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image, ImageDraw
 
 from tasteloop.offline.layout_spec import RGB, LayoutSpec
 
+OFFLINE_SIZES = ("1K",)  # the sketch engine paints with the long side 1024 px
 Palette = list[tuple[RGB, float]]  # colours with their weights
 Draw = ImageDraw.ImageDraw
 Rng = np.random.Generator
 
-PLACEMENTS = {  # where shapes gather: (x, y, spread) as shares of the side
+PLACEMENTS = {  # where shapes gather: (x, y) as shares of the width and height, spread of the scale
     "centre": (0.5, 0.5, 0.16),
     "left": (0.33, 0.5, 0.18),
     "right": (0.67, 0.5, 0.18),
@@ -27,16 +28,33 @@ PLACEMENTS = {  # where shapes gather: (x, y, spread) as shares of the side
 
 @dataclass(frozen=True)
 class Canvas:
-    size: int
+    """Positions are shares of the width (x) and the height (y); the size of a mark is a share
+    of the scale, the short side, so a head or a boat keeps its proportions at any shape."""
+
+    width: int
+    height: int
     spec: LayoutSpec
     colours: Palette  # heaviest first
     tint: np.ndarray | None = None  # the one ink tone of a monochrome picture
+
+    @property
+    def scale(self) -> int:
+        return min(self.width, self.height)
+
+    def resized(self, long_side: int) -> Canvas:
+        """The same canvas with its long side `long_side` (a sketch of the picture)."""
+        factor = long_side / max(self.width, self.height)
+        return replace(
+            self,
+            width=max(1, round(self.width * factor)),
+            height=max(1, round(self.height * factor)),
+        )
 
     def focus(self) -> tuple[float, float, float]:
         """Where shapes gather: (x, y, spread) in pixels."""
         fx, fy, spread = PLACEMENTS[self.spec.placement]
         spread = spread * (0.6 + self.spec.density)
-        return fx * self.size, fy * self.size, spread * self.size
+        return fx * self.width, fy * self.height, spread * self.scale
 
     def count(self, base: int, scale: int) -> int:
         return max(1, int(base + self.spec.density * scale))
@@ -48,8 +66,9 @@ class Canvas:
         points = own.standard_normal((n, 2)) * spread + np.array([fx, fy])
         if self.spec.placement == "symmetric":  # every second point mirrors the one before it
             points[1::2] = points[0 : n - 1 : 2]
-            points[1::2, 0] = self.size - points[1::2, 0]
-        return np.clip(points, -0.05 * self.size, 1.05 * self.size)
+            points[1::2, 0] = self.width - points[1::2, 0]
+        sides = np.array([self.width, self.height])
+        return np.clip(points, -0.05 * sides, 1.05 * sides)
 
 
 def pick(rng: Rng, colours: Palette, skip_first: bool) -> RGB:
@@ -89,7 +108,7 @@ def split(polygon: np.ndarray, through: np.ndarray, angle: float) -> list[np.nda
 
 
 def rectangle_outline(
-    x0: float, y0: float, x1: float, y1: float, size: int, bend: float, phases: np.ndarray
+    x0: float, y0: float, x1: float, y1: float, canvas: Canvas, bend: float, phases: np.ndarray
 ) -> list[tuple[float, float]]:
     """A rectangle's outline, bent by a smooth warp of the whole canvas when bend > 0."""
     if bend <= 0:
@@ -97,27 +116,27 @@ def rectangle_outline(
     t = np.linspace(0, 1, 9)[:-1]
     xs = np.concatenate([x0 + (x1 - x0) * t, np.full(8, x1), x1 - (x1 - x0) * t, np.full(8, x0)])
     ys = np.concatenate([np.full(8, y0), y0 + (y1 - y0) * t, np.full(8, y1), y1 - (y1 - y0) * t])
-    wx = xs + bend * np.sin(ys / size * 2 * math.pi * 1.5 + phases[0])
-    wy = ys + bend * np.sin(xs / size * 2 * math.pi * 1.5 + phases[1])
+    wx = xs + bend * np.sin(ys / canvas.height * 2 * math.pi * 1.5 + phases[0])
+    wy = ys + bend * np.sin(xs / canvas.width * 2 * math.pi * 1.5 + phases[1])
     return list(zip(wx.tolist(), wy.tolist(), strict=True))
 
 
 def background(canvas: Canvas, rng: Rng) -> Image.Image:
-    size, spec, colours = canvas.size, canvas.spec, canvas.colours
+    width, height, spec, colours = canvas.width, canvas.height, canvas.spec, canvas.colours
     top = np.array(colours[0][0], dtype=np.float32)
     second = np.array(colours[1][0] if len(colours) > 1 else colours[0][0], dtype=np.float32)
-    t = np.linspace(0, 1, size, dtype=np.float32)[:, None, None]
+    t = np.linspace(0, 1, height, dtype=np.float32)[:, None, None]
     if "horizon" in spec.motifs:
-        horizon = int(size * (0.55 + rng.uniform(-0.08, 0.08)))
+        horizon = int(height * (0.55 + rng.uniform(-0.08, 0.08)))
         sky = top * (1 - t * 0.5) + second * (t * 0.5)
-        canvas = np.repeat(sky, size, axis=1)
+        pixels = np.repeat(sky, width, axis=1)
         ground = np.array(colours[2][0] if len(colours) > 2 else second, dtype=np.float32)
-        canvas[horizon:] = ground * 0.85 + canvas[horizon:] * 0.15
+        pixels[horizon:] = ground * 0.85 + pixels[horizon:] * 0.15
     else:
         mix = 0.0 if spec.brushwork == 0 else 0.35
         column = top * (1 - t * mix) + second * (t * mix)
-        canvas = np.repeat(column, size, axis=1)
-    return Image.fromarray(np.clip(canvas, 0, 255).astype(np.uint8))
+        pixels = np.repeat(column, width, axis=1)
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
 
 # motifs -------------------------------------------------------------------------------

@@ -50,24 +50,25 @@ def toned(rgb: RGB, tint: np.ndarray) -> RGB:
 
 def brushwork(image: Image.Image, spec: LayoutSpec, rng: Rng) -> Image.Image:
     """Short strokes sampled from the picture itself, laid along a flow field."""
-    size = image.width
+    width, height = image.size
+    scale = min(width, height)
     pixels = np.asarray(image)
-    n = int(400 + 5000 * spec.brushwork * (0.4 + spec.density))
+    n = int((400 + 5000 * spec.brushwork * (0.4 + spec.density)) * width * height / scale**2)
     phase_x, phase_y = rng.uniform(0, 6, 2)
     # per-stroke draws as rows, so n + k strokes are the same n strokes and k more
     uniform = np.random.default_rng(rng.integers(2**62)).random((n, 3))
     normal = np.random.default_rng(rng.integers(2**62)).standard_normal((n, 5))
-    xs, ys = uniform[:, 0] * size, uniform[:, 1] * size
+    xs, ys = uniform[:, 0] * width, uniform[:, 1] * height
     curl = 1 - (spec.straightness + 1) / 2  # 0 straight … 1 curly
-    field = (np.sin(xs / size * 6 + phase_x) + np.cos(ys / size * 5 + phase_y)) * math.pi * curl
+    field = (np.sin(xs / scale * 6 + phase_x) + np.cos(ys / scale * 5 + phase_y)) * math.pi * curl
     if spec.straightness > 0.3:
         field = np.round(field / (math.pi / 2)) * (math.pi / 2)
     angle = field + normal[:, 0] * (0.2 + 0.6 * spec.energy) * curl
-    length = size * (0.008 + 0.02 * spec.brushwork) * (0.6 + 0.8 * uniform[:, 2])
-    width = max(2, int(size * (0.003 + 0.006 * spec.brushwork)))
+    length = scale * (0.008 + 0.02 * spec.brushwork) * (0.6 + 0.8 * uniform[:, 2])
+    stroke = max(2, int(scale * (0.003 + 0.006 * spec.brushwork)))
     draw = ImageDraw.Draw(image)
-    ix = np.clip(xs.astype(int), 0, size - 1)
-    iy = np.clip(ys.astype(int), 0, size - 1)
+    ix = np.clip(xs.astype(int), 0, width - 1)
+    iy = np.clip(ys.astype(int), 0, height - 1)
     base = pixels[iy, ix].astype(np.float32)
     # Mostly tonal variation (one offset for all channels) with a little hue drift, so
     # strokes read as worked paint rather than rainbow confetti.
@@ -80,7 +81,7 @@ def brushwork(image: Image.Image, spec: LayoutSpec, rng: Rng) -> Image.Image:
         draw.line(
             [(xs[i] - dx[i], ys[i] - dy[i]), (xs[i] + dx[i], ys[i] + dy[i])],
             fill=tuple(colours[i]),
-            width=width,
+            width=stroke,
         )
     return image
 
@@ -104,10 +105,10 @@ def finish(canvas: np.ndarray, spec: LayoutSpec, rng: Rng, tint: np.ndarray | No
         gamma = 2.0 ** (-spec.lightness * 1.5)
         canvas = np.clip(canvas, 0, 1) ** gamma
     if spec.grain > 0:
-        size = canvas.shape[0]
-        fine = rng.standard_normal((size, size), dtype=np.float32)
-        coarse = rng.standard_normal((size // 4, size // 4), dtype=np.float32)
-        coarse = np.repeat(np.repeat(coarse, 4, axis=0), 4, axis=1)
+        height, width = canvas.shape[:2]
+        fine = rng.standard_normal((height, width), dtype=np.float32)
+        coarse = rng.standard_normal((-(-height // 4), -(-width // 4)), dtype=np.float32)
+        coarse = np.repeat(np.repeat(coarse, 4, axis=0), 4, axis=1)[:height, :width]
         canvas = canvas + ((fine + coarse) * spec.grain * 0.06)[..., None]
     return (np.clip(canvas, 0, 1) * 255).astype(np.uint8)
 
@@ -128,13 +129,14 @@ def paint_in_style(
     if strength != 1.0:
         own = network.style_vector(layout)
         vector = own + strength * (vector - own)
-    small = layout.resize((TRANSFORM_SIDE, TRANSFORM_SIDE), Image.Resampling.BILINEAR)
+    small, box = _letterboxed(layout)
     painted = network.paint(np.asarray(small, dtype=np.float32) / 255.0, vector)
-    up = Image.fromarray((np.clip(painted, 0, 1) * 255 + 0.5).astype(np.uint8))
+    up = Image.fromarray((np.clip(painted, 0, 1) * 255 + 0.5).astype(np.uint8)).crop(box)
+    long_side = max(layout.size)
     if soften:
-        up = up.filter(ImageFilter.GaussianBlur(soften * TRANSFORM_SIDE / layout.width))
+        up = up.filter(ImageFilter.GaussianBlur(soften * TRANSFORM_SIDE / long_side))
     up = up.resize(layout.size, Image.Resampling.LANCZOS)
-    radius = DETAIL_RADIUS * layout.width / 1024
+    radius = DETAIL_RADIUS * long_side / 1024
     # the high-pass of the layout's luma (the colours come from the network)
     luma = layout.convert("L")
     if soften:
@@ -143,3 +145,22 @@ def paint_in_style(
     detail = sharp - np.asarray(luma.filter(ImageFilter.GaussianBlur(radius)), dtype=np.float32)
     out = np.asarray(up, dtype=np.float32) + DETAIL_AMOUNT * detail[..., None]
     return Image.fromarray(np.clip(out, 0, 255).astype(np.uint8))
+
+
+def _letterboxed(layout: Image.Image) -> tuple[Image.Image, tuple[int, int, int, int]]:
+    """The layout in the network's square input: its long side across it, the rest filled by
+    mirroring the picture's own edges (so the strokes at its border have paint beside them),
+    and the box the picture occupies."""
+    factor = TRANSFORM_SIDE / max(layout.size)
+    w, h = (max(1, round(side * factor)) for side in layout.size)
+    scaled = np.asarray(layout.resize((w, h), Image.Resampling.BILINEAR))
+    if (w, h) == (TRANSFORM_SIDE, TRANSFORM_SIDE):
+        return Image.fromarray(scaled), (0, 0, w, h)
+    left, top = (TRANSFORM_SIDE - w) // 2, (TRANSFORM_SIDE - h) // 2
+    padding = ((top, TRANSFORM_SIDE - h - top), (left, TRANSFORM_SIDE - w - left), (0, 0))
+    return Image.fromarray(np.pad(scaled, padding, mode="symmetric")), (
+        left,
+        top,
+        left + w,
+        top + h,
+    )

@@ -1,7 +1,8 @@
 """What the offline generator drew and where: the unpainted layout, and each motif's footprint.
 
-Drawn at SKETCH_SIDE whatever the picture's size (positions are shares of the side, and every
-layer draws from its own random stream, so it is the same layout, smaller). The critic looks
+Drawn with its long side SKETCH_SIDE whatever the picture's size, at the picture's shape
+(positions are shares of the width and height, and every layer draws from its own random
+stream, so it is the same layout, smaller). The critic looks
 for each footprint's edges in the painted picture (offline/critic/subject.py).
 """
 
@@ -31,7 +32,7 @@ def _png(image: Image.Image) -> bytes:
 def draw_sketch(canvas: Canvas, stream: dict[str, Rng]) -> Sketch:
     """`canvas` at any size (its spec and colours are used); `stream` gives each layer's random
     stream afresh (the same draws the picture's layers made)."""
-    small = replace(canvas, size=SKETCH_SIDE)
+    small = canvas.resized(SKETCH_SIDE)
     plain = replace(small, spec=replace(small.spec, motifs=[]))
     base = np.asarray(background(plain, stream["background"]()).convert("L"), dtype=np.int16)
     layout = background(small, stream["background"]())
