@@ -29,6 +29,28 @@ def blob_response(blob: Blob, download_name: str | None = None) -> Response:
     return response
 
 
+# what a person can download a picture as: (Pillow format, MIME type, file extension)
+DOWNLOAD_FORMATS = {
+    "png": ("PNG", "image/png", "png"),
+    "jpeg": ("JPEG", "image/jpeg", "jpg"),
+    "webp": ("WEBP", "image/webp", "webp"),
+}
+
+
+def download_response(blob: Blob, stem: str, fmt: str | None = None) -> Response:
+    """The full-size picture as an attachment named `stem`: the stored bytes, or re-encoded in
+    `fmt` (a DOWNLOAD_FORMATS key; JPEG and WebP at quality 92)."""
+    stored = next((k for k, v in DOWNLOAD_FORMATS.items() if v[1] == blob.mime_type), "png")
+    if fmt is None or fmt == stored:
+        return blob_response(blob, f"{stem}.{DOWNLOAD_FORMATS[stored][2]}")
+    pil_format, mime, extension = DOWNLOAD_FORMATS[fmt]
+    data = encode(decode_image(blob.data), pil_format, quality=92)
+    response = Response(data, mimetype=mime)
+    _cache_forever(response, f'"{blob.sha256}-{fmt}"')
+    response.headers["Content-Disposition"] = f'attachment; filename="{stem}.{extension}"'
+    return response
+
+
 def _cache_forever(response: Response, etag: str) -> None:
     response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
     response.headers["ETag"] = etag

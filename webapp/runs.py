@@ -36,7 +36,7 @@ from tasteloop.domain.text import clean_text
 from tasteloop.engines import intent_reading
 from webapp import once
 from webapp.access import owned_run, parse_id
-from webapp.blobs import blob_response, serve_blob
+from webapp.blobs import DOWNLOAD_FORMATS, download_response, serve_blob
 from webapp.db import db_session
 from webapp.dispatch import (
     engine_label,
@@ -368,6 +368,7 @@ def image(run_id: int, sha: str) -> ResponseReturnValue:
 @bp.route("/runs/<int:run_id>/download/image")
 @login_required
 def download_image(run_id: int) -> ResponseReturnValue:
+    """The result at full size: as stored, or in the format asked for (?format=png|jpeg|webp)."""
     run = owned_run(run_id)
     chosen = run.result_iteration_id
     session = db_session()
@@ -375,8 +376,10 @@ def download_image(run_id: int) -> ResponseReturnValue:
     blob = session.get(Blob, iteration.image_sha) if iteration else None
     if blob is None:
         abort(404)
-    extension = "png" if blob.mime_type == "image/png" else "jpg"
-    return blob_response(blob, f"tasteloop-run-{run.id}.{extension}")
+    asked = request.args.get("format", "")
+    if asked and asked not in DOWNLOAD_FORMATS:
+        abort(400)
+    return download_response(blob, f"tasteloop-run-{run.id}", asked or None)
 
 
 @bp.route("/runs/<int:run_id>/download/profile.json")

@@ -1,7 +1,9 @@
 """What a person can do with a picture of a finished run: use this one."""
 
+import io
 import re
 
+from PIL import Image
 from sqlalchemy import select
 
 from store.db import get_database
@@ -152,3 +154,22 @@ def test_run_again_makes_a_new_run_at_confirm_with_the_same_taste_and_a_new_inte
     assert other_browser.post(f"/runs/{run_id}/again", {"intent": "x"}).status_code == 404
     # a run still at the confirm step has no taste to run again with
     assert browser.post(f"/runs/{fresh}/again", {"intent": "x"}).status_code == 404
+
+
+def test_the_result_downloads_full_size_as_png_jpeg_or_webp(browser, redis_conn, database_url):
+    run_id, shas, _, loop_index = _finished_run(browser, redis_conn, database_url, iterations="1")
+    stored = Image.open(io.BytesIO(_blob(database_url, shas[loop_index])))
+    page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    for fmt, mime, extension, pil in (
+        ("png", "image/png", "png", "PNG"),
+        ("jpeg", "image/jpeg", "jpg", "JPEG"),
+        ("webp", "image/webp", "webp", "WEBP"),
+    ):
+        assert f"/runs/{run_id}/download/image?format={fmt}" in page
+        response = browser.get(f"/runs/{run_id}/download/image?format={fmt}")
+        assert response.status_code == 200 and response.mimetype == mime
+        disposition = response.headers["Content-Disposition"]
+        assert f'filename="tasteloop-run-{run_id}.{extension}"' in disposition
+        picture = Image.open(io.BytesIO(response.data))
+        assert picture.format == pil and picture.size == stored.size
+    assert browser.get(f"/runs/{run_id}/download/image?format=gif").status_code == 400
