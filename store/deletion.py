@@ -24,6 +24,12 @@ def delete_run(session: Session, run: Run) -> None:
         .values(restarted_from_id=None)
         .execution_options(synchronize_session=False)
     )
+    session.execute(
+        update(Run)
+        .where(Run.varied_from_id.in_(select(Iteration.id).where(Iteration.run_id == run.id)))
+        .values(varied_from_id=None)
+        .execution_options(synchronize_session=False)
+    )
     run.best_iteration_id = None
     run.final_iteration_id = None
     run.chosen_iteration_id = None

@@ -164,6 +164,13 @@ class Run(Base):
     style_strength: Mapped[float | None] = mapped_column(Float, nullable=True)
     reference_weights: Mapped[list[float] | None] = mapped_column(JSON, nullable=True)
     restarted_from_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
+    # "more like this": the picture (of another run) this run makes variations of
+    varied_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey(
+            "iterations.id", use_alter=True, name="fk_runs_varied_from", ondelete="SET NULL"
+        ),
+        nullable=True,
+    )
     # the library profile version this run started from; the run keeps its own copy of it
     library_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("library_versions.id", ondelete="SET NULL", name="fk_runs_library_version"),
@@ -194,6 +201,7 @@ class Run(Base):
         back_populates="run", order_by="Gate.id", cascade="all, delete-orphan"
     )
     library_version: Mapped[LibraryVersion | None] = relationship()
+    varied_from: Mapped[Iteration | None] = relationship(foreign_keys=[varied_from_id])
 
     @property
     def extracted_version(self) -> ProfileVersion | None:

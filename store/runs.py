@@ -7,6 +7,7 @@ it was enqueued for. Uploads, blobs, leases and gates have modules of their own 
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any
 
 from sqlalchemy import select, update
@@ -136,6 +137,42 @@ def run_again(session: Session, run: Run, intent: str, engine: str, models: dict
     versions = [run.extracted_version, run.current_version]
     for version in dict.fromkeys(v for v in versions if v is not None):
         add_profile_version(session, fresh, version.source, version.data)
+    return fresh
+
+
+def vary(
+    session: Session,
+    run: Run,
+    iteration: Iteration,
+    count: int,
+    engine: str,
+    models: dict[str, str],
+) -> Run:
+    """More like this: a new run painting `count` variations of one of `run`'s pictures (its
+    prompt with new seeds, one iteration of `count` candidates, judged with the same taste and
+    settings), recording where it came from."""
+    profile = current_profile(run)
+    assert profile is not None
+    fresh = Run(
+        user_id=run.user_id,
+        phase=Phase.CONFIRM,
+        engine=engine,
+        models=models,
+        library_version_id=run.library_version_id,
+        varied_from_id=iteration.id,
+        seed=secrets.randbelow(2**31 - 1) + 1,
+    )
+    session.add(fresh)
+    session.flush()
+    copy_references(session, run.references, fresh.id)
+    if run.extracted_version is not None:
+        add_profile_version(session, fresh, "extracted", run.extracted_version.data)
+    settings = LoopSettings(1, run.threshold, run.gate_low, count)
+    confirm_run(session, fresh, profile, run.intent, settings, run.shape)
+    fresh.current_prompt = iteration.prompt
+    fresh.status_note = (
+        f"Queued: {count} variations of run {run.id}, iteration {iteration.index + 1}"
+    )
     return fresh
 
 

@@ -23,13 +23,14 @@ from store.runs import (
     run_again,
     stop_run,
     usage_totals,
+    vary,
 )
 from store.states import GateDecision, Phase
 from store.uploads import UploadError, create_run
 from tasteloop.config import ConfigError, EngineSettings
 from tasteloop.domain.profile_file import profile_document
 from tasteloop.domain.references import count_problem
-from tasteloop.domain.run_settings import MAX_INTENT
+from tasteloop.domain.run_settings import MAX_CANDIDATES, MAX_INTENT
 from tasteloop.domain.shape import references_aspect
 from tasteloop.domain.subject import IntentReading
 from tasteloop.domain.text import clean_text
@@ -341,6 +342,35 @@ def again(run_id: int) -> ResponseReturnValue:
     once.remember_result(url_for("runs.show", run_id=fresh.id))
     flash(f"A new run with the references and taste of run {run.id}: check it and confirm.")
     return redirect(url_for("runs.show", run_id=fresh.id), code=303)
+
+
+@bp.route("/runs/<int:run_id>/vary", methods=["POST"])
+@login_required
+def more_like_this(run_id: int) -> ResponseReturnValue:
+    """Variations of one of the run's pictures, as a new run that goes to work at once."""
+    run = owned_run(run_id)
+    if run.user_id != current_user.id:
+        abort(404)
+    number, count = parse_id(request.form.get("iteration")), parse_id(request.form.get("count"))
+    iteration = next((it for it in run.iterations if number and it.index == number - 1), None)
+    if iteration is None or count is None or not 2 <= count <= MAX_CANDIDATES:
+        abort(400)
+    repeat = once.earlier_result()
+    if repeat is not None:
+        return once.repeated(repeat, url_for("runs.show", run_id=run.id))
+    problem = limit_problem()
+    try:
+        engine, models = engine_label()
+    except ConfigError as exc:
+        problem = str(exc)
+    if problem or readable_profile(run) is None:
+        once.forget()
+        flash(problem or "This run's taste can no longer be read, so it cannot be varied.")
+        return redirect(url_for("runs.show", run_id=run.id), code=303)
+    fresh = vary(db_session(), run, iteration, count, engine, models)
+    response = start_and_show(fresh)
+    once.remember_result(url_for("runs.show", run_id=fresh.id))
+    return response
 
 
 @bp.route("/runs/<int:run_id>/delete", methods=["POST"])

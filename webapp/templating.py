@@ -15,6 +15,7 @@ from tasteloop.domain.profile import DIMENSION_LABELS, MAX_SWATCHES, SENTENCE_FI
 from tasteloop.domain.run_settings import (
     DEFAULT_GATE_LOW,
     DEFAULT_THRESHOLD,
+    MAX_CANDIDATES,
     MAX_GATE_NOTE,
     MAX_INTENT,
     LoopSettings,
@@ -117,4 +118,5 @@ def register_template_globals(app: Flask) -> None:
     env.globals.update(MAX_INTENT=MAX_INTENT, MAX_NAME=MAX_NAME, MIN_PASSWORD=MIN_PASSWORD)
     env.globals.update(MAX_GATE_NOTE=MAX_GATE_NOTE, once_token=once_token)
     env.globals.update(ASPECT_GROUPS=_aspect_groups(), PICTURE_SIZES=SIZES, orientation=orientation)
+    env.globals.update(MAX_CANDIDATES=MAX_CANDIDATES)
     app.context_processor(_poll_ms)

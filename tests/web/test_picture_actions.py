@@ -173,3 +173,41 @@ def test_the_result_downloads_full_size_as_png_jpeg_or_webp(browser, redis_conn,
         picture = Image.open(io.BytesIO(response.data))
         assert picture.format == pil and picture.size == stored.size
     assert browser.get(f"/runs/{run_id}/download/image?format=gif").status_code == 400
+
+
+def test_more_like_this_paints_variations_of_a_picture_as_a_new_run(
+    browser, other_browser, redis_conn, database_url
+):
+    run_id, shas, _, _ = _finished_run(browser, redis_conn, database_url, iterations="2")
+    page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    assert page.count("More like this</button>") == 2
+    response = browser.post(f"/runs/{run_id}/vary", {"iteration": "2", "count": "3"})
+    assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
+    fresh = int(re.search(r"/runs/(\d+)", response.headers["Location"]).group(1))
+    work(redis_conn)
+    with get_database(database_url).sessions() as session:
+        source = session.scalar(
+            select(Iteration).where(Iteration.run_id == run_id, Iteration.index == 1)
+        )
+        run = session.get(Run, fresh)
+        assert run.varied_from_id == source.id and run.seed != 0
+        assert (run.max_iterations, run.candidates) == (1, 3)
+        [made] = run.iterations
+        assert made.prompt == source.prompt  # the same prompt, new seeds
+        pictures = {c["image_sha"] for c in made.candidates}
+        assert len(made.candidates) == 3 and len(pictures) == 3
+        assert source.image_sha not in pictures
+    page = browser.get(f"/runs/{fresh}").get_data(as_text=True)
+    assert f"variations of run {run_id}, iteration 2" in page
+    other_browser.register("eve@example.com")
+    assert (
+        other_browser.post(f"/runs/{run_id}/vary", {"iteration": "1", "count": "2"}).status_code
+        == 404
+    )
+    assert browser.post(f"/runs/{run_id}/vary", {"iteration": "1", "count": "9"}).status_code == 400
+    assert browser.post(f"/runs/{run_id}/vary", {"iteration": "7", "count": "2"}).status_code == 400
+    # the source can go; the variations stay, without the link
+    assert browser.post(f"/runs/{run_id}/delete").status_code == 303
+    with get_database(database_url).sessions() as session:
+        assert session.get(Run, fresh).varied_from_id is None
+    assert browser.get(f"/runs/{fresh}").status_code == 200
