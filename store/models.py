@@ -164,6 +164,8 @@ class Run(Base):
     style_strength: Mapped[float | None] = mapped_column(Float, nullable=True)
     reference_weights: Mapped[list[float] | None] = mapped_column(JSON, nullable=True)
     restarted_from_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
+    # the series it belongs to: several intents started together in one taste (store.series)
+    series_key: Mapped[str | None] = mapped_column(String(24), nullable=True, index=True)
     # "more like this": the picture (of another run) this run makes variations of
     varied_from_id: Mapped[int | None] = mapped_column(
         ForeignKey(

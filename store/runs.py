@@ -113,30 +113,63 @@ def confirm_run(
     run.status_note = "Queued for generation"
 
 
-def run_again(session: Session, run: Run, intent: str, engine: str, models: dict[str, str]) -> Run:
-    """A new run at the confirm step with this run's references, profile and loop settings and
-    a new intent, for the person to check and confirm; the old run is left as it is."""
+def copy_run(
+    session: Session, run: Run, engine: str, models: dict[str, str], **columns: Any
+) -> Run:
+    """A new run of the same person at the confirm step with `run`'s references, extracted
+    profile, loop settings and shape (`columns` override them); the old run is left as it is."""
+    copied = {
+        "intent": run.intent,
+        "library_version_id": run.library_version_id,
+        "max_iterations": run.max_iterations,
+        "threshold": run.threshold,
+        "gate_low": run.gate_low,
+        "candidates": run.candidates,
+        "aspect": run.aspect,
+        "image_size": run.image_size,
+    }
     fresh = Run(
-        user_id=run.user_id,
-        phase=Phase.CONFIRM,
-        engine=engine,
-        models=models,
-        intent=intent,
-        library_version_id=run.library_version_id,
-        max_iterations=run.max_iterations,
-        threshold=run.threshold,
-        gate_low=run.gate_low,
-        candidates=run.candidates,
-        aspect=run.aspect,
-        image_size=run.image_size,
-        status_note="Run again: check the profile and what to make, then confirm",
+        user_id=run.user_id, phase=Phase.CONFIRM, engine=engine, models=models, **copied | columns
     )
     session.add(fresh)
     session.flush()
     copy_references(session, run.references, fresh.id)
-    versions = [run.extracted_version, run.current_version]
-    for version in dict.fromkeys(v for v in versions if v is not None):
-        add_profile_version(session, fresh, version.source, version.data)
+    if run.extracted_version is not None:
+        add_profile_version(session, fresh, "extracted", run.extracted_version.data)
+    return fresh
+
+
+def run_again(session: Session, run: Run, intent: str, engine: str, models: dict[str, str]) -> Run:
+    """A copy with a new intent and the taste as confirmed, at the confirm step for the person
+    to check."""
+    fresh = copy_run(
+        session,
+        run,
+        engine,
+        models,
+        intent=intent,
+        status_note="Run again: check the profile and what to make, then confirm",
+    )
+    current = run.current_version
+    if current is not None and current is not run.extracted_version:
+        add_profile_version(session, fresh, current.source, current.data)
+    return fresh
+
+
+def start_copy(
+    session: Session,
+    run: Run,
+    intent: str,
+    engine: str,
+    models: dict[str, str],
+    settings: LoopSettings | None = None,
+    **columns: Any,
+) -> Run:
+    """A copy with `run`'s confirmed taste that goes straight to generating `intent`."""
+    profile = current_profile(run)
+    assert profile is not None
+    fresh = copy_run(session, run, engine, models, **columns)
+    confirm_run(session, fresh, profile, intent, settings or loop_settings(run), run.shape)
     return fresh
 
 
@@ -151,24 +184,11 @@ def vary(
     """More like this: a new run painting `count` variations of one of `run`'s pictures (its
     prompt with new seeds, one iteration of `count` candidates, judged with the same taste and
     settings), recording where it came from."""
-    profile = current_profile(run)
-    assert profile is not None
-    fresh = Run(
-        user_id=run.user_id,
-        phase=Phase.CONFIRM,
-        engine=engine,
-        models=models,
-        library_version_id=run.library_version_id,
-        varied_from_id=iteration.id,
-        seed=secrets.randbelow(2**31 - 1) + 1,
-    )
-    session.add(fresh)
-    session.flush()
-    copy_references(session, run.references, fresh.id)
-    if run.extracted_version is not None:
-        add_profile_version(session, fresh, "extracted", run.extracted_version.data)
     settings = LoopSettings(1, run.threshold, run.gate_low, count)
-    confirm_run(session, fresh, profile, run.intent, settings, run.shape)
+    seed = secrets.randbelow(2**31 - 1) + 1
+    fresh = start_copy(
+        session, run, run.intent, engine, models, settings, varied_from_id=iteration.id, seed=seed
+    )
     fresh.current_prompt = iteration.prompt
     fresh.status_note = (
         f"Queued: {count} variations of run {run.id}, iteration {iteration.index + 1}"

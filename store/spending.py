@@ -168,20 +168,33 @@ def in_flight(session: Session, user: User) -> int:
 
 
 def start_problem(
-    session: Session, user: User, limits: Limits | None = None, *, costs_money: bool = True
+    session: Session,
+    user: User,
+    limits: Limits | None = None,
+    *,
+    costs_money: bool = True,
+    starting: int = 1,
 ) -> str | None:
-    """Why this person may not put another run (or re-extraction) to work now, or None.
+    """Why this person may not put another run (or re-extraction), or `starting` runs at once
+    (a series), to work now, or None.
 
     Takes the account's lock first: the caller changes the run's phase and commits in the same
     transaction, so starts at the same moment cannot all count the same runs in flight."""
     limits = limits or Limits.from_env()
     lock_account(session, user)
     most = limits.max_active_runs
-    if most is not None and in_flight(session, user) >= most:
+    busy = in_flight(session, user) if most is not None else 0
+    if most is not None and busy >= most:
         work = "run or re-extraction" if most == 1 else "runs or re-extractions"
         return (
             f"You have {most} {work} in progress, the most allowed at once. "
             "Wait for one to finish, or stop one."
+        )
+    if most is not None and busy + starting > most:
+        return (
+            f"A series of {starting} would put {busy + starting} runs in progress, and at most "
+            f"{most} are allowed at once ({busy} now). Make a shorter series, or wait for some "
+            "to finish."
         )
     return over_cap(session, user, limits, costs_money=costs_money)
 

@@ -8,7 +8,7 @@ from flask import Flask, Response
 from jinja2.bccache import Bucket, BytecodeCache
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from webapp import account, admin, auth, history, library, recovery, runs
+from webapp import account, admin, auth, history, library, recovery, runs, series
 from webapp import db as request_db
 from webapp.cli import register_cli
 from webapp.errors import register_error_handlers
@@ -50,7 +50,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     request_db.init_app(app)
     register_template_globals(app)
     register_error_handlers(app)
-    for blueprint in (auth.bp, account.bp, recovery.bp, runs.bp, history.bp, admin.bp, library.bp):
+    blueprints = (auth.bp, account.bp, recovery.bp, runs.bp, history.bp, admin.bp, library.bp)
+    for blueprint in (*blueprints, series.bp):
         app.register_blueprint(blueprint)
     register_cli(app)
     proxies = app.config["TRUSTED_PROXIES"]

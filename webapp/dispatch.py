@@ -38,13 +38,14 @@ def shape_errors(shape: PictureShape) -> list[str]:
     return [problem] if problem else []
 
 
-def limit_problem() -> str | None:
-    """Why the signed-in person may not put another run to work now (spending limits), or None."""
+def limit_problem(starting: int = 1) -> str | None:
+    """Why the signed-in person may not put another run (or `starting` runs) to work now
+    (spending limits), or None."""
     try:
         paid = costs_money(EngineSettings.from_env().engine)
     except ConfigError:
         paid = True  # the misconfiguration is reported where the run starts
-    return start_problem(db_session(), current_user, costs_money=paid)
+    return start_problem(db_session(), current_user, costs_money=paid, starting=starting)
 
 
 def queue_problem(enqueue: Callable[[], object], what: str) -> str | None:
