@@ -15,11 +15,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from jobs.progress import Announced, set_step
 from jobs.queue import enqueue_for, forget_requeues
 from store.blobs import references_bytes
 from store.db import get_database
@@ -47,7 +49,7 @@ from store.spending import settle, take_hold
 from store.states import Outcome, Phase, Stage
 from store.users import DISABLED_REASON
 from tasteloop.config import ConfigError, EngineSettings
-from tasteloop.domain.engine import Brief, Engine
+from tasteloop.domain.engine import Brief, Critic, Engine, Generator
 from tasteloop.domain.profile import TasteProfile
 from tasteloop.engines import build_engine, costs_money
 from tasteloop.iteration import IterationRecord
@@ -254,8 +256,8 @@ def advance_run(run_id: int) -> str:
         result = run_loop(
             intent,
             profile,
-            engine().generator,
-            engine().critic,
+            cast(Generator, Announced(engine().generator, run_id)),
+            cast(Critic, Announced(engine().critic, run_id)),
             settings,
             state=state,
             gate=lambda _record: None,  # a person decides, later
@@ -266,6 +268,7 @@ def advance_run(run_id: int) -> str:
             should_stop=stopped,
             shape=shape,
         )
+    set_step(run_id, None)  # the turn is over: whatever comes next says so itself
     if work.lost:
         return "stopped: the run was stopped or another worker has it"
     if work.failed:

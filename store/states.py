@@ -68,6 +68,13 @@ STAGE_LABELS: dict[Stage, dict[str, str]] = {
     },
 }
 
+# a decision at the gate as the decision log and the iteration card say it
+DECISION_LABELS: dict[str, str] = {
+    GateDecision.APPROVE: "approved",
+    GateDecision.CONTINUE: "kept iterating",
+    GateDecision.RESTART: "restarted",
+}
+
 OUTCOME_LABELS: dict[Outcome, dict[str, str]] = {
     Outcome.CONVERGED: {
         "title": "Converged",

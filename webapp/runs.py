@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from jobs.progress import current_step
 from store.blobs import reference_sizes, run_blobs
 from store.deletion import delete_run
 from store.gates import NoteError, decide_gate
@@ -48,6 +49,7 @@ from webapp.dispatch import (
 )
 from webapp.htmx import poll_response, poll_unchanged
 from webapp.profile_form import form_values, parse_confirm
+from webapp.progress import run_progress
 from webapp.trajectory import trajectory_svg
 from webapp.worker_status import no_worker_running, waiting_behind
 
@@ -102,13 +104,15 @@ def _live_signals(run: Run) -> dict[str, Any]:
     return {
         "no_worker": run.phase.working and no_worker_running(),
         "waiting": waiting_behind(run.id) if run.phase.working else None,
+        "step": current_step(run.id) if run.phase == Phase.GENERATING else None,
     }
 
 
 def live_version(run: Run, signals: dict[str, Any]) -> str:
     """Changes whenever the live partial would: every change to a run touches its row."""
     stamp = run.updated_at.timestamp() if run.updated_at else 0
-    return f"{stamp:.6f}-{run.phase}-{signals['waiting']}-{int(signals['no_worker'])}"
+    waiting, busy = signals["waiting"], int(signals["no_worker"])
+    return f"{stamp:.6f}-{run.phase}-{waiting}-{busy}-{signals['step']}"
 
 
 def _live_context(run: Run, signals: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -136,6 +140,7 @@ def _live_context(run: Run, signals: dict[str, Any] | None = None) -> dict[str, 
         "loop_result": by_id.get(run.final_iteration_id or 0),
         "profile": profile,
         "usage": usage_totals(run),
+        "progress": run_progress(run, iterations, gates, signals["step"]),
         "chart": chart if iterations else "",
         "form": (
             form_values(profile, run.intent, len(run.references), loop_settings(run), run.shape)

@@ -10,7 +10,15 @@ from markupsafe import Markup, escape
 
 from store.library import MAX_NAME
 from store.spending import usd
-from store.states import OUTCOME_LABELS, STAGE_LABELS, Outcome, Phase, Stage, run_words
+from store.states import (
+    DECISION_LABELS,
+    OUTCOME_LABELS,
+    STAGE_LABELS,
+    Outcome,
+    Phase,
+    Stage,
+    run_words,
+)
 from tasteloop.domain.profile import DIMENSION_LABELS, MAX_SWATCHES, SENTENCE_FIELDS, SWATCH
 from tasteloop.domain.run_settings import (
     DEFAULT_GATE_LOW,
@@ -27,19 +35,12 @@ from tasteloop.domain.subject import SubjectVerdict
 from webapp.credentials import MIN_PASSWORD
 from webapp.once import once_token
 from webapp.profile_form import DEFAULT_SETTINGS, LOOP_BOUNDS
+from webapp.progress import duration
 
 
 def _utc(moment: datetime) -> datetime:
     """SQLite gives back naive datetimes; every stored one is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _elapsed(start: datetime | None, end: datetime | None = None) -> str:
-    if start is None:
-        return "–"
-    finish = _utc(end or datetime.now(UTC))
-    seconds = max(0, int((finish - _utc(start)).total_seconds()))
-    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
 
 
 def _epoch(moment: datetime) -> int:
@@ -49,6 +50,9 @@ def _epoch(moment: datetime) -> int:
 def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "–"
 
+
+# what each engine role does, in a person's words (the engine details on a run's page)
+ROLE_LABELS = {"extract": "reads the taste", "generate": "paints", "critique": "judges"}
 
 SCORE_CLASSES = {
     Verdict.CONVERGED: "score-high",
@@ -103,11 +107,17 @@ def _poll_ms() -> dict[str, Any]:
 def register_template_globals(app: Flask) -> None:
     """The vocabulary, labels and bounds the templates use, so none is typed twice."""
     app.jinja_env.filters.update(
-        swatches=_swatches, elapsed=_elapsed, when=_when, usd=usd, epoch=_epoch, subject=_subject
+        swatches=_swatches,
+        when=_when,
+        usd=usd,
+        epoch=_epoch,
+        subject=_subject,
+        duration=duration,
     )
     env = app.jinja_env
     env.globals.update(score_class=_score_class, Phase=Phase, Stage=Stage, Outcome=Outcome)
     env.globals.update(OUTCOME_LABELS=OUTCOME_LABELS, STAGE_LABELS=STAGE_LABELS)
+    env.globals.update(DECISION_LABELS=DECISION_LABELS)
     env.globals.update(run_words=run_words)
     env.globals.update(
         DIMENSION_LABELS=DIMENSION_LABELS,
@@ -118,5 +128,5 @@ def register_template_globals(app: Flask) -> None:
     env.globals.update(MAX_INTENT=MAX_INTENT, MAX_NAME=MAX_NAME, MIN_PASSWORD=MIN_PASSWORD)
     env.globals.update(MAX_GATE_NOTE=MAX_GATE_NOTE, once_token=once_token)
     env.globals.update(ASPECT_GROUPS=_aspect_groups(), PICTURE_SIZES=SIZES, orientation=orientation)
-    env.globals.update(MAX_CANDIDATES=MAX_CANDIDATES)
+    env.globals.update(MAX_CANDIDATES=MAX_CANDIDATES, ROLE_LABELS=ROLE_LABELS)
     app.context_processor(_poll_ms)

@@ -124,7 +124,8 @@ document.addEventListener("drop", (event) => {
 // leaves the page as it is, so the server's figure would otherwise stand still.
 setInterval(() => {
   for (const el of document.querySelectorAll("[data-elapsed-since]")) {
-    const seconds = Math.max(0, Math.floor(Date.now() / 1000 - Number(el.dataset.elapsedSince)));
+    const base = Number(el.dataset.elapsedBase || 0); // the work already done, gate waits excluded
+    const seconds = Math.max(0, Math.floor(base + Date.now() / 1000 - Number(el.dataset.elapsedSince)));
     el.textContent = seconds >= 60
       ? `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`
       : `${seconds} s`;

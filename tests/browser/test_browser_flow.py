@@ -169,9 +169,19 @@ def test_admin_decides_a_pending_gate_from_the_review_queue(live_server, page_fa
     gate.locator("button:has-text('yes — approve')").click()
     admin.wait_for_url(re.compile(r".*/admin/$"))
     admin.goto(f"{base}/admin/decisions")
-    assert "admin@example.com" in admin.content() and "approve" in admin.content()
+    assert "admin@example.com" in admin.content() and ">approved</td>" in admin.content()
     user.goto(run_url)
     user.locator("h2:has-text('Approved by you')").wait_for()
+
+    # the admin's tables are readable on a phone: no sideways scrolling, each row labelled
+    phone = page_factory(width=390, height=844)
+    login(phone, base, "admin@example.com")
+    for path, shot in (("/admin/decisions", "14-admin-decisions-phone"), ("/admin/users", None)):
+        phone.goto(f"{base}{path}")
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width} px wide at 390 px"
+        if shot:
+            screenshot(phone, shot)
 
 
 def test_text_file_renamed_png_shows_error_next_to_form(live_server, page_factory, tmp_path):
@@ -203,6 +213,15 @@ def test_pages_fit_a_phone(live_server, page_factory):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"horizontal scroll at 390 px: {width}"
     screenshot(page, "08-confirm-phone")
+    # the run's state comes right after its title on a phone (it sat at y = 670 under the
+    # chips, the save form, the references and the delete link)
+    confirm(page, threshold="9.9", gate_low="9.8", max_iterations="2")
+    page.locator(".done").wait_for()
+    status = page.locator(".status-line").bounding_box()
+    title = page.locator("h1.run-title").bounding_box()
+    assert status["y"] < title["y"] + title["height"] + 40, (status, title)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "15-run-phone")
 
 
 def test_library_save_reextract_and_reuse(live_server, page_factory):

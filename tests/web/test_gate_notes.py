@@ -122,7 +122,7 @@ def test_an_admin_note_from_the_queue_is_in_the_decision_log(
     assert response.headers["Location"].endswith("/admin/")
     work(redis_conn)
     log = other_browser.get("/admin/decisions").get_data(as_text=True)
-    assert "“darker”" in log and "lightness -2" in log
+    assert "“darker”" in log and "lightness -2" in log and ">kept iterating</td>" in log
     # the owner sees who decided, and the note
     page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
-    assert "At the gate: continue by root@example.com" in page and "“darker”" in page
+    assert "At the gate: kept iterating, by root@example.com" in page and "“darker”" in page

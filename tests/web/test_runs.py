@@ -446,7 +446,7 @@ def test_admin_pages_forbidden_to_users_and_admin_decides_a_gate(
     assert response.headers["Location"].endswith("/admin/")
     assert run_row(database_url, run_id).outcome == "approved"
     log = other_browser.get("/admin/decisions").get_data(as_text=True)
-    assert "root@example.com" in log and "approve" in log
+    assert "root@example.com" in log and 'data-label="Decision">approved</td>' in log
 
 
 def test_missing_csrf_token_is_rejected(browser, redis_conn, database_url):
