@@ -213,3 +213,36 @@ def _critique(score: float, *parts: SubjectPart) -> CritiqueResult:
 )
 def test_converged_needs_the_taste_and_the_subject(critique, expected):
     assert verdict(critique, LoopSettings()) is expected
+
+
+def test_a_washed_out_motif_is_revised_back_into_the_picture():
+    """The ink set's harbour waves washed out by the painting: the revision lowers the style and
+    raises contrast, and never takes marks away (less detail, more blur), which used to wash the
+    waves out further at every iteration, so the run never showed its harbour."""
+    from tasteloop.domain.run_settings import LoopSettings
+    from tasteloop.images import reencode_upload
+    from tasteloop.loop import LoopState, run_loop
+    from tasteloop.offline.engine import offline_engine
+    from tasteloop.offline.layout_spec import parse_adjustments
+    from tests.support.refsets import set_dir
+
+    files = sorted(set_dir("monochrome-ink-and-etching").glob("*.jpg"))[:3]
+    references = tuple(reencode_upload(f.read_bytes())[0] for f in files)
+    engine = offline_engine()
+    profile = engine.extractor.extract(list(references)).profile
+    intent = "a quiet harbour"
+    result = run_loop(
+        intent,
+        profile,
+        engine.generator,
+        engine.critic,
+        LoopSettings(4, 1.0, 0.5),
+        state=LoopState(0, initial_prompt(intent, profile)),
+        references=references,
+    )
+    subjects = [it.critique.subject for it in result.iterations]
+    assert not subjects[0].present  # the first picture lost its waves
+    assert result.converged and subjects[-1].present
+    for record in result.iterations[1:]:
+        adjustments = parse_adjustments(record.prompt)
+        assert adjustments.get("detail", 0) >= 0 and adjustments.get("softness", 0) <= 0

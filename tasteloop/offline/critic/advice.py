@@ -222,6 +222,10 @@ def _style_steps(judgement: Judgement, strength: float, current: float) -> float
     return float(np.clip(current + wanted, -MAX_STYLE, MAX_STYLE)) - current
 
 
+# the qualities whose change in this direction (+1 up, -1 down) takes marks away from a motif
+WASH_OUTS = {"detail": -1.0, "softness": 1.0}
+
+
 def revise_prompt(
     prompt: str,
     judgement: Judgement,
@@ -246,6 +250,8 @@ def revise_prompt(
         if gap.control in locked or (washed and gap.control in ("style", "contrast")):
             continue
         change = float(np.clip(round(gap.steps * GAIN), -MAX_STEP, MAX_STEP))
+        if washed and gap.control in WASH_OUTS and change * WASH_OUTS[gap.control] > 0:
+            continue  # fewer marks or more blur would wash the motif out further
         if change:
             total = adjustments.get(gap.control, 0) + change
             adjustments[gap.control] = float(np.clip(total, -MAX_ADJUSTMENT, MAX_ADJUSTMENT))
