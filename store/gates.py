@@ -140,12 +140,10 @@ def open_gates(session: Session) -> list[Gate]:
     return list(session.scalars(query))
 
 
-def decided_gates(session: Session) -> list[Gate]:
-    """The decision log, newest first, with who decided."""
-    query = (
+def decided_gates() -> Select[tuple[Gate]]:
+    """The decision log's gates, with who decided (the caller orders and pages it)."""
+    return (
         _gates_with_run_and_iteration()
         .where(Gate.decision.is_not(None))
         .options(joinedload(Gate.decided_by))
-        .order_by(Gate.decided_at.desc())
     )
-    return list(session.scalars(query))

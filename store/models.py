@@ -321,7 +321,8 @@ class LibraryProfile(Base):
     """A named taste a user keeps. Its content lives in versions; none is ever overwritten."""
 
     __tablename__ = "library_profiles"
-    __table_args__ = (NEVER_REUSED,)
+    # (user_id, id): a person's library, newest first, a keyset page at a time
+    __table_args__ = (Index("ix_library_profiles_user_id_id", "user_id", "id"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

@@ -13,12 +13,15 @@ from store.spending import Limits, active_runs, parse_usd, spent_this_month, usd
 from store.states import Phase, Stage
 
 
-def user_rows(session: Session) -> list[dict[str, Any]]:
-    query = select(Run.user_id, func.count(Run.id)).group_by(Run.user_id)
+def user_rows(session: Session, users: list[User]) -> list[dict[str, Any]]:
+    """What the accounts page shows of these accounts, one query per table for them all."""
+    ids = [u.id for u in users]
+    query = (
+        select(Run.user_id, func.count(Run.id)).where(Run.user_id.in_(ids)).group_by(Run.user_id)
+    )
     counts = {user_id: count for user_id, count in session.execute(query)}
-    active = active_runs(session)
+    active = active_runs(session, ids)
     limits = Limits.from_env()
-    users = list(session.scalars(select(User).order_by(User.created_at, User.id)))
     spent = spent_this_month(session, users)
     return [
         {

@@ -6,15 +6,17 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy import select
 
 from store.gates import decided_gates, open_gates
-from store.models import User
+from store.models import Gate, LibraryProfile, User
 from store.users import set_disabled, set_monthly_cap, user_rows
 from webapp.access import admin_required, get_by_id
 from webapp.account_links import LinkPurpose, issue_token
 from webapp.db import db_session
 from webapp.history import FILTERS, Listing, run_page
 from webapp.library import library_rows
+from webapp.pages import before_arg, keyset_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -28,19 +30,25 @@ def queue() -> ResponseReturnValue:
 @bp.route("/decisions")
 @admin_required
 def decisions() -> ResponseReturnValue:
-    return render_template("admin/decisions.html", gates=decided_gates(db_session()))
+    """Gates by when they opened, newest first, a keyset page at a time."""
+    page = keyset_page(decided_gates(), Gate.id, before_arg())
+    return render_template("admin/decisions.html", gates=page.rows, page=page)
 
 
 @bp.route("/library")
 @admin_required
 def library() -> ResponseReturnValue:
-    return render_template("library/index.html", rows=library_rows(None), errors=[], all_users=True)
+    page = keyset_page(select(LibraryProfile), LibraryProfile.id, before_arg())
+    rows = library_rows(page.rows)
+    return render_template("library/index.html", rows=rows, page=page, errors=[], all_users=True)
 
 
 @bp.route("/users")
 @admin_required
 def users() -> ResponseReturnValue:
-    return render_template("admin/users.html", rows=user_rows(db_session()))
+    """Accounts, newest first, a keyset page at a time."""
+    page = keyset_page(select(User), User.id, before_arg())
+    return render_template("admin/users.html", rows=user_rows(db_session(), page.rows), page=page)
 
 
 def _user_or_404(user_id: int) -> User:

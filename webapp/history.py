@@ -1,9 +1,7 @@
 """The signed-in user's past runs, newest first, a page at a time, searchable and filtered.
 
-Pages are keyset pages: newest first by id (ids only grow and are never reused), each page
-asking for the runs older than the last one shown, so a page costs the same with ten runs or
-ten thousand (an index on (user_id, id) serves it; no OFFSET scan). Search reads the intent
-text; the filter is how a run ended, or that it has not.
+Pages are keyset pages (webapp/pages.py; an index on (user_id, id) serves a person's). Search
+reads the intent text; the filter is how a run ended, or that it has not.
 """
 
 from __future__ import annotations
@@ -23,10 +21,10 @@ from store.runs import results
 from store.spending import Limits, active_runs, spent_this_month
 from store.states import Outcome, Phase
 from webapp.db import db_session
+from webapp.pages import before_arg, keyset_page
 
 bp = Blueprint("history", __name__)
 
-PAGE_SIZE = 50
 MAX_SEARCH = 200
 # the filter's choices: (label, condition)
 FILTERS: dict[str, tuple[str, ColumnElement[bool]]] = {
@@ -54,9 +52,7 @@ class Listing:
     def from_request(cls) -> Listing:
         search = " ".join(request.args.get("q", "").split())[:MAX_SEARCH]
         chosen = request.args.get("outcome", "")
-        raw = request.args.get("before", "")
-        before = int(raw) if raw.isdigit() and len(raw) < 19 else None
-        return cls(search, chosen if chosen in FILTERS else "", before)
+        return cls(search, chosen if chosen in FILTERS else "", before_arg())
 
     def args(self, **changes: Any) -> dict[str, Any]:
         """The page's query string, with `changes`, for links (empty values left out)."""
@@ -77,20 +73,17 @@ def _escaped(text: str) -> str:
 def run_page(listing: Listing, user_id: int | None = None) -> Page:
     """One page of runs (a person's, or everyone's for an admin): one query per table for the
     page, never per run."""
-    query = select(Run).order_by(Run.id.desc()).limit(PAGE_SIZE + 1)
+    query = select(Run)
     if user_id is not None:
         query = query.where(Run.user_id == user_id)
     else:
         query = query.options(joinedload(Run.user))
-    if listing.before is not None:
-        query = query.where(Run.id < listing.before)
     if listing.search:
         query = query.where(Run.intent.ilike(f"%{_escaped(listing.search)}%", escape="\\"))
     if listing.filter:
         query = query.where(FILTERS[listing.filter][1])
-    found = list(db_session().scalars(query))
-    older = found[PAGE_SIZE - 1].id if len(found) > PAGE_SIZE else None
-    return Page(run_rows(found[:PAGE_SIZE]), older)
+    found = keyset_page(query, Run.id, listing.before)
+    return Page(run_rows(found.rows), found.older)
 
 
 def run_rows(runs: list[Run]) -> list[dict]:

@@ -31,6 +31,7 @@ from webapp.dispatch import (
     start_and_show,
 )
 from webapp.htmx import poll_response
+from webapp.pages import before_arg, keyset_page
 from webapp.profile_form import (
     PROFILE_KEYS,
     SETTINGS_KEYS,
@@ -50,12 +51,9 @@ bp = Blueprint("library", __name__, url_prefix="/library")
 log = logging.getLogger(__name__)
 
 
-def library_rows(user_id: int | None) -> list[dict[str, Any]]:
+def library_rows(entries: list[LibraryProfile]) -> list[dict[str, Any]]:
+    """What a library card shows of each entry, one query per table for the page."""
     session = db_session()
-    query = select(LibraryProfile).order_by(LibraryProfile.updated_at.desc())
-    if user_id is not None:
-        query = query.where(LibraryProfile.user_id == user_id)
-    entries = list(session.scalars(query))
     ids = [e.id for e in entries]
     counts = library.run_counts(session, ids)
     made = library.latest_results(session, ids)
@@ -74,10 +72,19 @@ def library_rows(user_id: int | None) -> list[dict[str, Any]]:
     return rows
 
 
+def _index(errors: list[str]) -> str:
+    """The person's library, newest first, a keyset page at a time."""
+    query = select(LibraryProfile).where(LibraryProfile.user_id == current_user.id)
+    page = keyset_page(query, LibraryProfile.id, before_arg())
+    return render_template(
+        "library/index.html", rows=library_rows(page.rows), page=page, errors=errors
+    )
+
+
 @bp.route("/")
 @login_required
 def index() -> ResponseReturnValue:
-    return render_template("library/index.html", rows=library_rows(current_user.id), errors=[])
+    return _index([])
 
 
 @bp.route("/import", methods=["POST"])
@@ -98,9 +105,7 @@ def import_profile() -> ResponseReturnValue:
     except (ProfileFileError, library.LibraryError) as exc:
         session.rollback()
         message = f"{filename or 'The file'}: {exc}."
-        return render_template(
-            "library/index.html", rows=library_rows(current_user.id), errors=[message]
-        ), 400
+        return _index([message]), 400
     flash(f"Imported “{entry.name}” into your library.")
     return redirect(url_for("library.show", profile_id=entry.id))
 

@@ -1,0 +1,62 @@
+"""The admin's decisions and accounts and everyone's library come a keyset page at a time, newest
+first (#31), with no row twice and none missing across pages."""
+
+import re
+
+import pytest
+
+import webapp.pages
+from tests.support.web import Browser, register_admin, work
+from tests.support.webflow import gate_id_on, save_to_library, start_run
+
+
+def _walk(browser, path, row_pattern):
+    """Every row across the pages, following "Older" links."""
+    seen, url = [], path
+    while url:
+        page = browser.get(url).get_data(as_text=True)
+        seen += re.findall(row_pattern, page)
+        older = re.search(r'<a href="([^"]+before=\d+[^"]*)" rel="next">', page)
+        url = older.group(1).replace("&amp;", "&") if older else None
+        if url:
+            assert "← Newest" in browser.get(url).get_data(as_text=True)
+    return seen
+
+
+@pytest.fixture
+def two_a_page(monkeypatch):
+    monkeypatch.setattr(webapp.pages, "PAGE_SIZE", 2)
+
+
+def test_decisions_and_accounts_page_newest_first(app, browser, redis_conn, two_a_page):
+    browser.register("ada@example.com")
+    for _ in range(3):
+        run_id, _ = start_run(
+            browser, redis_conn, threshold="9.9", gate_low="0.1", max_iterations="1"
+        )
+        work(redis_conn)
+        page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
+        browser.post(f"/runs/{run_id}/gate", {"gate_id": gate_id_on(page), "decision": "approve"})
+    admin = Browser(app.test_client())
+    register_admin(app, admin, "root@example.com")
+    Browser(app.test_client()).register("bea@example.com")
+    runs = _walk(admin, "/admin/decisions", r'href="/runs/(\d+)">#')
+    assert runs == sorted(runs, key=int, reverse=True) and len(set(runs)) == 3
+    emails = _walk(admin, "/admin/users", r'data-label="Email">([^<]+)<')
+    assert emails == ["bea@example.com", "root@example.com", "ada@example.com"]
+
+
+def test_the_library_pages_newest_first(browser, redis_conn, two_a_page):
+    browser.register("ada@example.com")
+    names = []
+    for k, refs in enumerate(
+        ("geometric-abstraction", "van-gogh-swirling-landscapes", "cubist-dynamism-1913")
+    ):
+        run_id, _ = start_run(
+            browser, redis_conn, set_name=refs, threshold="9.9", gate_low="9.8", max_iterations="1"
+        )
+        work(redis_conn)
+        save_to_library(browser, run_id, f"Taste {k}")
+        names.append(f"Taste {k}")
+    shown = _walk(browser, "/library/", r"<h2[^>]*>\s*<a[^>]*>(Taste \d)</a>")
+    assert shown == names[::-1]
