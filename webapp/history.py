@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
-from store.models import Iteration, ReferenceImage, Run
+from store.models import Iteration, LibraryProfile, LibraryVersion, ReferenceImage, Run
 from store.runs import results
 from store.spending import Limits, active_runs, spent_this_month
 from store.states import Outcome, Phase
@@ -26,6 +26,7 @@ from webapp.pages import before_arg, keyset_page
 bp = Blueprint("history", __name__)
 
 MAX_SEARCH = 200
+MAX_TASTES = 200  # library entries offered in the filter
 # the filter's choices: (label, condition)
 FILTERS: dict[str, tuple[str, ColumnElement[bool]]] = {
     "converged": ("Converged", Run.outcome == Outcome.CONVERGED.value),
@@ -47,16 +48,32 @@ class Listing:
     search: str = ""
     filter: str = ""
     before: int | None = None  # the page holds runs with ids below this
+    taste: int | None = None  # runs started from this library entry
+    view: str = "list"  # or "gallery": the results as pictures
 
     @classmethod
     def from_request(cls) -> Listing:
         search = " ".join(request.args.get("q", "").split())[:MAX_SEARCH]
         chosen = request.args.get("outcome", "")
-        return cls(search, chosen if chosen in FILTERS else "", before_arg())
+        taste = request.args.get("taste", "")
+        return cls(
+            search,
+            chosen if chosen in FILTERS else "",
+            before_arg(),
+            int(taste) if taste.isdigit() and len(taste) < 19 else None,
+            "gallery" if request.args.get("view") == "gallery" else "list",
+        )
 
     def args(self, **changes: Any) -> dict[str, Any]:
         """The page's query string, with `changes`, for links (empty values left out)."""
-        values = {"q": self.search, "outcome": self.filter, "before": self.before, **changes}
+        values = {
+            "q": self.search,
+            "outcome": self.filter,
+            "before": self.before,
+            "taste": self.taste,
+            "view": None if self.view == "list" else self.view,
+            **changes,
+        }
         return {k: v for k, v in values.items() if v not in ("", None)}
 
 
@@ -82,6 +99,9 @@ def run_page(listing: Listing, user_id: int | None = None) -> Page:
         query = query.where(Run.intent.ilike(f"%{_escaped(listing.search)}%", escape="\\"))
     if listing.filter:
         query = query.where(FILTERS[listing.filter][1])
+    if listing.taste is not None:
+        versions = select(LibraryVersion.id).where(LibraryVersion.profile_id == listing.taste)
+        query = query.where(Run.library_version_id.in_(versions))
     found = keyset_page(query, Run.id, listing.before)
     return Page(run_rows(found.rows), found.older)
 
@@ -130,6 +150,17 @@ def index() -> ResponseReturnValue:
     }
     listing = Listing.from_request()
     page = run_page(listing, current_user.id)
+    tastes = session.execute(
+        select(LibraryProfile.id, LibraryProfile.name)
+        .where(LibraryProfile.user_id == current_user.id)
+        .order_by(LibraryProfile.name)
+        .limit(MAX_TASTES)
+    ).all()
     return render_template(
-        "history.html", page=page, listing=listing, filters=FILTERS, spending=spending
+        "history.html",
+        page=page,
+        listing=listing,
+        filters=FILTERS,
+        spending=spending,
+        tastes=tastes,
     )

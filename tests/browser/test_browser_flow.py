@@ -215,7 +215,7 @@ def test_pages_fit_a_phone(live_server, page_factory):
     screenshot(page, "08-confirm-phone")
     # the run's state comes right after its title on a phone (it sat at y = 670 under the
     # chips, the save form, the references and the delete link)
-    confirm(page, threshold="9.9", gate_low="9.8", max_iterations="2")
+    confirm(page, threshold="9.9", gate_low="9.8", max_iterations="2", aspect="16:9")
     page.locator(".done").wait_for()
     status = page.locator(".status-line").bounding_box()
     title = page.locator("h1.run-title").bounding_box()

@@ -60,3 +60,40 @@ def test_the_library_pages_newest_first(browser, redis_conn, two_a_page):
         names.append(f"Taste {k}")
     shown = _walk(browser, "/library/", r"<h2[^>]*>\s*<a[^>]*>(Taste \d)</a>")
     assert shown == names[::-1]
+
+
+def test_history_filters_by_library_taste_and_shows_a_gallery(browser, redis_conn, database_url):
+    browser.register("ada@example.com")
+    first, _ = start_run(browser, redis_conn, threshold="9.9", gate_low="9.8", max_iterations="1")
+    work(redis_conn)
+    profile_id = save_to_library(browser, first, "Swirls")
+    response = browser.post(
+        f"/library/{profile_id}/start",
+        {
+            "intent": "from the library",
+            "max_iterations": "1",
+            "threshold": "9.9",
+            "gate_low": "9.8",
+            "candidates": "1",
+            "style_strength": "100",
+        },
+    )
+    assert response.status_code == 302
+    other, _ = start_run(
+        browser,
+        redis_conn,
+        set_name="geometric-abstraction",
+        intent="not from it",
+        threshold="9.9",
+        gate_low="9.8",
+        max_iterations="1",
+    )
+    work(redis_conn)
+    listing = browser.get("/history").get_data(as_text=True)
+    assert f'<option value="{profile_id}">Swirls</option>' in listing
+    filtered = browser.get(f"/history?taste={profile_id}").get_data(as_text=True)
+    # the saved run and the one started from the library used the taste; the other did not
+    assert "from the library" in filtered and "not from it" not in filtered
+    gallery = browser.get("/history?view=gallery").get_data(as_text=True)
+    assert 'class="series-grid gallery"' in gallery
+    assert gallery.count("?w=320") == 3 and "not from it" in gallery
