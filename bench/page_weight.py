@@ -2,8 +2,9 @@
 drawn now (each at the width it is shown) and as the full stored images (what the pages drew
 before sized pictures).
 
-One real offline run of five iterations from three shared references, and a history of six
-such runs. `python -m bench.page_weight`
+One real offline run of five iterations from three shared references, and a history of twenty
+runs (the other nineteen of one iteration each: history draws one picture a run), as a list and
+as a gallery; the comparison of two iterations. `python -m bench.page_weight`
 """
 
 from __future__ import annotations
@@ -23,11 +24,14 @@ from tests.support.web import Browser
 from tests.support.webflow import start_run
 
 IMG = re.compile(r'<img src="([^"]+)"')
+RUNS = 20
 
 
 def _weight(browser: Browser, url: str) -> dict[str, float]:
     html = browser.get(url).get_data(as_text=True)
-    sources = [s.replace("&amp;", "&") for s in IMG.findall(html)]
+    # each address once: a browser fetches a picture shown twice (the result above, and on its
+    # iteration's card) once
+    sources = list(dict.fromkeys(s.replace("&amp;", "&") for s in IMG.findall(html)))
     drawn = sum(len(browser.get(s).data) for s in sources)
     full = sum(len(browser.get(s.split("?", 1)[0]).data) for s in sources)
     page = len(html.encode())
@@ -52,16 +56,22 @@ def main() -> None:
         browser.register("weight@example.com")
         conn = __import__("redis").Redis.from_url(redis.url)
         run_ids = []
-        for k in range(6):
+        for k in range(RUNS):
             run_id, _ = start_run(
-                browser, conn, threshold="9.99", gate_low="9.98", max_iterations="5"
+                browser,
+                conn,
+                threshold="9.99",
+                gate_low="9.98",
+                max_iterations="5" if k == 0 else "1",
             )
             SimpleWorker([queue(conn)], connection=conn).work(burst=True)
             run_ids.append(run_id)
-            print(f"run {k + 1} of 6 done", flush=True)
+            print(f"run {k + 1} of {RUNS} done", flush=True)
         result = {
             "run page (5 iterations)": _weight(browser, f"/runs/{run_ids[0]}"),
-            "history (6 runs)": _weight(browser, "/history"),
+            f"history ({RUNS} runs)": _weight(browser, "/history"),
+            f"history as a gallery ({RUNS} runs)": _weight(browser, "/history?view=gallery"),
+            "two iterations compared": _weight(browser, f"/runs/{run_ids[0]}/compare?a=1&b=5"),
         }
         print(json.dumps(result, indent=1))
     finally:
