@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from store.blobs import blob_bytes, remove_unreferenced_blobs, save_blob
 from store.models import (
-    Iteration,
     LibraryProfile,
     LibraryReference,
     LibraryVersion,
@@ -25,7 +24,7 @@ from store.models import (
     User,
     utcnow,
 )
-from store.runs import confirm_run, readable_profile
+from store.runs import confirm_run, readable_profile, results
 from store.states import Phase
 from store.uploads import copy_references
 from tasteloop.domain.profile import StyleControls, TasteProfile
@@ -232,14 +231,8 @@ def latest_results(session: Session, profile_ids: list[int]) -> dict[int, tuple[
         .where(LibraryVersion.profile_id.in_(profile_ids), shown.is_not(None))
         .group_by(LibraryVersion.profile_id)
     ).all()
-    run_ids = [run_id for _, run_id in newest]
-    shas = dict(
-        session.execute(
-            select(Run.id, Iteration.image_sha)
-            .join(Iteration, Iteration.id == shown)
-            .where(Run.id.in_(run_ids))
-        ).all()
-    )
+    runs = list(session.scalars(select(Run).where(Run.id.in_([r for _, r in newest]))))
+    shas = {run_id: sha for run_id, (sha, _score) in results(session, runs).items()}
     return {profile_id: (run_id, shas[run_id]) for profile_id, run_id in newest if run_id in shas}
 
 

@@ -146,6 +146,8 @@ class Run(Base):
     chosen_iteration_id: Mapped[int | None] = mapped_column(
         ForeignKey("iterations.id", use_alter=True, name="fk_runs_chosen_iteration"), nullable=True
     )
+    # which candidate of that iteration, when the person chose one the critic did not pick
+    chosen_candidate: Mapped[int | None] = mapped_column(Integer, nullable=True)
     outcome: Mapped[Outcome | None] = mapped_column(StrEnumColumn(Outcome), nullable=True)
     status_note: Mapped[str] = mapped_column(Text, default="")
     error: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -11,7 +11,7 @@ import secrets
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from store.blobs import blob_bytes, save_blob
 from store.leases import clear_lease, lease_expiry
@@ -233,13 +233,15 @@ def gate_notes(session: Session, run: Run) -> tuple[str, ...]:
 def results(session: Session, runs: list[Run]) -> dict[int, tuple[str, float]]:
     """Each run's shown picture and its score: the result's once it has one (not the highest
     score: a person may approve a lower one), else the best so far."""
-    chosen = {r.result_iteration_id: r.id for r in runs if r.result_iteration_id}
-    rows = session.execute(
-        select(Iteration.id, Iteration.image_sha, Iteration.score).where(
-            Iteration.id.in_(list(chosen))
+    chosen = {r.result_iteration_id: r for r in runs if r.result_iteration_id}
+    iterations = session.scalars(
+        select(Iteration)
+        .where(Iteration.id.in_(list(chosen)))
+        .options(
+            load_only(Iteration.id, Iteration.image_sha, Iteration.score, Iteration.candidates)
         )
     )
-    return {chosen[iteration_id]: (sha, score) for iteration_id, sha, score in rows}
+    return {chosen[it.id].id: result_picture(chosen[it.id], it) for it in iterations}
 
 
 def iteration_merit(iteration: Iteration) -> float:
@@ -324,24 +326,44 @@ def finish_run(run: Run, outcome: Outcome, final_iteration_id: int | None) -> No
     run.status_note = OUTCOME_LABELS[outcome]["status"]
 
 
-def choose_result(session: Session, run: Run, index: int) -> str:
-    """The person makes iteration `index` (0-based) of a finished run its result ("use this
-    one"); the loop's own result stays recorded beside it. Returns what happened, for them."""
+def choose_result(session: Session, run: Run, index: int, candidate: int | None = None) -> str:
+    """The person makes iteration `index` (0-based) of a finished run, or one of its candidates
+    (0-based), its result ("use this one"); the loop's own result stays recorded beside it.
+    Returns what happened, for them."""
     iteration = session.scalar(
         select(Iteration).where(Iteration.run_id == run.id, Iteration.index == index)
     )
     if iteration is None:
         return "This run has no such iteration; nothing changed."
+    if candidate is not None and not 0 <= candidate < len(iteration.candidates or []):
+        return "That iteration has no such candidate; nothing changed."
+    if candidate == iteration.chosen_candidate:
+        candidate = None  # the iteration's own picture
     claimed = session.execute(
         update(Run)
         .where(Run.id == run.id, Run.phase == Phase.DONE)
-        .values(chosen_iteration_id=iteration.id)
+        .values(chosen_iteration_id=iteration.id, chosen_candidate=candidate)
         .execution_options(synchronize_session=False)
     ).rowcount
     session.refresh(run)
     if claimed != 1:
         return "Only a finished run's result can be chosen; nothing changed."
-    return f"Iteration {index + 1} is now this run's result, your choice."
+    which = (
+        f"candidate {candidate + 1} of iteration {index + 1}"
+        if candidate is not None
+        else (f"iteration {index + 1}")
+    )
+    return f"{which[0].upper()}{which[1:]} is now this run's result, your choice."
+
+
+def result_picture(run: Run, iteration: Iteration) -> tuple[str, float]:
+    """The picture and score a run shows for its result iteration: the candidate the person
+    chose, else the iteration's own."""
+    k = run.chosen_candidate if run.chosen_iteration_id == iteration.id else None
+    candidates = iteration.candidates or []
+    if k is not None and 0 <= k < len(candidates):
+        return candidates[k]["image_sha"], float(candidates[k]["score"])
+    return iteration.image_sha, iteration.score
 
 
 def stop_run(session: Session, run: Run) -> str:

@@ -20,6 +20,7 @@ from store.runs import (
     extracted_measurements,
     loop_settings,
     readable_profile,
+    result_picture,
     retry_failed,
     run_again,
     stop_run,
@@ -126,6 +127,7 @@ def _live_context(run: Run, signals: dict[str, Any] | None = None) -> dict[str, 
     gates = list(session.scalars(select(Gate).where(Gate.run_id == run.id).order_by(Gate.id)))
     open_gate = next((g for g in gates if g.decision is None), None)
     by_id = {it.id: it for it in iterations}
+    result = by_id.get(run.result_iteration_id or 0)
     profile = readable_profile(run)
     chart = trajectory_svg(
         [(it.index, it.score) for it in iterations], run.threshold, run.gate_low, run.max_iterations
@@ -136,7 +138,9 @@ def _live_context(run: Run, signals: dict[str, Any] | None = None) -> dict[str, 
         "open_gate": open_gate,
         "gate_of": {g.iteration_id: g for g in gates},
         # the picture the run shows (the person's choice, the loop's result or the best so far)
-        "result": by_id.get(run.result_iteration_id or 0),
+        "result": result,
+        # its picture and score: the candidate the person chose, else the iteration's own
+        "result_picture": result_picture(run, result) if result else None,
         "loop_result": by_id.get(run.final_iteration_id or 0),
         "profile": profile,
         "usage": usage_totals(run),
@@ -288,10 +292,12 @@ def use_this_one(run_id: int) -> ResponseReturnValue:
     if run.user_id != current_user.id:  # admins look; the result is the owner's choice
         abort(404)
     number = parse_id(request.form.get("iteration"))
-    if number is None:
+    raw_candidate = request.form.get("candidate")
+    candidate = parse_id(raw_candidate) if raw_candidate else None
+    if number is None or (raw_candidate and candidate is None):
         abort(400)
     session = db_session()
-    flash(choose_result(session, run, number - 1))
+    flash(choose_result(session, run, number - 1, None if candidate is None else candidate - 1))
     session.commit()
     return redirect(url_for("runs.show", run_id=run.id, _anchor="run-live"), code=303)
 
@@ -408,7 +414,7 @@ def download_image(run_id: int) -> ResponseReturnValue:
     chosen = run.result_iteration_id
     session = db_session()
     iteration = session.get(Iteration, chosen) if chosen else None
-    blob = session.get(Blob, iteration.image_sha) if iteration else None
+    blob = session.get(Blob, result_picture(run, iteration)[0]) if iteration else None
     if blob is None:
         abort(404)
     asked = request.args.get("format", "")

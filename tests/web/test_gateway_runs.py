@@ -106,7 +106,7 @@ def test_best_of_four_runs_concurrently_and_marks_the_chosen(
         assert len(chosen) == 1 and chosen[0]["image_sha"] == iteration.image_sha
     assert iterations[1].prompt == iterations[0].revised_prompt
     page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
-    assert page.count("✓ chosen") == 2 and page.count('alt="candidate ') == 8
+    assert page.count("✓ the critic's pick") == 2 and page.count('alt="candidate ') == 8
     for candidate in iterations[0].candidates:  # every candidate image is served to its owner
         assert browser.get(f"/runs/{run_id}/images/{candidate['image_sha']}").status_code == 200
 

@@ -211,3 +211,35 @@ def test_more_like_this_paints_variations_of_a_picture_as_a_new_run(
     with get_database(database_url).sessions() as session:
         assert session.get(Run, fresh).varied_from_id is None
     assert browser.get(f"/runs/{fresh}").status_code == 200
+
+
+def test_a_candidate_the_critic_did_not_pick_can_be_the_result(browser, redis_conn, database_url):
+    browser.register("ada@example.com")
+    run_id, _ = start_run(
+        browser, redis_conn, threshold="9.9", gate_low="9.8", max_iterations="1", candidates="3"
+    )
+    work(redis_conn)
+    with get_database(database_url).sessions() as session:
+        [it] = session.get(Run, run_id).iterations
+        other = next(k for k, c in enumerate(it.candidates) if not c["chosen"])
+        sha, score = it.candidates[other]["image_sha"], it.candidates[other]["score"]
+    page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    assert page.count('class="use-candidate"') == 2  # the two the critic did not pick
+    response = browser.post(
+        f"/runs/{run_id}/result", {"iteration": "1", "candidate": str(other + 1)}
+    )
+    assert response.status_code == 303
+    page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    assert f"Candidate {other + 1} of iteration 1 is now this run&#39;s result" in page
+    assert f"Iteration 1, candidate {other + 1}" in page
+    assert browser.get(f"/runs/{run_id}/download/image").data == _blob(database_url, sha)
+    history = browser.get("/history").get_data(as_text=True)
+    assert sha in history and f"{score:.1f}" in history
+    browser.post(f"/runs/{run_id}/result", {"iteration": "1", "candidate": "7"})
+    assert "That iteration has no such candidate" in browser.get(f"/runs/{run_id}").get_data(
+        as_text=True
+    )
+    assert (
+        browser.post(f"/runs/{run_id}/result", {"iteration": "1", "candidate": "x"}).status_code
+        == 400
+    )
