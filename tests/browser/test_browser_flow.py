@@ -384,3 +384,47 @@ def test_a_finished_runs_pictures_open_large_compare_and_one_becomes_the_result(
     assert page.locator("li.card.chosen .result-mark").inner_text() == "✓ The result, your choice"
     page.goto(f"{base}/history")
     assert "result chosen by you" in page.content()
+
+
+def test_a_series_and_variations_from_the_keyboard(live_server, page_factory):
+    """A series of intents in one taste and "More like this", driven by the keyboard alone:
+    the series page shows each run's result side by side as they finish (it keeps listening)."""
+    base = live_server["url"]
+    page = page_factory()
+    register(page, base, "kim@example.com")
+    upload_refs(page, base, "expressionist-vivid-color")
+    run_url = page.url
+    confirm(page, threshold="10", gate_low="9.9", max_iterations="1")
+    page.wait_for_url(run_url)
+    _finished(page)
+
+    page.focus("#series > summary")
+    page.keyboard.press("Enter")  # opens the fold
+    page.focus("textarea[name=intents]")
+    page.keyboard.type("a harbour at dusk\na city street in the rain")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # "Make the series"
+    page.wait_for_url(re.compile(r".*/series/[\w-]+$"))
+    page.locator("#series-runs img").nth(1).wait_for(timeout=120_000)  # both results arrive
+    assert page.locator(".series-intent").all_inner_texts() == [
+        "“a harbour at dusk”",
+        "“a city street in the rain”",
+    ]
+    screenshot(page, "16-series")
+
+    page.goto(run_url)
+    page.focus("#iteration-1 button:has-text('More like this')")
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: url != run_url and re.search(r"/runs/\d+$", url) is not None)
+    page.locator("a.chip:has-text('variations of run')").wait_for()
+    _finished(page)
+    assert page.locator(".candidates figure").count() == 4  # four variations, each shown
+
+
+def _finished(page) -> None:
+    """Wait for the run to finish; a gate on the way (a score just under the top) is approved."""
+    page.locator("section.done, button:has-text('yes — approve')").first.wait_for(timeout=120_000)
+    approve = page.locator("button:has-text('yes — approve')")
+    if approve.count():
+        approve.click()
+    page.locator("section.done").wait_for(timeout=120_000)
