@@ -14,6 +14,7 @@ from store.blobs import reference_sizes, run_blobs
 from store.deletion import delete_run
 from store.gates import NoteError, decide_gate
 from store.models import Blob, Gate, Iteration, Run
+from store.run_document import run_document
 from store.runs import (
     choose_result,
     confirm_run,
@@ -421,6 +422,20 @@ def download_image(run_id: int) -> ResponseReturnValue:
     if asked and asked not in DOWNLOAD_FORMATS:
         abort(400)
     return download_response(blob, f"tasteloop-run-{run.id}", asked or None)
+
+
+@bp.route("/runs/<int:run_id>/download/run.json")
+@login_required
+def download_run(run_id: int) -> ResponseReturnValue:
+    """The run iteration by iteration and its result, as the command line's run.json."""
+    run = owned_run(run_id)
+
+    def image_url(sha: str) -> str:
+        return url_for("runs.image", run_id=run.id, sha=sha, _external=True)
+
+    response = current_app.json.response(run_document(run, image_url))
+    response.headers["Content-Disposition"] = f'attachment; filename="tasteloop-run-{run.id}.json"'
+    return response
 
 
 @bp.route("/runs/<int:run_id>/download/profile.json")

@@ -243,3 +243,23 @@ def test_a_candidate_the_critic_did_not_pick_can_be_the_result(browser, redis_co
         browser.post(f"/runs/{run_id}/result", {"iteration": "1", "candidate": "x"}).status_code
         == 400
     )
+
+
+def test_run_json_records_every_iteration_and_a_result_chosen_by_the_person(
+    browser, other_browser, redis_conn, database_url
+):
+    run_id, shas, scores, loop_index = _finished_run(browser, redis_conn, database_url)
+    document = browser.get(f"/runs/{run_id}/download/run.json").json
+    assert document["shape"] == {"aspect": "1:1", "size": "1K"}
+    assert [it["iteration"] for it in document["iterations"]] == [1, 2, 3]
+    assert [it["score"] for it in document["iterations"]] == scores
+    assert document["result"]["chosen_by_person"] is False
+    assert document["result"]["result_iteration"] == loop_index + 1
+    other = next(k for k in range(3) if k != loop_index)
+    browser.post(f"/runs/{run_id}/result", {"iteration": str(other + 1)})
+    chosen = browser.get(f"/runs/{run_id}/download/run.json").json["result"]
+    assert chosen["chosen_by_person"] is True and chosen["result_iteration"] == other + 1
+    assert chosen["final_iteration"] == loop_index + 1  # the loop's own result, kept
+    assert chosen["score"] == scores[other] and chosen["image"].endswith(shas[other])
+    other_browser.register("eve@example.com")
+    assert other_browser.get(f"/runs/{run_id}/download/run.json").status_code == 404
