@@ -1,5 +1,6 @@
 """History at any size: the time and size of a person's history page (the first, a middle and
-the last keyset page) and the admin's all-runs page, with 10, 3,000 and 10,000 runs.
+the last keyset page, its gallery) and the admin's all-runs, decisions and accounts pages, with
+10, 3,000 and 10,000 runs (each with a decided gate, and as many accounts).
 
 Each run has a reference image and a finished iteration with a real painted image (the same
 blobs, as copies of one person's runs would), so every row has its thumbnail and score. The page
@@ -25,7 +26,7 @@ from jobs.embedded_redis import EmbeddedRedis
 from store.blobs import save_blob
 from store.db import get_database
 from store.migrate import upgrade
-from store.models import Iteration, Phase, ReferenceImage, Run, User
+from store.models import Gate, Iteration, Phase, ReferenceImage, Run, User, new_secret, utcnow
 from tests.support.images import png_bytes
 from tests.support.web import Browser
 
@@ -81,6 +82,28 @@ def _seed(url: str, count: int) -> None:
                     .where(Run.id == run_id)
                     .values(final_iteration_id=iteration, best_iteration_id=iteration)
                 )
+                session.execute(
+                    insert(Gate).values(
+                        run_id=run_id,
+                        iteration_id=iteration,
+                        score=7.1,
+                        decision="approve",
+                        decided_by_id=user.id,
+                        decided_at=utcnow(),
+                    )
+                )
+            session.execute(
+                insert(User),
+                [
+                    {
+                        "email": f"person{k}@example.com",
+                        "password_hash": "x",
+                        "session_token": new_secret(),
+                        "spending_key": new_secret(),
+                    }
+                    for k in batch
+                ],
+            )
             session.flush()
 
 
@@ -127,6 +150,9 @@ def measure(counts: list[int]) -> list[dict[str, object]]:
             last, _ = _timed(person, last_url)
             searched, _ = _timed(person, "/history?q=number+4242")
             everyone, everyone_size = _timed(admin, "/admin/runs")
+            gallery, gallery_size = _timed(person, "/history?view=gallery")
+            decisions, decisions_size = _timed(admin, "/admin/decisions")
+            accounts, accounts_size = _timed(admin, "/admin/users")
             rows.append(
                 {
                     "runs": count,
@@ -138,6 +164,12 @@ def measure(counts: list[int]) -> list[dict[str, object]]:
                     "search ms": round(searched * 1000, 1),
                     "admin all runs ms": round(everyone * 1000, 1),
                     "admin all runs KB": round(everyone_size / 1024, 1),
+                    "gallery ms": round(gallery * 1000, 1),
+                    "gallery KB": round(gallery_size / 1024, 1),
+                    "admin decisions ms": round(decisions * 1000, 1),
+                    "admin decisions KB": round(decisions_size / 1024, 1),
+                    "admin accounts ms": round(accounts * 1000, 1),
+                    "admin accounts KB": round(accounts_size / 1024, 1),
                 }
             )
             print(json.dumps(rows[-1]), flush=True)
