@@ -350,7 +350,11 @@ def test_a_finished_runs_pictures_open_large_compare_and_one_becomes_the_result(
     assert caption.inner_text() != "" and not caption.inner_text().startswith("iteration 1 (")
     page.keyboard.press("ArrowLeft")
     assert caption.inner_text().startswith("iteration 1 (")
-    page.wait_for_function("document.querySelector('#viewer img').naturalWidth > 0")
+    # polled from here: wait_for_function evaluates its string in the page, which the CSP forbids
+    for _ in range(200):
+        if page.evaluate("document.querySelector('#viewer img').naturalWidth > 0"):
+            break
+        page.wait_for_timeout(50)
     screenshot(page, "12-viewer", full_page=False)
     page.keyboard.press("Escape")
     assert not viewer.is_visible()
