@@ -8,9 +8,8 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from store.models import Gate, Run, User, utcnow
-from store.runs import add_profile_version, cap_reached, finish_run
+from store.runs import cap_reached, copy_inputs, finish_run
 from store.states import OUTCOME_LABELS, GateDecision, Outcome, Phase
-from store.uploads import copy_references
 from tasteloop.domain.engine import NoteRevision
 from tasteloop.domain.run_settings import MAX_GATE_NOTE
 from tasteloop.domain.text import clean_text
@@ -117,9 +116,7 @@ def restart_run(session: Session, run: Run) -> Run:
     )
     session.add(fresh)
     session.flush()
-    copy_references(session, run.references, fresh.id)
-    if run.extracted_version is not None:
-        add_profile_version(session, fresh, "extracted", run.extracted_version.data)
+    copy_inputs(session, run, fresh)
     return fresh
 
 

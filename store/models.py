@@ -218,6 +218,11 @@ class Run(Base):
         return self.profiles[-1] if self.profiles else None
 
     @property
+    def taste_confirmed(self) -> bool:
+        """Past the confirm step with a profile: its taste can be saved, run again or reused."""
+        return self.phase.past_confirm and bool(self.profiles)
+
+    @property
     def shape(self) -> PictureShape:
         return PictureShape(self.aspect, self.image_size)
 

@@ -133,10 +133,15 @@ def copy_run(
     )
     session.add(fresh)
     session.flush()
+    copy_inputs(session, run, fresh)
+    return fresh
+
+
+def copy_inputs(session: Session, run: Run, fresh: Run) -> None:
+    """Give `fresh` (flushed) `run`'s references and what was extracted from them."""
     copy_references(session, run.references, fresh.id)
     if run.extracted_version is not None:
         add_profile_version(session, fresh, "extracted", run.extracted_version.data)
-    return fresh
 
 
 def run_again(session: Session, run: Run, intent: str, engine: str, models: dict[str, str]) -> Run:

@@ -33,9 +33,13 @@ def get_by_id(model: type[M], raw_id: int) -> M | None:
     return db_session().get(model, raw_id) if 0 < raw_id <= MAX_ID else None
 
 
-def owned_run(run_id: int) -> Run:
+def owned_run(run_id: int, *, for_change: bool = False) -> Run:
+    """Owners see and change their runs; admins may look (and decide gates, stop) but not make
+    something of someone else's run."""
     run = get_by_id(Run, run_id)
-    if run is None or (run.user_id != current_user.id and not current_user.is_admin):
+    if run is None or (
+        run.user_id != current_user.id and (for_change or not current_user.is_admin)
+    ):
         abort(404)  # never reveal that another user's run exists
     return run
 

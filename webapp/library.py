@@ -113,9 +113,7 @@ def import_profile() -> ResponseReturnValue:
 @bp.route("/save-run/<int:run_id>", methods=["POST"])
 @login_required
 def save_run(run_id: int) -> ResponseReturnValue:
-    run = owned_run(run_id)
-    if run.user_id != current_user.id:
-        abort(404)
+    run = owned_run(run_id, for_change=True)
     repeat = once.earlier_result()
     if repeat is not None:
         return once.repeated(repeat, url_for("runs.show", run_id=run.id))

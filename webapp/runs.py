@@ -289,9 +289,7 @@ def stop(run_id: int) -> ResponseReturnValue:
 @login_required
 def use_this_one(run_id: int) -> ResponseReturnValue:
     """The owner makes one iteration of a finished run its result."""
-    run = owned_run(run_id)
-    if run.user_id != current_user.id:  # admins look; the result is the owner's choice
-        abort(404)
+    run = owned_run(run_id, for_change=True)  # admins look; the result is the owner's choice
     number = parse_id(request.form.get("iteration"))
     raw_candidate = request.form.get("candidate")
     candidate = parse_id(raw_candidate) if raw_candidate else None
@@ -335,8 +333,8 @@ def compare(run_id: int) -> ResponseReturnValue:
 @login_required
 def again(run_id: int) -> ResponseReturnValue:
     """Run again: the same references, profile and settings, a new intent, to confirm."""
-    run = owned_run(run_id)
-    if run.user_id != current_user.id or not (run.phase.past_confirm and run.profiles):
+    run = owned_run(run_id, for_change=True)
+    if not run.taste_confirmed:
         abort(404)
     repeat = once.earlier_result()
     if repeat is not None:
@@ -360,9 +358,7 @@ def again(run_id: int) -> ResponseReturnValue:
 @login_required
 def more_like_this(run_id: int) -> ResponseReturnValue:
     """Variations of one of the run's pictures, as a new run that goes to work at once."""
-    run = owned_run(run_id)
-    if run.user_id != current_user.id:
-        abort(404)
+    run = owned_run(run_id, for_change=True)
     number, count = parse_id(request.form.get("iteration")), parse_id(request.form.get("count"))
     iteration = next((it for it in run.iterations if number and it.index == number - 1), None)
     if iteration is None or count is None or not 2 <= count <= MAX_CANDIDATES:
@@ -388,9 +384,7 @@ def more_like_this(run_id: int) -> ResponseReturnValue:
 @bp.route("/runs/<int:run_id>/delete", methods=["POST"])
 @login_required
 def delete(run_id: int) -> ResponseReturnValue:
-    run = owned_run(run_id)
-    if run.user_id != current_user.id:  # admins look; only the owner deletes
-        abort(404)
+    run = owned_run(run_id, for_change=True)  # admins look; only the owner deletes
     session = db_session()
     delete_run(session, run)
     session.commit()

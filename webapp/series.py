@@ -53,8 +53,8 @@ def _engine_and_limits(count: int) -> tuple[tuple[str, dict[str, str]] | None, l
 @bp.route("/runs/<int:run_id>/series", methods=["POST"])
 @login_required
 def from_run(run_id: int) -> ResponseReturnValue:
-    run = owned_run(run_id)
-    if run.user_id != current_user.id or not (run.phase.past_confirm and run.profiles):
+    run = owned_run(run_id, for_change=True)
+    if not run.taste_confirmed:
         abort(404)
     back = url_for("runs.show", run_id=run.id, _anchor="series")
     repeat = once.earlier_result()

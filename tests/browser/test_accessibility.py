@@ -4,12 +4,15 @@ critical violation of WCAG 2.2 A/AA, at 1440 px and on a 390 px phone (#31)."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.browser.conftest import ROOT
-from tests.browser.test_browser_flow import PASSWORD, confirm, login, register, upload_refs
+from tests.browser.test_browser_flow import (
+    confirm,
+    create_admin,
+    login,
+    register,
+    upload_refs,
+)
 
 AXE = (Path(__file__).parent / "vendor" / "axe-4.14.1.min.js").read_text()
 RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -36,27 +39,6 @@ def _violations(page) -> list[str]:
         ]
     page.set_viewport_size({"width": 1440, "height": 1000})
     return found
-
-
-def _admin(env) -> None:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "flask",
-            "--app",
-            "webapp",
-            "create-user",
-            "axe-admin@example.com",
-            "--password",
-            PASSWORD,
-            "--admin",
-        ],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
 
 
 def test_every_page_has_no_serious_accessibility_violation(live_server, page_factory):
@@ -99,7 +81,7 @@ def test_every_page_has_no_serious_accessibility_violation(live_server, page_fac
     page.wait_for_url(re.compile(r".*/series/[\w-]+$"))
     problems += _violations(page)
 
-    _admin(live_server["env"])
+    create_admin(live_server["env"], "axe-admin@example.com")
     admin = page_factory()
     login(admin, base, "axe-admin@example.com")
     for path in ("/admin/", "/admin/decisions", "/admin/users", "/admin/runs"):

@@ -28,6 +28,18 @@ def login(page, base: str, email: str) -> None:
     page.wait_for_url(re.compile(r".*/runs/new$"))
 
 
+def create_admin(env: dict[str, str], email: str) -> None:
+    """An admin the way an operator makes one on the live server: `flask create-user --admin`."""
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "webapp", "create-user", email]
+        + ["--password", PASSWORD, "--admin"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
 def logout(page) -> None:
     page.click("nav button:has-text('Log out')")
     page.wait_for_url(re.compile(r".*/login$"))
@@ -134,25 +146,7 @@ def test_the_whole_flow(live_server, page_factory):
 
 def test_admin_decides_a_pending_gate_from_the_review_queue(live_server, page_factory):
     base = live_server["url"]
-    env = live_server["env"]
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "flask",
-            "--app",
-            "webapp",
-            "create-user",
-            "admin@example.com",
-            "--password",
-            PASSWORD,
-            "--admin",
-        ],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    create_admin(live_server["env"], "admin@example.com")
     user = page_factory()
     register(user, base, "gus@example.com")
     upload_refs(user, base, "geometric-abstraction")
