@@ -44,7 +44,7 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 HX_GET = re.compile(r'hx-get="([^"]+)"')
 
 
-def seed_database(url: str, users: int) -> list[tuple[str, int]]:
+def seed_database(url: str, users: int) -> list[tuple[str, int, str]]:
     """Users, each with a run in `generating` and two committed iterations."""
     engine = offline_engine()
     references = load_sets()["van-gogh-swirling-landscapes"][:3]
@@ -107,7 +107,7 @@ def seed_database(url: str, users: int) -> list[tuple[str, int]]:
                     )
                 )
             session.flush()
-            accounts.append((email, run.id))
+            accounts.append((email, run.id, run.public_id))
     return accounts
 
 
@@ -140,11 +140,11 @@ async def login(client: httpx.AsyncClient, email: str) -> None:
 
 
 async def poller(
-    client: httpx.AsyncClient, run_id: int, interval: float, until: float, start_at: float
+    client: httpx.AsyncClient, public_id: str, interval: float, until: float, start_at: float
 ) -> tuple[list[float], list[str]]:
     latencies: list[float] = []
     errors: list[str] = []
-    url = f"/runs/{run_id}/status"
+    url = f"/runs/{public_id}/status"
     await asyncio.sleep(max(0.0, start_at - time.monotonic()))
     while time.monotonic() < until:
         started = time.perf_counter()
@@ -166,7 +166,7 @@ async def poller(
     return latencies, errors
 
 
-async def load(base: str, accounts: list[tuple[str, int]], seconds: float, interval: float):
+async def load(base: str, accounts: list[tuple[str, int, str]], seconds: float, interval: float):
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     clients = [httpx.AsyncClient(base_url=base, limits=limits, timeout=10) for _ in accounts]
     try:
@@ -175,7 +175,7 @@ async def load(base: str, accounts: list[tuple[str, int]], seconds: float, inter
             await asyncio.gather(
                 *(
                     login(client, email)
-                    for client, (email, _) in list(zip(clients, accounts, strict=True))[
+                    for client, (email, _, _) in list(zip(clients, accounts, strict=True))[
                         batch : batch + 10
                     ]
                 )
@@ -185,8 +185,8 @@ async def load(base: str, accounts: list[tuple[str, int]], seconds: float, inter
         until = start_at + interval + seconds
         return await asyncio.gather(
             *(
-                poller(client, run_id, interval, until, start_at + interval * k / len(accounts))
-                for k, (client, (_, run_id)) in enumerate(zip(clients, accounts, strict=True))
+                poller(client, public_id, interval, until, start_at + interval * k / len(accounts))
+                for k, (client, (_, _, public_id)) in enumerate(zip(clients, accounts, strict=True))
             )
         )
     finally:
@@ -271,7 +271,7 @@ def measure(
             "TASTELOOP_SECRET_KEY": "load-test-secret",
             "TASTELOOP_LOGIN_ATTEMPTS": "1000",
         }
-        background = start_generating(url, env, [run_id for _, run_id in accounts[:generating]])
+        background = start_generating(url, env, [run_id for _, run_id, _ in accounts[:generating]])
         server = subprocess.Popen(
             [
                 sys.executable,

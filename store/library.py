@@ -138,7 +138,7 @@ def save_from_run(session: Session, run: Run, user: User, name: str) -> LibraryP
         entry.references.append(
             LibraryReference(position=ref.position, blob_sha=ref.blob_sha, filename=ref.filename)
         )
-    version = _add_version(session, entry, profile, "saved", f"saved from run {run.id}")
+    version = _add_version(session, entry, profile, "saved", f"saved from the run {run.label}")
     if run.library_version_id is None:
         run.library_version_id = version.id
     return entry
@@ -222,8 +222,8 @@ def delete(session: Session, entry: LibraryProfile) -> None:
     remove_unreferenced_blobs(session, shas)
 
 
-def latest_results(session: Session, profile_ids: list[int]) -> dict[int, tuple[int, str]]:
-    """Each entry's newest run with a picture, as (run id, the picture it shows)."""
+def latest_results(session: Session, profile_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """Each entry's newest run with a picture, as (its public id, the picture it shows)."""
     shown = Run.result_iteration_id
     newest = session.execute(
         select(LibraryVersion.profile_id, func.max(Run.id))
@@ -233,7 +233,12 @@ def latest_results(session: Session, profile_ids: list[int]) -> dict[int, tuple[
     ).all()
     runs = list(session.scalars(select(Run).where(Run.id.in_([r for _, r in newest]))))
     shas = {run_id: sha for run_id, (sha, _score) in results(session, runs).items()}
-    return {profile_id: (run_id, shas[run_id]) for profile_id, run_id in newest if run_id in shas}
+    public = {run.id: run.public_id for run in runs}
+    return {
+        profile_id: (public[run_id], shas[run_id])
+        for profile_id, run_id in newest
+        if run_id in shas
+    }
 
 
 def run_counts(session: Session, profile_ids: list[int]) -> dict[int, int]:

@@ -47,6 +47,14 @@ def new_secret() -> str:
     return secrets.token_hex(32)
 
 
+PUBLIC_ID_MAX = 16
+
+
+def new_public_id() -> str:
+    """A run's name in URLs: 64 random bits, so no run can be found by counting."""
+    return secrets.token_urlsafe(8)
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
@@ -120,6 +128,10 @@ class Run(Base):
     __table_args__ = (Index("ix_runs_user_id_id", "user_id", "id"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # what URLs and pages name the run by; the integer id stays inside
+    public_id: Mapped[str] = mapped_column(
+        String(PUBLIC_ID_MAX), index=True, unique=True, default=new_public_id
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     phase: Mapped[Phase] = mapped_column(StrEnumColumn(Phase), index=True)
     intent: Mapped[str] = mapped_column(Text, default="")
@@ -206,6 +218,11 @@ class Run(Base):
     )
     library_version: Mapped[LibraryVersion | None] = relationship()
     varied_from: Mapped[Iteration | None] = relationship(foreign_keys=[varied_from_id])
+
+    @property
+    def label(self) -> str:
+        """How pages and messages name the run: what it makes, in quotes (ids stay in URLs)."""
+        return f"“{self.intent}”" if self.intent else "with a new taste"
 
     @property
     def extracted_version(self) -> ProfileVersion | None:

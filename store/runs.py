@@ -196,7 +196,7 @@ def vary(
     )
     fresh.current_prompt = iteration.prompt
     fresh.status_note = (
-        f"Queued: {count} variations of run {run.id}, iteration {iteration.index + 1}"
+        f"Queued: {count} variations of iteration {iteration.index + 1} of the run {run.label}"
     )
     return fresh
 

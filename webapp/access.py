@@ -8,8 +8,9 @@ from typing import ParamSpec, TypeVar
 
 from flask import abort
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
-from store.models import LibraryProfile, Run
+from store.models import PUBLIC_ID_MAX, LibraryProfile, Run
 from webapp.db import db_session
 
 P = ParamSpec("P")
@@ -33,10 +34,17 @@ def get_by_id(model: type[M], raw_id: int) -> M | None:
     return db_session().get(model, raw_id) if 0 < raw_id <= MAX_ID else None
 
 
-def owned_run(run_id: int, *, for_change: bool = False) -> Run:
+def find_run(public_id: str) -> Run | None:
+    """The run with this public id, or None (a value no public id can be is simply not there)."""
+    if not public_id or len(public_id) > PUBLIC_ID_MAX:
+        return None
+    return db_session().scalar(select(Run).where(Run.public_id == public_id))
+
+
+def owned_run(public_id: str, *, for_change: bool = False) -> Run:
     """Owners see and change their runs; admins may look (and decide gates, stop) but not make
-    something of someone else's run."""
-    run = get_by_id(Run, run_id)
+    something of someone else's run. Runs are addressed by their unguessable public id."""
+    run = find_run(public_id)
     if run is None or (
         run.user_id != current_user.id and (for_change or not current_user.is_admin)
     ):

@@ -81,4 +81,4 @@ def start_and_show(run: Run) -> Response:
     """Commit the run's new working phase, hand it to the workers, and show its page."""
     db_session().commit()
     start_work(run)
-    return redirect(url_for("runs.show", run_id=run.id))
+    return redirect(url_for("runs.show", public_id=run.public_id))

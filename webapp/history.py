@@ -16,12 +16,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
-from store.models import Iteration, LibraryProfile, LibraryVersion, ReferenceImage, Run
+from store.models import (
+    PUBLIC_ID_MAX,
+    Iteration,
+    LibraryProfile,
+    LibraryVersion,
+    ReferenceImage,
+    Run,
+)
 from store.runs import results
 from store.spending import Limits, active_runs, spent_this_month
 from store.states import Outcome, Phase
 from webapp.db import db_session
-from webapp.pages import before_arg, keyset_page
+from webapp.pages import keyset_page
 
 bp = Blueprint("history", __name__)
 
@@ -47,7 +54,7 @@ class Listing:
 
     search: str = ""
     filter: str = ""
-    before: int | None = None  # the page holds runs with ids below this
+    before: str | None = None  # the page holds the runs older than this one (its public id)
     taste: int | None = None  # runs started from this library entry
     view: str = "list"  # or "gallery": the results as pictures
 
@@ -59,7 +66,7 @@ class Listing:
         return cls(
             search,
             chosen if chosen in FILTERS else "",
-            before_arg(),
+            request.args.get("before", "")[:PUBLIC_ID_MAX] or None,
             int(taste) if taste.isdigit() and len(taste) < 19 else None,
             "gallery" if request.args.get("view") == "gallery" else "list",
         )
@@ -80,7 +87,7 @@ class Listing:
 @dataclass(frozen=True)
 class Page:
     rows: list[dict]
-    older: int | None  # `before` for the next page; None on the last
+    older: str | None  # `before` for the next page (a run's public id); None on the last
 
 
 def _escaped(text: str) -> str:
@@ -102,8 +109,19 @@ def run_page(listing: Listing, user_id: int | None = None) -> Page:
     if listing.taste is not None:
         versions = select(LibraryVersion.id).where(LibraryVersion.profile_id == listing.taste)
         query = query.where(Run.library_version_id.in_(versions))
-    found = keyset_page(query, Run.id, listing.before)
-    return Page(run_rows(found.rows), found.older)
+    found = keyset_page(query, Run.id, _cursor(listing.before, user_id))
+    return Page(run_rows(found.rows), found.rows[-1].public_id if found.older else None)
+
+
+def _cursor(before: str | None, user_id: int | None) -> int | None:
+    """The id a page starts below, from the public id of the run it starts after: URLs never
+    carry the integer key. One not in this list (or gone) starts at the newest."""
+    if before is None:
+        return None
+    query = select(Run.id).where(Run.public_id == before)
+    if user_id is not None:
+        query = query.where(Run.user_id == user_id)
+    return db_session().scalar(query)
 
 
 def run_rows(runs: list[Run]) -> list[dict]:

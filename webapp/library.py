@@ -110,13 +110,13 @@ def import_profile() -> ResponseReturnValue:
     return redirect(url_for("library.show", profile_id=entry.id))
 
 
-@bp.route("/save-run/<int:run_id>", methods=["POST"])
+@bp.route("/save-run/<public_id>", methods=["POST"])
 @login_required
-def save_run(run_id: int) -> ResponseReturnValue:
-    run = owned_run(run_id, for_change=True)
+def save_run(public_id: str) -> ResponseReturnValue:
+    run = owned_run(public_id, for_change=True)
     repeat = once.earlier_result()
     if repeat is not None:
-        return once.repeated(repeat, url_for("runs.show", run_id=run.id))
+        return once.repeated(repeat, url_for("runs.show", public_id=run.public_id))
     session = db_session()
     try:
         entry = library.save_from_run(session, run, current_user, request.form.get("name", ""))
@@ -130,7 +130,7 @@ def save_run(run_id: int) -> ResponseReturnValue:
         session.rollback()
         once.forget()
         flash(str(exc))
-        return redirect(url_for("runs.show", run_id=run.id))
+        return redirect(url_for("runs.show", public_id=run.public_id))
     flash(f"Saved to your library as “{entry.name}”.")
     made = url_for("library.show", profile_id=entry.id)
     once.remember_result(made)
@@ -307,7 +307,7 @@ def start(profile_id: int) -> ResponseReturnValue:
         shape,
     )
     response = start_and_show(run)
-    once.remember_result(url_for("runs.show", run_id=run.id))
+    once.remember_result(url_for("runs.show", public_id=run.public_id))
     return response
 
 

@@ -157,23 +157,25 @@ def _live_context(run: Run, signals: dict[str, Any] | None = None) -> dict[str, 
         if run.phase == Phase.CONFIRM and run.intent
         else None,
         "references_aspect": references_aspect(reference_sizes(session, run.references)),
-        "restarted_to": session.scalar(select(Run.id).where(Run.restarted_from_id == run.id)),
+        "restarted_to": session.scalar(
+            select(Run.public_id).where(Run.restarted_from_id == run.id)
+        ),
         **signals,
         "live_version": live_version(run, signals),
     }
 
 
-@bp.route("/runs/<int:run_id>")
+@bp.route("/runs/<public_id>")
 @login_required
-def show(run_id: int) -> ResponseReturnValue:
-    run = owned_run(run_id)
+def show(public_id: str) -> ResponseReturnValue:
+    run = owned_run(public_id)
     return render_template("runs/show.html", **_live_context(run))
 
 
-@bp.route("/runs/<int:run_id>/status")
+@bp.route("/runs/<public_id>/status")
 @login_required
-def status(run_id: int) -> ResponseReturnValue:
-    run = owned_run(run_id)
+def status(public_id: str) -> ResponseReturnValue:
+    run = owned_run(public_id)
     signals = _live_signals(run)
     if run.phase.polled and request.args.get("v") == live_version(run, signals):
         return poll_unchanged()  # most polls: nothing to render, htmx keeps the page
@@ -197,13 +199,13 @@ def intent_reading_part() -> ResponseReturnValue:
     return render_template("runs/_intent_reading.html", reading=reading)
 
 
-@bp.route("/runs/<int:run_id>/confirm", methods=["POST"])
+@bp.route("/runs/<public_id>/confirm", methods=["POST"])
 @login_required
-def confirm(run_id: int) -> ResponseReturnValue:
-    run = owned_run(run_id)
+def confirm(public_id: str) -> ResponseReturnValue:
+    run = owned_run(public_id)
     if run.phase != Phase.CONFIRM:
         flash("This run is past the confirm step.")
-        return redirect(url_for("runs.show", run_id=run.id))
+        return redirect(url_for("runs.show", public_id=run.public_id))
     sizes = reference_sizes(db_session(), run.references)
     parsed = parse_confirm(
         request.form.to_dict(), extracted_measurements(run), len(run.references), sizes
@@ -224,10 +226,10 @@ def confirm(run_id: int) -> ResponseReturnValue:
     return start_and_show(run)
 
 
-@bp.route("/runs/<int:run_id>/gate", methods=["POST"])
+@bp.route("/runs/<public_id>/gate", methods=["POST"])
 @login_required
-def gate(run_id: int) -> ResponseReturnValue:
-    run = owned_run(run_id)
+def gate(public_id: str) -> ResponseReturnValue:
+    run = owned_run(public_id)
     gate_id = parse_id(request.form.get("gate_id"))
     if gate_id is None or request.form.get("decision") not in set(GateDecision):
         abort(400)
@@ -235,7 +237,7 @@ def gate(run_id: int) -> ResponseReturnValue:
     problem = limit_problem() if decision is GateDecision.CONTINUE else None
     if problem:
         flash(problem)
-        return redirect(url_for("runs.show", run_id=run.id), code=303)
+        return redirect(url_for("runs.show", public_id=run.public_id), code=303)
     session = db_session()
     try:
         outcome = decide_gate(
@@ -243,53 +245,54 @@ def gate(run_id: int) -> ResponseReturnValue:
         )
     except NoteError as exc:
         flash(str(exc))
-        return redirect(url_for("runs.show", run_id=run.id), code=303)
+        return redirect(url_for("runs.show", public_id=run.public_id), code=303)
     session.commit()
     flash(outcome.message)
     if outcome.resume:
         start_work(run)
     if outcome.new_run_id:
-        return redirect(url_for("runs.show", run_id=outcome.new_run_id))
+        fresh = session.get(Run, outcome.new_run_id)
+        return redirect(url_for("runs.show", public_id=fresh.public_id), code=303)
     if request.form.get("next") == "admin" and current_user.is_admin:
         return redirect(url_for("admin.queue"))
-    return redirect(url_for("runs.show", run_id=run.id), code=303)
+    return redirect(url_for("runs.show", public_id=run.public_id), code=303)
 
 
-@bp.route("/runs/<int:run_id>/retry", methods=["POST"])
+@bp.route("/runs/<public_id>/retry", methods=["POST"])
 @login_required
-def retry(run_id: int) -> ResponseReturnValue:
-    run = owned_run(run_id)
+def retry(public_id: str) -> ResponseReturnValue:
+    run = owned_run(public_id)
     session = db_session()
     problem = limit_problem() if run.phase == Phase.FAILED else None
     if problem:
         flash(problem)
-        return redirect(url_for("runs.show", run_id=run.id))
+        return redirect(url_for("runs.show", public_id=run.public_id))
     if not retry_failed(session, run):
         flash("This run is not stopped by an error; nothing to retry.")
-        return redirect(url_for("runs.show", run_id=run.id))
+        return redirect(url_for("runs.show", public_id=run.public_id))
     session.commit()
     if start_work(run):
         flash("Retrying from the last saved iteration.")
-    return redirect(url_for("runs.show", run_id=run.id))
+    return redirect(url_for("runs.show", public_id=run.public_id))
 
 
-@bp.route("/runs/<int:run_id>/stop", methods=["POST"])
+@bp.route("/runs/<public_id>/stop", methods=["POST"])
 @login_required
-def stop(run_id: int) -> ResponseReturnValue:
+def stop(public_id: str) -> ResponseReturnValue:
     """The owner or an admin ends a generating run; asking twice, or too late, changes nothing."""
-    run = owned_run(run_id)
+    run = owned_run(public_id)
     session = db_session()
     message = stop_run(session, run)
     session.commit()
     flash(message)
-    return redirect(url_for("runs.show", run_id=run.id), code=303)
+    return redirect(url_for("runs.show", public_id=run.public_id), code=303)
 
 
-@bp.route("/runs/<int:run_id>/result", methods=["POST"])
+@bp.route("/runs/<public_id>/result", methods=["POST"])
 @login_required
-def use_this_one(run_id: int) -> ResponseReturnValue:
+def use_this_one(public_id: str) -> ResponseReturnValue:
     """The owner makes one iteration of a finished run its result."""
-    run = owned_run(run_id, for_change=True)  # admins look; the result is the owner's choice
+    run = owned_run(public_id, for_change=True)  # admins look; the result is the owner's choice
     number = parse_id(request.form.get("iteration"))
     raw_candidate = request.form.get("candidate")
     candidate = parse_id(raw_candidate) if raw_candidate else None
@@ -298,20 +301,20 @@ def use_this_one(run_id: int) -> ResponseReturnValue:
     session = db_session()
     flash(choose_result(session, run, number - 1, None if candidate is None else candidate - 1))
     session.commit()
-    return redirect(url_for("runs.show", run_id=run.id, _anchor="run-live"), code=303)
+    return redirect(url_for("runs.show", public_id=run.public_id, _anchor="run-live"), code=303)
 
 
-@bp.route("/runs/<int:run_id>/compare")
+@bp.route("/runs/<public_id>/compare")
 @login_required
-def compare(run_id: int) -> ResponseReturnValue:
+def compare(public_id: str) -> ResponseReturnValue:
     """Two iterations of a run side by side (?a=1&b=3, numbered as the page shows them)."""
-    run = owned_run(run_id)
+    run = owned_run(public_id)
     iterations = {it.index + 1: it for it in run.iterations}
     numbers = [parse_id(request.args.get(key)) for key in ("a", "b")]
     pair = [iterations.get(n or 0) for n in numbers]
     if len(iterations) < 2 or None in pair:
         flash("Choose two iterations of this run to compare.")
-        return redirect(url_for("runs.show", run_id=run.id))
+        return redirect(url_for("runs.show", public_id=run.public_id))
     left, right = pair
     scores = [dict(it.breakdown or []) for it in pair]
     rows = [
@@ -329,43 +332,43 @@ def compare(run_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.route("/runs/<int:run_id>/again", methods=["POST"])
+@bp.route("/runs/<public_id>/again", methods=["POST"])
 @login_required
-def again(run_id: int) -> ResponseReturnValue:
+def again(public_id: str) -> ResponseReturnValue:
     """Run again: the same references, profile and settings, a new intent, to confirm."""
-    run = owned_run(run_id, for_change=True)
+    run = owned_run(public_id, for_change=True)
     if not run.taste_confirmed:
         abort(404)
     repeat = once.earlier_result()
     if repeat is not None:
-        return once.repeated(repeat, url_for("runs.show", run_id=run.id))
+        return once.repeated(repeat, url_for("runs.show", public_id=run.public_id))
     try:
         engine, models = engine_label()
     except ConfigError as exc:
         once.forget()
         flash(str(exc))
-        return redirect(url_for("runs.show", run_id=run.id), code=303)
+        return redirect(url_for("runs.show", public_id=run.public_id), code=303)
     intent = clean_text(request.form.get("intent") or "")[:MAX_INTENT]
     session = db_session()
     fresh = run_again(session, run, intent, engine, models)
     session.commit()
-    once.remember_result(url_for("runs.show", run_id=fresh.id))
-    flash(f"A new run with the references and taste of run {run.id}: check it and confirm.")
-    return redirect(url_for("runs.show", run_id=fresh.id), code=303)
+    once.remember_result(url_for("runs.show", public_id=fresh.public_id))
+    flash("A new run with the same references and taste: check it and confirm.")
+    return redirect(url_for("runs.show", public_id=fresh.public_id), code=303)
 
 
-@bp.route("/runs/<int:run_id>/vary", methods=["POST"])
+@bp.route("/runs/<public_id>/vary", methods=["POST"])
 @login_required
-def more_like_this(run_id: int) -> ResponseReturnValue:
+def more_like_this(public_id: str) -> ResponseReturnValue:
     """Variations of one of the run's pictures, as a new run that goes to work at once."""
-    run = owned_run(run_id, for_change=True)
+    run = owned_run(public_id, for_change=True)
     number, count = parse_id(request.form.get("iteration")), parse_id(request.form.get("count"))
     iteration = next((it for it in run.iterations if number and it.index == number - 1), None)
     if iteration is None or count is None or not 2 <= count <= MAX_CANDIDATES:
         abort(400)
     repeat = once.earlier_result()
     if repeat is not None:
-        return once.repeated(repeat, url_for("runs.show", run_id=run.id))
+        return once.repeated(repeat, url_for("runs.show", public_id=run.public_id))
     problem = limit_problem()
     try:
         engine, models = engine_label()
@@ -374,38 +377,39 @@ def more_like_this(run_id: int) -> ResponseReturnValue:
     if problem or readable_profile(run) is None:
         once.forget()
         flash(problem or "This run's taste can no longer be read, so it cannot be varied.")
-        return redirect(url_for("runs.show", run_id=run.id), code=303)
+        return redirect(url_for("runs.show", public_id=run.public_id), code=303)
     fresh = vary(db_session(), run, iteration, count, engine, models)
     response = start_and_show(fresh)
-    once.remember_result(url_for("runs.show", run_id=fresh.id))
+    once.remember_result(url_for("runs.show", public_id=fresh.public_id))
     return response
 
 
-@bp.route("/runs/<int:run_id>/delete", methods=["POST"])
+@bp.route("/runs/<public_id>/delete", methods=["POST"])
 @login_required
-def delete(run_id: int) -> ResponseReturnValue:
-    run = owned_run(run_id, for_change=True)  # admins look; only the owner deletes
+def delete(public_id: str) -> ResponseReturnValue:
+    run = owned_run(public_id, for_change=True)  # admins look; only the owner deletes
     session = db_session()
+    label = run.label
     delete_run(session, run)
     session.commit()
-    flash(f"Run {run_id} is deleted, with its iterations and images.")
+    flash(f"The run {label} is deleted, with its iterations and images.")
     return redirect(url_for("history.index"), code=303)
 
 
-@bp.route("/runs/<int:run_id>/images/<sha>")
+@bp.route("/runs/<public_id>/images/<sha>")
 @login_required
-def image(run_id: int, sha: str) -> ResponseReturnValue:
-    run = owned_run(run_id)
+def image(public_id: str, sha: str) -> ResponseReturnValue:
+    run = owned_run(public_id)
     if len(sha) != 64 or sha not in run_blobs(db_session(), run.id):
         abort(404)
     return serve_blob(sha)
 
 
-@bp.route("/runs/<int:run_id>/download/image")
+@bp.route("/runs/<public_id>/download/image")
 @login_required
-def download_image(run_id: int) -> ResponseReturnValue:
+def download_image(public_id: str) -> ResponseReturnValue:
     """The result at full size: as stored, or in the format asked for (?format=png|jpeg|webp)."""
-    run = owned_run(run_id)
+    run = owned_run(public_id)
     chosen = run.result_iteration_id
     session = db_session()
     iteration = session.get(Iteration, chosen) if chosen else None
@@ -415,35 +419,37 @@ def download_image(run_id: int) -> ResponseReturnValue:
     asked = request.args.get("format", "")
     if asked and asked not in DOWNLOAD_FORMATS:
         abort(400)
-    return download_response(blob, f"tasteloop-run-{run.id}", asked or None)
+    return download_response(blob, f"tasteloop-run-{run.public_id}", asked or None)
 
 
-@bp.route("/runs/<int:run_id>/download/run.json")
+@bp.route("/runs/<public_id>/download/run.json")
 @login_required
-def download_run(run_id: int) -> ResponseReturnValue:
+def download_run(public_id: str) -> ResponseReturnValue:
     """The run iteration by iteration and its result, as the command line's run.json."""
-    run = owned_run(run_id)
+    run = owned_run(public_id)
 
     def image_url(sha: str) -> str:
-        return url_for("runs.image", run_id=run.id, sha=sha, _external=True)
+        return url_for("runs.image", public_id=run.public_id, sha=sha, _external=True)
 
     response = current_app.json.response(run_document(run, image_url))
-    response.headers["Content-Disposition"] = f'attachment; filename="tasteloop-run-{run.id}.json"'
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="tasteloop-run-{run.public_id}.json"'
+    )
     return response
 
 
-@bp.route("/runs/<int:run_id>/download/profile.json")
+@bp.route("/runs/<public_id>/download/profile.json")
 @login_required
-def download_profile(run_id: int) -> ResponseReturnValue:
-    run = owned_run(run_id)
+def download_profile(public_id: str) -> ResponseReturnValue:
+    run = owned_run(public_id)
     profile = readable_profile(run)
     if profile is None:
         abort(404)
-    document = profile_document(profile, name=run.intent or f"run {run.id}")
+    document = profile_document(profile, name=run.intent or "untitled run")
     if run.phase.past_confirm:
         document["shape"] = run.shape.to_dict()  # what this run painted at; imports ignore it
     response = current_app.json.response(document)
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="tasteloop-profile-{run.id}.json"'
+        f'attachment; filename="tasteloop-profile-{run.public_id}.json"'
     )
     return response

@@ -50,13 +50,13 @@ def _engine_and_limits(count: int) -> tuple[tuple[str, dict[str, str]] | None, l
         return None, [str(exc)]
 
 
-@bp.route("/runs/<int:run_id>/series", methods=["POST"])
+@bp.route("/runs/<public_id>/series", methods=["POST"])
 @login_required
-def from_run(run_id: int) -> ResponseReturnValue:
-    run = owned_run(run_id, for_change=True)
+def from_run(public_id: str) -> ResponseReturnValue:
+    run = owned_run(public_id, for_change=True)
     if not run.taste_confirmed:
         abort(404)
-    back = url_for("runs.show", run_id=run.id, _anchor="series")
+    back = url_for("runs.show", public_id=run.public_id, _anchor="series")
     repeat = once.earlier_result()
     if repeat is not None:
         return once.repeated(repeat, back)

@@ -8,6 +8,7 @@ import sys
 
 from tests.browser.conftest import ROOT, screenshot
 from tests.support.refsets import set_dir
+from tests.support.webflow import PUBLIC_ID
 
 PASSWORD = "a fine long passphrase"
 
@@ -53,7 +54,7 @@ def upload_refs(page, base: str, set_name: str, shots: bool = False) -> None:
     if shots:
         screenshot(page, "01-upload")
     page.click("button:has-text('Extract taste')")
-    page.wait_for_url(re.compile(r".*/runs/\d+$"))
+    page.wait_for_url(re.compile(rf".*/runs/{PUBLIC_ID}$"))
 
 
 def confirm(
@@ -253,7 +254,7 @@ def test_library_save_reextract_and_reuse(live_server, page_factory):
     screenshot(page, "10-library-profile")
     page.fill("form.start-run input[name=intent]", "a lighthouse in fog")
     page.click("form.start-run button:has-text('Generate')")
-    page.wait_for_url(re.compile(r".*/runs/\d+$"))
+    page.wait_for_url(re.compile(rf".*/runs/{PUBLIC_ID}$"))
     page.locator("li.card").first.wait_for()
     assert page.locator("a:has-text('from library: Ink and silence v2')").is_visible()
 
@@ -306,7 +307,7 @@ def test_the_uploader_takes_drops_adds_removes_and_names_an_unreadable_file(
     assert submit.is_enabled()
     screenshot(page, "11-upload-choices")
     submit.click()
-    page.wait_for_url(re.compile(r".*/runs/\d+$"))
+    page.wait_for_url(re.compile(rf".*/runs/{PUBLIC_ID}$"))
     assert page.locator("img[alt^='reference']").count() == 3  # exactly what was shown was sent
 
 
@@ -377,7 +378,7 @@ def test_a_finished_runs_pictures_open_large_compare_and_one_becomes_the_result(
         page.click("button:has-text('Use iteration 1 as the result')")
     else:  # iteration 1 was the loop's result: choose 3 instead
         page.click("button:has-text('Use iteration 3 as the result')")
-    page.wait_for_url(re.compile(r".*/runs/\d+(#run-live)?$"))
+    page.wait_for_url(re.compile(rf".*/runs/{PUBLIC_ID}(#run-live)?$"))
     page.locator("strong:has-text('your choice')").wait_for()
     assert page.locator("li.card.chosen .result-mark").inner_text() == "✓ The result, your choice"
     page.goto(f"{base}/history")
@@ -413,8 +414,10 @@ def test_a_series_and_variations_from_the_keyboard(live_server, page_factory):
     page.goto(run_url)
     page.focus("#iteration-1 button:has-text('More like this')")
     page.keyboard.press("Enter")
-    page.wait_for_url(lambda url: url != run_url and re.search(r"/runs/\d+$", url) is not None)
-    page.locator("a.chip:has-text('variations of run')").wait_for()
+    page.wait_for_url(
+        lambda url: url != run_url and re.search(rf"/runs/{PUBLIC_ID}$", url) is not None
+    )
+    page.locator("a.chip:has-text('variations of iteration')").wait_for()
     _finished(page)
     assert page.locator(".candidates figure").count() == 4  # four variations, each shown
 

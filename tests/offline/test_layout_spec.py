@@ -14,7 +14,7 @@ from store.models import Run, User
 from store.runs import record_failure
 from store.states import WORKING_PHASES, Outcome, Phase, Stage
 from tasteloop.domain.run_settings import MAX_ITERATIONS, LoopSettings
-from tests.support.webflow import run_id_from, start_run, upload
+from tests.support.webflow import run_id_from, run_row, start_run, upload
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # a comparison of phase, failed stage or outcome against a quoted literal, in any template
@@ -90,10 +90,10 @@ def test_retry_enqueues_exactly_one_job(browser, redis_conn, database_url):
     run_id = run_id_from(upload(browser))
     queue(redis_conn).empty()
     with get_database(database_url).session() as session:
-        record_failure(session.get(Run, run_id), Stage.EXTRACT, "provider down", retryable=True)
+        record_failure(run_row(session, run_id), Stage.EXTRACT, "provider down", retryable=True)
     browser.post(f"/runs/{run_id}/retry")
     assert queue(redis_conn).count == 1
     with get_database(database_url).session() as session:
-        assert session.get(Run, run_id).phase is Phase.EXTRACTING
+        assert run_row(session, run_id).phase is Phase.EXTRACTING
     browser.post(f"/runs/{run_id}/retry")  # no longer failed: nothing more is enqueued
     assert queue(redis_conn).count == 1

@@ -1,5 +1,6 @@
-"""The migrations: every id-keyed table never reuses an id, and 0007 carries existing accounts,
-runs and what they spent over (session secrets, the spending ledger)."""
+"""The migrations: every id-keyed table never reuses an id, 0007 carries existing accounts,
+runs and what they spent over (session secrets, the spending ledger), and 0017 gives every
+existing run its own public id."""
 
 from __future__ import annotations
 
@@ -100,3 +101,38 @@ def test_0007_keeps_ids_and_moves_spending_into_the_ledger(tmp_path):
         new_id = conn.execute(text("SELECT id FROM users WHERE email = 'new@example.com'")).scalar()
     assert new_id == 4  # not 3: the deleted account's id stays used
     assert "session_version" not in {c["name"] for c in inspect(engine).get_columns("users")}
+
+
+def test_0017_gives_every_existing_run_its_own_public_id(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), "0016")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (id, email, password_hash, is_admin, disabled, created_at, "
+                "session_token, spending_key) VALUES (1, 'a@example.com', 'x', 0, 0, "
+                "'2026-12-01', 't', 'k')"
+            )
+        )
+        for run_id in (3, 4, 9):
+            conn.execute(
+                text(
+                    "INSERT INTO runs (id, user_id, phase, intent, engine, models, "
+                    "max_iterations, threshold, gate_low, candidates, seed, next_index, "
+                    "current_prompt, status_note, error_retryable, extract_usage, created_at, "
+                    "updated_at) VALUES (:id, 1, 'done', 'x', 'offline', '{}', 5, "
+                    "8, 6, 1, 0, 1, 'p', '', 0, '[]', '2026-12-02', '2026-12-02')"
+                ),
+                {"id": run_id},
+            )
+    command.upgrade(alembic_config(url), "head")
+    with engine.begin() as conn:
+        rows = dict(conn.execute(text("SELECT id, public_id FROM runs")).all())
+        assert sorted(rows) == [3, 4, 9]
+        assert len(set(rows.values())) == 3
+        assert all(len(p) >= 11 and not p.isdigit() for p in rows.values())
+        with pytest.raises(Exception, match="UNIQUE|NOT NULL"):
+            conn.execute(text("UPDATE runs SET public_id = NULL WHERE id = 3"))
+    command.downgrade(alembic_config(url), "0016")
+    assert "public_id" not in {c["name"] for c in inspect(engine).get_columns("runs")}

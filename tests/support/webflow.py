@@ -21,10 +21,31 @@ def upload(browser, set_name: str = "van-gogh-swirling-landscapes", count: int =
     return browser.post("/runs/new", {"images": files}, content_type="multipart/form-data")
 
 
-def run_id_from(response) -> int:
-    match = re.search(r"/runs/(\d+)", response.headers["Location"])
+PUBLIC_ID = r"[A-Za-z0-9_-]{11,16}"
+
+
+def run_id_from(response) -> str:
+    """The run's public id (what its URLs name it by) from a redirect to its page."""
+    match = re.search(rf"/runs/({PUBLIC_ID})", response.headers["Location"])
     assert match, response.headers.get("Location")
-    return int(match.group(1))
+    return match.group(1)
+
+
+def run_number(database_url: str, public_id: str) -> int:
+    """The database id behind a public id (for the queue and the worker, which use it)."""
+    from store.db import get_database
+
+    with get_database(database_url).session() as session:
+        return run_row(session, public_id).id
+
+
+def run_row(session, public_id: str):
+    """The Run row a public id names (tests look at the database behind the pages)."""
+    from sqlalchemy import select
+
+    from store.models import Run
+
+    return session.scalar(select(Run).where(Run.public_id == public_id))
 
 
 def confirm_fields(page: str) -> dict[str, str]:
@@ -65,7 +86,7 @@ def start_run(browser, redis_conn, *, set_name="van-gogh-swirling-landscapes", *
 
 def confirm(
     browser,
-    run_id: int,
+    run_id: str,
     *,
     intent="a harbour at dusk",
     threshold="8.0",

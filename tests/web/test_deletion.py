@@ -18,7 +18,7 @@ from store.models import (
     User,
 )
 from tests.support.web import register_admin, work
-from tests.support.webflow import document, gate_id_on, import_file, start_run
+from tests.support.webflow import document, gate_id_on, import_file, run_row, start_run
 
 ROW_TABLES = (Iteration, Gate, ProfileVersion, ReferenceImage)
 
@@ -48,20 +48,21 @@ def test_deleting_a_run_removes_its_rows_and_only_its_own_images(
     gone = _finished_run(browser, redis_conn, "a lighthouse in fog")  # same references
     db = get_database(database_url)
     with db.session() as session:
-        shared = run_blobs(session, keep) & run_blobs(session, gone)
-        own = run_blobs(session, gone) - run_blobs(session, keep)
+        keep_id, gone_id = run_row(session, keep).id, run_row(session, gone).id
+        shared = run_blobs(session, keep_id) & run_blobs(session, gone_id)
+        own = run_blobs(session, gone_id) - run_blobs(session, keep_id)
         assert shared and own  # the references are shared, the paintings are not
     other_browser.register("eve@example.com")
     assert other_browser.post(f"/runs/{gone}/delete").status_code == 404
     response = browser.post(f"/runs/{gone}/delete")
     assert response.status_code == 303
     with db.session() as session:
-        assert session.get(Run, gone) is None
+        assert run_row(session, gone) is None
         for table in ROW_TABLES:
-            assert _count(session, table, run_id=gone) == 0, table.__name__
+            assert _count(session, table, run_id=gone_id) == 0, table.__name__
         assert all(session.get(Blob, sha) is None for sha in own)
         assert all(session.get(Blob, sha) is not None for sha in shared)
-        assert _count(session, Iteration, run_id=keep) >= 1
+        assert _count(session, Iteration, run_id=keep_id) >= 1
     assert browser.get(f"/runs/{gone}").status_code == 404
     assert browser.get(f"/runs/{keep}").status_code == 200
 
@@ -89,8 +90,9 @@ def test_deleting_an_account_needs_the_password_and_leaves_nothing_of_theirs(
     db = get_database(database_url)
     with db.session() as session:
         ada = session.scalar(select(User).where(User.email == "ada@example.com")).id
-        adas_blobs = run_blobs(session, run_id)
-        bobs_blobs = run_blobs(session, bobs_run)
+        run_number = run_row(session, run_id).id
+        adas_blobs = run_blobs(session, run_number)
+        bobs_blobs = run_blobs(session, run_row(session, bobs_run).id)
     browser.get("/account/")
     refused = browser.post("/account/delete", {"password": "wrong"})
     assert refused.status_code == 400 and b"Enter your password" in refused.data
@@ -99,7 +101,7 @@ def test_deleting_an_account_needs_the_password_and_leaves_nothing_of_theirs(
         assert session.get(User, ada) is None
         assert _count(session, Run, user_id=ada) == 0
         assert _count(session, LibraryProfile, user_id=ada) == 0
-        assert _count(session, ProfileVersion, run_id=run_id) == 0
+        assert _count(session, ProfileVersion, run_id=run_number) == 0
         for sha in adas_blobs - bobs_blobs:
             assert session.get(Blob, sha) is None
         for sha in bobs_blobs:

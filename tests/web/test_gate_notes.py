@@ -3,11 +3,11 @@
 from sqlalchemy import select
 
 from store.db import get_database
-from store.models import Gate, Iteration, Phase, Run
+from store.models import Gate, Iteration, Phase
 from tasteloop.domain.run_settings import MAX_GATE_NOTE
 from tasteloop.offline.layout_spec import parse_prompt
 from tests.support.web import register_admin, work
-from tests.support.webflow import gate_id_on, start_run
+from tests.support.webflow import gate_id_on, run_row, start_run
 
 
 def gated_run(browser, redis_conn):
@@ -18,10 +18,14 @@ def gated_run(browser, redis_conn):
 
 def rows(database_url, run_id):
     with get_database(database_url).sessions() as session:
-        run = session.get(Run, run_id)
-        gates = session.scalars(select(Gate).where(Gate.run_id == run_id).order_by(Gate.id)).all()
+        run = run_row(session, run_id)
+        gates = session.scalars(
+            select(Gate).where(Gate.run_id == run_row(session, run_id).id).order_by(Gate.id)
+        ).all()
         iterations = session.scalars(
-            select(Iteration).where(Iteration.run_id == run_id).order_by(Iteration.index)
+            select(Iteration)
+            .where(Iteration.run_id == run_row(session, run_id).id)
+            .order_by(Iteration.index)
         ).all()
         session.expunge_all()
         return run, gates, iterations

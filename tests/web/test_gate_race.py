@@ -7,9 +7,9 @@ import threading
 from sqlalchemy import func, select
 
 from store.db import get_database
-from store.models import Gate, Phase, Run
+from store.models import Gate, Phase
 from tests.support.web import Browser, work
-from tests.support.webflow import gate_id_on, start_run
+from tests.support.webflow import gate_id_on, run_row, start_run
 
 TRIALS = 4
 
@@ -61,7 +61,7 @@ def test_simultaneous_gate_decisions_have_exactly_one_winner(
         }
         with get_database(database_url).session() as session:
             gate = session.get(Gate, gate_id)
-            run = session.get(Run, run_id)
+            run = run_row(session, run_id)
             winner = gate.decision
             assert winner in ("approve", "continue")
             loser = "continue" if winner == "approve" else "approve"
@@ -69,7 +69,12 @@ def test_simultaneous_gate_decisions_have_exactly_one_winner(
                 assert run.phase == Phase.DONE and run.outcome == "approved"
             else:
                 assert run.phase == Phase.GENERATING
-            assert session.scalar(select(func.count(Gate.id)).where(Gate.run_id == run_id)) == 1
+            assert (
+                session.scalar(
+                    select(func.count(Gate.id)).where(Gate.run_id == run_row(session, run_id).id)
+                )
+                == 1
+            )
         assert "already decided" in messages[loser], (trial, winner)
         assert "already decided" not in messages[winner]
         work(redis_conn)  # let a continued run finish before the next trial

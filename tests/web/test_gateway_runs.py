@@ -3,16 +3,18 @@
 from sqlalchemy import select
 
 from store.db import get_database
-from store.models import Iteration, Phase, Run
+from store.models import Iteration, Phase
 from tests.support.web import work
-from tests.support.webflow import gate_id_on, run_id_from, start_run, upload
+from tests.support.webflow import gate_id_on, run_id_from, run_row, start_run, upload
 
 
 def load(database_url, run_id):
     with get_database(database_url).sessions() as session:
-        run = session.get(Run, run_id)
+        run = run_row(session, run_id)
         iterations = session.scalars(
-            select(Iteration).where(Iteration.run_id == run_id).order_by(Iteration.index)
+            select(Iteration)
+            .where(Iteration.run_id == run_row(session, run_id).id)
+            .order_by(Iteration.index)
         ).all()
         session.expunge_all()
         return run, iterations

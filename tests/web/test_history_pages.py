@@ -10,11 +10,13 @@ from sqlalchemy import select
 from store.db import get_database
 from store.models import Phase, Run, User
 from tests.support.web import register_admin
+from tests.support.webflow import PUBLIC_ID
 
-ROW = re.compile(r'<a href="/runs/(\d+)" class="history-row">')
+ROW = re.compile(rf'<a href="/runs/({PUBLIC_ID})" class="history-row">')
 
 
-def _runs_for(database_url: str, email: str, count: int, **fields) -> list[int]:
+def _runs_for(database_url: str, email: str, count: int, **fields) -> list[str]:
+    """Made oldest first; returns their public ids in that order."""
     with get_database(database_url).session() as session:
         user = session.scalar(select(User).where(User.email == email))
         runs = [
@@ -26,15 +28,13 @@ def _runs_for(database_url: str, email: str, count: int, **fields) -> list[int]:
                 setattr(run, name, value)
         session.add_all(runs)
         session.flush()
-        return [r.id for r in runs]
+        return [r.public_id for r in sorted(runs, key=lambda r: r.id)]
 
 
-def _page(browser, url: str) -> tuple[list[int], str | None]:
+def _page(browser, url: str) -> tuple[list[str], str | None]:
     html = browser.get(url).get_data(as_text=True)
     older = re.search(r'<a href="([^"]+)" rel="next">', html)
-    return [int(i) for i in ROW.findall(html)], older.group(1).replace(
-        "&amp;", "&"
-    ) if older else None
+    return ROW.findall(html), older.group(1).replace("&amp;", "&") if older else None
 
 
 def test_a_long_history_comes_a_page_at_a_time_newest_first(browser, other_browser, database_url):
@@ -48,7 +48,8 @@ def test_a_long_history_comes_a_page_at_a_time_newest_first(browser, other_brows
         seen += ids
         pages += 1
         assert len(ids) <= 50
-    assert pages == 3 and seen == sorted(mine, reverse=True)  # every run once, newest first
+        assert url is None or re.search(rf"before={ids[-1]}(&|$)", url)  # a public id, no key
+    assert pages == 3 and seen == mine[::-1]  # every run once, newest first
     assert not set(theirs) & set(seen)
 
 
@@ -63,9 +64,9 @@ def test_history_is_searched_by_intent_and_filtered_by_outcome(browser, database
         _page(browser, "/history?q=100%25")[0] == lighthouse
     )  # a % is a character, not a wildcard
     assert _page(browser, "/history?q=_")[0] == []
-    assert _page(browser, "/history?outcome=stopped")[0] == sorted(stopped, reverse=True)
+    assert _page(browser, "/history?outcome=stopped")[0] == stopped[::-1]
     assert _page(browser, "/history?outcome=failed")[0] == failed
-    assert _page(browser, "/history?outcome=stopped&q=harbour")[0] == sorted(stopped, reverse=True)
+    assert _page(browser, "/history?outcome=stopped&q=harbour")[0] == stopped[::-1]
     nothing = browser.get("/history?q=zebra").get_data(as_text=True)
     assert "No runs match" in nothing
     # nonsense in the address is ignored, not an error
@@ -77,9 +78,9 @@ def test_the_admin_pages_everyones_runs(app, browser, other_browser, database_ur
     register_admin(app, other_browser, "root@example.com")
     mine = _runs_for(database_url, "ada@example.com", 60)
     ids, older = _page(other_browser, "/admin/runs")
-    assert ids == sorted(mine, reverse=True)[:50] and older
+    assert ids == mine[::-1][:50] and older
     rest, last = _page(other_browser, older)
-    assert rest == sorted(mine, reverse=True)[50:] and last is None
+    assert rest == mine[::-1][50:] and last is None
 
 
 def test_a_runs_state_reads_as_words_never_as_its_raw_value(browser, database_url):

@@ -1,15 +1,18 @@
 """Ids are never handed out twice, and a cookie names one account for good (#28, finding 1; and
 finding 7's revived cookies): a deleted account's cookies open nothing, not even the account
-that registers next; disabling an account ends its sessions and its work."""
+that registers next; disabling an account ends its sessions and its work. Runs are named outside
+by a random public id, never by their integer key (#31)."""
 
 from __future__ import annotations
+
+import re
 
 from sqlalchemy import select
 
 from store.db import get_database
-from store.models import Iteration, Phase, Run, User
+from store.models import Iteration, Phase, User
 from tests.support.web import Browser, register_admin, work
-from tests.support.webflow import start_run
+from tests.support.webflow import PUBLIC_ID, run_id_from, run_row, start_run, upload
 
 
 def _user(database_url, email) -> User:
@@ -69,14 +72,19 @@ def test_a_cookie_names_its_account_by_a_secret_not_by_the_id_alone(app, databas
 def test_run_ids_are_not_reused_after_a_deletion(browser, redis_conn, database_url):
     browser.register("ada@example.com")
     first, _ = start_run(browser, redis_conn)
-    browser.post(f"/runs/{first}/delete")
-    second, _ = start_run(browser, redis_conn)
-    assert second > first
     with get_database(database_url).sessions() as session:
+        first_number = run_row(session, first).id
+    assert browser.post(f"/runs/{first}/delete").status_code == 303
+    second, _ = start_run(browser, redis_conn)
+    with get_database(database_url).sessions() as session:
+        assert run_row(session, second).id > first_number
         iteration_ids = session.scalars(select(Iteration.id)).all()
+    assert second != first and browser.get(f"/runs/{first}").status_code == 404
     work(redis_conn)
     with get_database(database_url).sessions() as session:
-        newer = session.scalars(select(Iteration.id).where(Iteration.run_id == second)).all()
+        newer = session.scalars(
+            select(Iteration.id).where(Iteration.run_id == run_row(session, second).id)
+        ).all()
     assert all(i > max(iteration_ids, default=0) for i in newer)
 
 
@@ -90,11 +98,16 @@ def test_disabling_ends_sessions_for_good_and_stops_the_work(
     ada = _user(database_url, "ada@example.com")
     admin.post(f"/admin/users/{ada.id}/disable", {"disabled": "1"})
     with get_database(database_url).sessions() as session:
-        run = session.get(Run, run_id)
+        run = run_row(session, run_id)
         assert run.phase == Phase.DONE and run.outcome == "stopped"
     work(redis_conn)  # the queued turn makes no iteration
     with get_database(database_url).sessions() as session:
-        assert session.scalars(select(Iteration).where(Iteration.run_id == run_id)).all() == []
+        assert (
+            session.scalars(
+                select(Iteration).where(Iteration.run_id == run_row(session, run_id).id)
+            ).all()
+            == []
+        )
     assert browser.get("/history").status_code == 302
     admin.post(f"/admin/users/{ada.id}/disable", {"disabled": "0"})
     assert browser.get("/history").status_code == 302  # enabling again revives no cookie
@@ -108,6 +121,36 @@ def test_the_worker_refuses_a_turn_of_a_disabled_account(browser, redis_conn, da
         session.scalar(select(User).where(User.email == "ada@example.com")).disabled = True
     work(redis_conn)
     with get_database(database_url).sessions() as session:
-        run = session.get(Run, run_id)
+        run = run_row(session, run_id)
         assert run.phase == Phase.FAILED and "account is disabled" in run.error
-        assert session.scalars(select(Iteration).where(Iteration.run_id == run_id)).all() == []
+        assert (
+            session.scalars(
+                select(Iteration).where(Iteration.run_id == run_row(session, run_id).id)
+            ).all()
+            == []
+        )
+
+
+def test_runs_are_named_outside_by_a_random_public_id_not_their_number(
+    browser, redis_conn, database_url
+):
+    browser.register("ada@example.com")
+    first, _ = start_run(browser, redis_conn, intent="a harbour at dusk")
+    second = run_id_from(upload(browser))
+    with get_database(database_url).sessions() as session:
+        numbers = [run_row(session, first).id, run_row(session, second).id]
+    assert first != second and all(re.fullmatch(PUBLIC_ID, p) for p in (first, second))
+    assert not first.isdigit() and len(first) >= 11  # 64 random bits: nothing to count
+    for number in numbers:
+        assert browser.get(f"/runs/{number}").status_code == 404  # the key opens nothing
+        assert browser.get(f"/runs/{number}/status").status_code == 404
+    work(redis_conn)
+    pages = [browser.get(url).get_data(as_text=True) for url in (f"/runs/{first}", "/history")]
+    for page in pages:
+        linked = set(re.findall(r"/runs/([^/\"?#]+)", page)) - {"new"}
+        assert linked and linked <= {first, second}
+        title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+        assert not re.search(r"\d", title)
+    assert "<title>Run \u201ca harbour at dusk\u201d" in pages[0]
+    assert browser.get(f"/runs/{first[:-1]}").status_code == 404
+    assert browser.get(f"/runs/{'x' * 200}").status_code == 404

@@ -6,9 +6,9 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from jobs.tasks import DATABASE_TROUBLE, _reason, _retryable
 from store.db import get_database
-from store.models import Phase, Run
+from store.models import Phase
 from tests.support.web import work
-from tests.support.webflow import start_run
+from tests.support.webflow import run_row, start_run
 
 
 def test_a_database_error_is_never_shown_raw():
@@ -38,11 +38,11 @@ def test_a_run_whose_profile_cannot_be_read_fails_visibly_and_lets_go(
     browser.register("ada@example.com")
     run_id, _ = start_run(browser, redis_conn, threshold="9.9", gate_low="9.8")
     with get_database(database_url).session() as session:
-        version = session.get(Run, run_id).current_version
+        version = run_row(session, run_id).current_version
         version.data = {**version.data, "principles": []}
     work(redis_conn)
     with get_database(database_url).session() as session:
-        run = session.get(Run, run_id)
+        run = run_row(session, run_id)
         assert run.phase == Phase.FAILED and not run.error_retryable
         assert "cannot be read" in run.error and run.lease_owner is None
     page = browser.get(f"/runs/{run_id}").get_data(as_text=True)

@@ -32,10 +32,12 @@ from tests.support.profiles import extracted
 from tests.support.refsets import load_set
 from tests.support.web import register_admin, work
 from tests.support.webflow import (
+    PUBLIC_ID,
     confirm_fields,
     document,
     import_file,
     import_ok,
+    run_row,
     save_to_library,
     start_run,
     upload,
@@ -75,7 +77,7 @@ def test_save_run_profile_to_library(browser, redis_conn, database_url):
     name, versions, references = library_entry(database_url, profile_id)
     assert name == "Moody blues" and len(versions) == 1 and references == 3
     with db(database_url) as session:
-        run = session.get(Run, run_id)
+        run = run_row(session, run_id)
         assert versions[0] == run.profiles[-1].data  # the confirmed profile, measurements and all
         assert versions[0]["measurements"]
         assert run.library_version_id == session.scalar(
@@ -122,7 +124,7 @@ def test_delete_keeps_the_runs_own_copy(browser, redis_conn, database_url):
     run_id = confirmed_run(browser, redis_conn)
     profile_id = save_to_library(browser, run_id)
     with db(database_url) as session:
-        before = session.get(Run, run_id).profiles[-1].data
+        before = run_row(session, run_id).profiles[-1].data
 
     response = browser.post(f"/library/{profile_id}/delete")
     assert response.status_code == 302 and response.headers["Location"].endswith("/library/")
@@ -131,7 +133,7 @@ def test_delete_keeps_the_runs_own_copy(browser, redis_conn, database_url):
         assert session.get(LibraryProfile, profile_id) is None
         assert session.scalar(select(func.count(LibraryVersion.id))) == 0
         assert session.scalar(select(func.count(LibraryReference.id))) == 0
-        run = session.get(Run, run_id)
+        run = run_row(session, run_id)
         assert run.library_version_id is None
         assert run.profiles[-1].data == before
         assert session.scalar(select(func.count(Blob.sha256))) >= 3  # run references stay
@@ -249,9 +251,9 @@ def test_start_run_from_an_older_version(browser, redis_conn, database_url):
         {"version": "1", "intent": "a lighthouse", "max_iterations": "1", "candidates": "1"},
     )
     assert response.status_code == 302
-    run_id = int(re.search(r"/runs/(\d+)", response.headers["Location"]).group(1))
+    run_id = re.search(rf"/runs/({PUBLIC_ID})", response.headers["Location"]).group(1)
     with db(database_url) as session:
-        run = session.get(Run, run_id)
+        run = run_row(session, run_id)
         version_one = session.scalar(
             select(LibraryVersion).where(
                 LibraryVersion.profile_id == profile_id, LibraryVersion.version == 1
@@ -263,10 +265,15 @@ def test_start_run_from_an_older_version(browser, redis_conn, database_url):
         assert len(run.references) == 3
     assert work(redis_conn) == 1
     with db(database_url) as session:
-        run = session.get(Run, run_id)
+        run = run_row(session, run_id)
         assert run.phase in (Phase.DONE, Phase.GATED)
         assert (
-            session.scalar(select(func.count(Iteration.id)).where(Iteration.run_id == run_id)) == 1
+            session.scalar(
+                select(func.count(Iteration.id)).where(
+                    Iteration.run_id == run_row(session, run_id).id
+                )
+            )
+            == 1
         )
     page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
     assert "from library: Moody blues v1" in page
@@ -282,11 +289,13 @@ def test_library_run_is_judged_like_an_uploaded_run(browser, redis_conn, databas
     response = browser.post(
         f"/library/{profile_id}/start", {"intent": "a lighthouse", "max_iterations": "1"}
     )
-    reused = int(re.search(r"/runs/(\d+)", response.headers["Location"]).group(1))
+    reused = re.search(rf"/runs/({PUBLIC_ID})", response.headers["Location"]).group(1)
     work(redis_conn)
     with db(database_url) as session:
         scores = [
-            session.scalar(select(Iteration.score).where(Iteration.run_id == rid))
+            session.scalar(
+                select(Iteration.score).where(Iteration.run_id == run_row(session, rid).id)
+            )
             for rid in (uploaded, reused)
         ]
     assert scores[0] == scores[1] and scores[0] > 0
@@ -473,7 +482,7 @@ def test_profile_versions_table_untouched_by_library_edits(browser, redis_conn, 
     browser.post(f"/library/{profile_id}/edit", edit_fields(browser, profile_id, principles="New"))
     with db(database_url) as session:
         run_versions = session.scalars(
-            select(ProfileVersion.data).where(ProfileVersion.run_id == run_id)
+            select(ProfileVersion.data).where(ProfileVersion.run_id == run_row(session, run_id).id)
         ).all()
         assert all(v["principles"] != ["New"] for v in run_versions)
 
@@ -557,10 +566,10 @@ def test_the_largest_profile_allowed_keeps_runs_and_pages_small(browser, redis_c
         f"/library/{profile_id}/start",
         {"intent": "i" * 300, "max_iterations": "2", "threshold": "9.9", "gate_low": "9.8"},
     )
-    run_id = int(re.search(r"/runs/(\d+)", response.headers["Location"]).group(1))
+    run_id = re.search(rf"/runs/({PUBLIC_ID})", response.headers["Location"]).group(1)
     work(redis_conn)
     with db(database_url) as session:
-        run = session.get(Run, run_id)
+        run = run_row(session, run_id)
         assert run.phase == "done" and len(run.iterations) == 2
         stored = sum(len(json.dumps(v.data)) for v in run.profiles) + sum(
             len(it.prompt) + len(it.revised_prompt) + len(json.dumps(it.candidates))
@@ -663,7 +672,7 @@ def test_saving_or_importing_a_kept_taste_says_so_and_adds_nothing(
     started = browser.post(
         f"/library/{profile_id}/start", {"intent": "a lighthouse", "max_iterations": "1"}
     )
-    new_run = int(re.search(r"/runs/(\d+)", started.headers["Location"]).group(1))
+    new_run = re.search(rf"/runs/({PUBLIC_ID})", started.headers["Location"]).group(1)
     work(redis_conn)
     assert browser.post(f"/library/save-run/{new_run}", {"name": "x"}).status_code == 302
     assert library_count(database_url) == 1
@@ -678,9 +687,9 @@ def start_version(browser, redis_conn, database_url, profile_id, **form) -> int:
         f"/library/{profile_id}/start", {"intent": "a lighthouse", "max_iterations": "1", **form}
     )
     assert response.status_code == 302, response.get_data(as_text=True)
-    run_id = int(re.search(r"/runs/(\d+)", response.headers["Location"]).group(1))
+    run_id = re.search(rf"/runs/({PUBLIC_ID})", response.headers["Location"]).group(1)
     with db(database_url) as session:
-        return session.get(LibraryVersion, session.get(Run, run_id).library_version_id).version
+        return session.get(LibraryVersion, run_row(session, run_id).library_version_id).version
 
 
 def test_a_reextraction_is_offered_and_never_becomes_the_version_runs_use(

@@ -7,7 +7,7 @@ import pytest
 
 import webapp.pages
 from tests.support.web import Browser, register_admin, work
-from tests.support.webflow import gate_id_on, save_to_library, start_run
+from tests.support.webflow import PUBLIC_ID, gate_id_on, save_to_library, start_run
 
 
 def _walk(browser, path, row_pattern):
@@ -30,9 +30,14 @@ def two_a_page(monkeypatch):
 
 def test_decisions_and_accounts_page_newest_first(app, browser, redis_conn, two_a_page):
     browser.register("ada@example.com")
-    for _ in range(3):
+    for k in (1, 2, 3):
         run_id, _ = start_run(
-            browser, redis_conn, threshold="9.9", gate_low="0.1", max_iterations="1"
+            browser,
+            redis_conn,
+            intent=f"a harbour, take {k}",
+            threshold="9.9",
+            gate_low="0.1",
+            max_iterations="1",
         )
         work(redis_conn)
         page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
@@ -40,8 +45,8 @@ def test_decisions_and_accounts_page_newest_first(app, browser, redis_conn, two_
     admin = Browser(app.test_client())
     register_admin(app, admin, "root@example.com")
     Browser(app.test_client()).register("bea@example.com")
-    runs = _walk(admin, "/admin/decisions", r'href="/runs/(\d+)">#')
-    assert runs == sorted(runs, key=int, reverse=True) and len(set(runs)) == 3
+    intents = _walk(admin, "/admin/decisions", rf'href="/runs/{PUBLIC_ID}">“([^”]+)”<')
+    assert intents == [f"a harbour, take {k}" for k in (3, 2, 1)]
     emails = _walk(admin, "/admin/users", r'data-label="Email">([^<]+)<')
     assert emails == ["bea@example.com", "root@example.com", "ada@example.com"]
 

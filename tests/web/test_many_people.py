@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from store.db import get_database
-from store.models import Iteration
+from store.models import Iteration, Run
 from tests.support.web import Browser, work
-from tests.support.webflow import confirm, run_id_from, upload
+from tests.support.webflow import confirm, run_id_from, run_number, run_row, upload
 
 
 def people(app, count, first=0):
@@ -34,7 +34,11 @@ def test_runs_take_turns_one_iteration_at_a_time(app, redis_conn, database_url):
     _, run_ids = confirmed_runs(app, redis_conn, 3, max_iterations="3")
     work(redis_conn)
     with get_database(database_url).session() as session:
-        order = session.execute(select(Iteration.run_id, Iteration.index).order_by(Iteration.id))
+        order = session.execute(
+            select(Run.public_id, Iteration.index)
+            .join_from(Iteration, Run, Iteration.run_id == Run.id)
+            .order_by(Iteration.id)
+        )
         order = [tuple(row) for row in order]
     a, b, c = run_ids
     assert order == [(a, 0), (b, 0), (c, 0), (a, 1), (b, 1), (c, 1), (a, 2), (b, 2), (c, 2)]
@@ -61,7 +65,9 @@ def test_a_run_started_behind_others_gets_its_first_image_before_their_later_one
         order = [
             tuple(r)
             for r in session.execute(
-                select(Iteration.run_id, Iteration.index).order_by(Iteration.id)
+                select(Run.public_id, Iteration.index)
+                .join_from(Iteration, Run, Iteration.run_id == Run.id)
+                .order_by(Iteration.id)
             )
         ]
     assert order[:3] == [(run, 0) for run in early]
@@ -81,14 +87,14 @@ def test_a_waiting_run_says_how_many_runs_are_ahead(app, redis_conn):
     assert "waiting:" not in done
 
 
-def test_a_library_re_extraction_ahead_is_not_counted_as_a_run(app, redis_conn):
+def test_a_library_re_extraction_ahead_is_not_counted_as_a_run(app, redis_conn, database_url):
     from jobs.queue import enqueue_for, enqueue_reextract, queue
     from store.models import Phase
 
     browsers, run_ids = confirmed_runs(app, redis_conn, 1, max_iterations="2")
     queue(redis_conn).empty()  # the run's turn goes again to the back, behind a re-extraction
     enqueue_reextract(12345, conn=redis_conn)
-    enqueue_for(run_ids[0], Phase.GENERATING, conn=redis_conn)
+    enqueue_for(run_number(database_url, run_ids[0]), Phase.GENERATING, conn=redis_conn)
     page = browsers[0].get(f"/runs/{run_ids[0]}/status").get_data(as_text=True)
     assert "waiting: 1 library re-extraction ahead of yours" in page
 
@@ -109,6 +115,7 @@ def test_a_turn_lost_with_a_killed_worker_is_queued_again(app, redis_conn, datab
     long_ago = utcnow() - timedelta(minutes=5)
     with get_database(database_url).session() as session:
         session.execute(update(Run).values(updated_at=long_ago))
+    lost, waiting = run_number(database_url, lost), run_number(database_url, waiting)
     assert queued_run_ids(redis_conn) == {waiting}
     assert requeue_abandoned() == [lost]
     assert queued_run_ids(redis_conn) == {lost, waiting}
@@ -158,15 +165,15 @@ def test_the_sweeper_leaves_a_turn_waiting_for_its_retry_and_gives_up_after_boun
     q.scheduled_job_registry.remove(job)
     for _ in range(MAX_REQUEUES):
         quiet()
-        assert requeue_abandoned() == [run_id]
+        assert requeue_abandoned() == [run_number(database_url, run_id)]
         q.empty()  # each turn dies unseen
     quiet()
     assert requeue_abandoned() == []
     with get_database(database_url).session() as session:
-        run = session.get(Run, run_id)
+        run = run_row(session, run_id)
         assert run.phase == Phase.FAILED and run.error_retryable
         assert "could not move this run on" in run.error
     browsers[0].post(f"/runs/{run_id}/retry")  # a person's Retry starts the count again
     quiet()
     q.empty()
-    assert requeue_abandoned() == [run_id]
+    assert requeue_abandoned() == [run_number(database_url, run_id)]

@@ -7,9 +7,9 @@ from PIL import Image
 from sqlalchemy import select
 
 from store.db import get_database
-from store.models import Blob, Iteration, Run
+from store.models import Blob, Iteration
 from tests.support.web import Browser, register_admin, work
-from tests.support.webflow import start_run
+from tests.support.webflow import PUBLIC_ID, run_row, start_run
 
 
 def _finished_run(browser, redis_conn, database_url, iterations="3"):
@@ -19,7 +19,7 @@ def _finished_run(browser, redis_conn, database_url, iterations="3"):
     )
     work(redis_conn)
     with get_database(database_url).sessions() as session:
-        run = session.get(Run, run_id)
+        run = run_row(session, run_id)
         assert run.outcome == "max_iterations"
         shas = [it.image_sha for it in run.iterations]
         scores = [it.score for it in run.iterations]
@@ -39,7 +39,7 @@ def test_use_this_one_makes_another_iteration_the_result_and_history_says_so(
     response = browser.post(f"/runs/{run_id}/result", {"iteration": str(other + 1)})
     assert response.status_code == 303
     with get_database(database_url).sessions() as session:
-        run = session.get(Run, run_id)
+        run = run_row(session, run_id)
         chosen = session.get(Iteration, run.chosen_iteration_id)
         assert chosen.index == other
         assert run.final_iteration_id != run.chosen_iteration_id  # the loop's result is kept
@@ -70,13 +70,13 @@ def test_only_the_owner_chooses_and_only_on_a_finished_run(
     register_admin(app, admin, "root@example.com")
     assert admin.post(f"/runs/{run_id}/result", {"iteration": "1"}).status_code == 404
     with get_database(database_url).sessions() as session:
-        assert session.get(Run, run_id).chosen_iteration_id is None
+        assert run_row(session, run_id).chosen_iteration_id is None
 
     # a run still working has no result to choose
     second, _ = start_run(browser, redis_conn, threshold="9.9", gate_low="9.8")
     browser.post(f"/runs/{second}/result", {"iteration": "1"})
     with get_database(database_url).sessions() as session:
-        assert session.get(Run, second).chosen_iteration_id is None
+        assert run_row(session, second).chosen_iteration_id is None
     page = browser.get(f"/runs/{second}").get_data(as_text=True)
     assert "Use this one" not in page
 
@@ -84,10 +84,12 @@ def test_only_the_owner_chooses_and_only_on_a_finished_run(
 def test_a_run_with_a_chosen_result_can_be_deleted(browser, redis_conn, database_url):
     run_id, _, _, loop_index = _finished_run(browser, redis_conn, database_url, iterations="2")
     browser.post(f"/runs/{run_id}/result", {"iteration": str(2 - loop_index)})
+    with get_database(database_url).sessions() as session:
+        number = run_row(session, run_id).id
     assert browser.post(f"/runs/{run_id}/delete").status_code == 303
     with get_database(database_url).sessions() as session:
-        assert session.get(Run, run_id) is None
-        assert session.scalar(select(Iteration.id).where(Iteration.run_id == run_id)) is None
+        assert run_row(session, run_id) is None
+        assert session.scalar(select(Iteration.id).where(Iteration.run_id == number)) is None
 
 
 def _blob(database_url, sha):
@@ -138,10 +140,10 @@ def test_run_again_makes_a_new_run_at_confirm_with_the_same_taste_and_a_new_inte
     assert "Copy prompt" in page and 'id="prompt-1"' in page
     response = browser.post(f"/runs/{run_id}/again", {"intent": "a city street in the rain"})
     assert response.status_code == 303
-    fresh = int(re.search(r"/runs/(\d+)", response.headers["Location"]).group(1))
+    fresh = re.search(rf"/runs/({PUBLIC_ID})", response.headers["Location"]).group(1)
     assert fresh != run_id
     with get_database(database_url).sessions() as session:
-        old, new = session.get(Run, run_id), session.get(Run, fresh)
+        old, new = run_row(session, run_id), run_row(session, fresh)
         assert new.phase == "confirm" and new.intent == "a city street in the rain"
         assert [r.blob_sha for r in new.references] == [r.blob_sha for r in old.references]
         assert new.current_version.data["principles"][0] == "Only moonlit blues"
@@ -183,13 +185,15 @@ def test_more_like_this_paints_variations_of_a_picture_as_a_new_run(
     assert page.count("More like this</button>") == 2
     response = browser.post(f"/runs/{run_id}/vary", {"iteration": "2", "count": "3"})
     assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
-    fresh = int(re.search(r"/runs/(\d+)", response.headers["Location"]).group(1))
+    fresh = re.search(rf"/runs/({PUBLIC_ID})", response.headers["Location"]).group(1)
     work(redis_conn)
     with get_database(database_url).sessions() as session:
         source = session.scalar(
-            select(Iteration).where(Iteration.run_id == run_id, Iteration.index == 1)
+            select(Iteration).where(
+                Iteration.run_id == run_row(session, run_id).id, Iteration.index == 1
+            )
         )
-        run = session.get(Run, fresh)
+        run = run_row(session, fresh)
         assert run.varied_from_id == source.id and run.seed != 0
         assert (run.max_iterations, run.candidates) == (1, 3)
         [made] = run.iterations
@@ -198,7 +202,8 @@ def test_more_like_this_paints_variations_of_a_picture_as_a_new_run(
         assert len(made.candidates) == 3 and len(pictures) == 3
         assert source.image_sha not in pictures
     page = browser.get(f"/runs/{fresh}").get_data(as_text=True)
-    assert f"variations of run {run_id}, iteration 2" in page
+    assert "variations of iteration 2 of the run “a harbour at dusk”" in page
+    assert f'href="/runs/{run_id}#iteration-2"' in page
     other_browser.register("eve@example.com")
     assert (
         other_browser.post(f"/runs/{run_id}/vary", {"iteration": "1", "count": "2"}).status_code
@@ -209,7 +214,7 @@ def test_more_like_this_paints_variations_of_a_picture_as_a_new_run(
     # the source can go; the variations stay, without the link
     assert browser.post(f"/runs/{run_id}/delete").status_code == 303
     with get_database(database_url).sessions() as session:
-        assert session.get(Run, fresh).varied_from_id is None
+        assert run_row(session, fresh).varied_from_id is None
     assert browser.get(f"/runs/{fresh}").status_code == 200
 
 
@@ -220,7 +225,7 @@ def test_a_candidate_the_critic_did_not_pick_can_be_the_result(browser, redis_co
     )
     work(redis_conn)
     with get_database(database_url).sessions() as session:
-        [it] = session.get(Run, run_id).iterations
+        [it] = run_row(session, run_id).iterations
         other = next(k for k, c in enumerate(it.candidates) if not c["chosen"])
         sha, score = it.candidates[other]["image_sha"], it.candidates[other]["score"]
     page = browser.get(f"/runs/{run_id}").get_data(as_text=True)

@@ -7,19 +7,19 @@ from PIL import Image
 from sqlalchemy import select
 
 from store.db import get_database
-from store.models import Blob, Iteration, Run
+from store.models import Blob, Iteration
 from tasteloop.domain.shape import nearest_aspect
 from tests.support.web import work
-from tests.support.webflow import confirm, run_id_from, save_to_library, upload
+from tests.support.webflow import confirm, run_id_from, run_row, save_to_library, upload
 
 
 def _run(database_url, run_id):
     with get_database(database_url).sessions() as session:
-        run = session.get(Run, run_id)
+        run = run_row(session, run_id)
         sizes = [
             Image.open(io.BytesIO(session.get(Blob, sha).data)).size
             for sha in session.scalars(
-                select(Iteration.image_sha).where(Iteration.run_id == run_id)
+                select(Iteration.image_sha).where(Iteration.run_id == run_row(session, run_id).id)
             )
         ]
         return run.phase, run.aspect, run.image_size, sizes
@@ -60,7 +60,7 @@ def test_as_my_references_takes_their_median_ratio(browser, redis_conn, database
     browser.register("ada@example.com")
     run_id = _extracted(browser, redis_conn)
     with get_database(database_url).sessions() as session:
-        run = session.get(Run, run_id)
+        run = run_row(session, run_id)
         ratios = sorted(
             session.get(Blob, ref.blob_sha).width / session.get(Blob, ref.blob_sha).height
             for ref in run.references

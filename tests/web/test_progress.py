@@ -7,7 +7,7 @@ from jobs.progress import Announced, current_step, set_step
 from store.db import get_database
 from store.models import Gate, Iteration, Run
 from tests.support.web import work
-from tests.support.webflow import gate_id_on, start_run
+from tests.support.webflow import gate_id_on, run_number, run_row, start_run
 from webapp.progress import duration, run_progress
 
 
@@ -34,11 +34,11 @@ def test_the_page_shows_the_step_and_what_is_left_while_generating(
 ):
     browser.register("ada@example.com")
     run_id, _ = start_run(browser, redis_conn, threshold="9.9", gate_low="9.8", max_iterations="3")
-    set_step(run_id, "painting")
+    set_step(run_number(database_url, run_id), "painting")
     page = browser.get(f"/runs/{run_id}/status").get_data(as_text=True)
     assert "Iteration 1 of 3: painting" in page
     assert "left (" not in page  # no estimate before the run's own first iteration
-    set_step(run_id, "judging and writing the next prompt")
+    set_step(run_number(database_url, run_id), "judging and writing the next prompt")
     changed = browser.get(f"/runs/{run_id}/status").get_data(as_text=True)
     assert "Iteration 1 of 3: judging" in changed  # a new step is news to a polling page
 
@@ -67,7 +67,7 @@ def test_a_finished_run_shows_its_working_time_not_zero(browser, redis_conn, dat
     page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
     browser.post(f"/runs/{run_id}/gate", {"gate_id": gate_id_on(page), "decision": "approve"})
     with get_database(database_url).sessions() as session:
-        its = session.query(Iteration).filter_by(run_id=run_id).all()
+        its = session.query(Iteration).filter_by(run_id=run_row(session, run_id).id).all()
         expected = duration(sum(i.generate_seconds + i.critique_seconds for i in its))
     page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
     assert f"working time <span>{expected}</span>" in page and "data-elapsed-since" not in page

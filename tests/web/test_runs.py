@@ -9,16 +9,16 @@ from store.db import get_database
 from store.models import Blob, Gate, Iteration, Phase, ProfileVersion, Run, User
 from tests.support.images import bomb_png, jpeg_bytes, png_bytes
 from tests.support.web import register_admin, work
-from tests.support.webflow import confirm, gate_id_on, run_id_from, start_run, upload
+from tests.support.webflow import confirm, gate_id_on, run_id_from, run_row, start_run, upload
 
 
 def db(database_url):
     return get_database(database_url).sessions()
 
 
-def run_row(database_url, run_id) -> Run:
+def stored_run(database_url, run_id) -> Run:
     with db(database_url) as session:
-        run = session.get(Run, run_id)
+        run = run_row(session, run_id)
         session.expunge_all()
         return run
 
@@ -110,16 +110,16 @@ def test_full_flow_to_done_with_edited_profile(browser, redis_conn, database_url
 
     run_id, response = confirm(browser, run_id, edit=edit, threshold="1.0", gate_low="0.5")
     assert response.status_code == 302
-    assert run_row(database_url, run_id).phase == Phase.GENERATING
+    assert stored_run(database_url, run_id).phase == Phase.GENERATING
     work(redis_conn)
-    run = run_row(database_url, run_id)
+    run = stored_run(database_url, run_id)
     assert run.phase == Phase.DONE and run.outcome == "converged"
     page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
     assert "Converged" in page and "Download image" in page
     with db(database_url) as session:
         versions = session.scalars(
             select(ProfileVersion)
-            .where(ProfileVersion.run_id == run_id)
+            .where(ProfileVersion.run_id == run_row(session, run_id).id)
             .order_by(ProfileVersion.version)
         ).all()
         assert [v.source for v in versions] == ["extracted", "confirmed"]
@@ -127,7 +127,9 @@ def test_full_flow_to_done_with_edited_profile(browser, redis_conn, database_url
         assert versions[1].data["avoid_list"] == ["neon colour", "crowded frames", "text"]
         assert versions[0].data["principles"][0] != "Only moonlit blues"
         assert versions[1].data["measurements"]["references"]  # the critic's evidence carried
-        iteration = session.scalar(select(Iteration).where(Iteration.run_id == run_id))
+        iteration = session.scalar(
+            select(Iteration).where(Iteration.run_id == run_row(session, run_id).id)
+        )
         assert "Only moonlit blues" in iteration.prompt
         assert [d for d, _ in iteration.breakdown] == [
             "palette_tendency",
@@ -161,7 +163,7 @@ def test_gate_approve(browser, redis_conn, database_url):
     run_id, response = start_run(browser, redis_conn, threshold="9.9", gate_low="0.1")
     assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
     work(redis_conn)
-    assert run_row(database_url, run_id).phase == Phase.GATED
+    assert stored_run(database_url, run_id).phase == Phase.GATED
     page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
     for label in ("yes — approve", "almost — keep iterating", "no — restart"):
         assert label in page
@@ -169,10 +171,10 @@ def test_gate_approve(browser, redis_conn, database_url):
         f"/runs/{run_id}/gate", {"gate_id": gate_id_on(page), "decision": "approve"}
     )
     assert response.status_code == 303
-    run = run_row(database_url, run_id)
+    run = stored_run(database_url, run_id)
     assert run.phase == Phase.DONE and run.outcome == "approved"
     with db(database_url) as session:
-        gated = session.scalar(select(Gate).where(Gate.run_id == run_id))
+        gated = session.scalar(select(Gate).where(Gate.run_id == run_row(session, run_id).id))
         assert run.final_iteration_id == gated.iteration_id and gated.decision == "approve"
     assert "Approved by you" in browser.get(f"/runs/{run_id}").get_data(as_text=True)
 
@@ -195,15 +197,17 @@ def test_gate_continue_uses_revised_prompt_and_repeat_enqueues_nothing(
     late = browser.post(f"/runs/{run_id}/gate", {"gate_id": gate_id, "decision": "approve"})
     assert late.status_code == 303
     assert queue(redis_conn).count == 1  # the repeat and the late decision enqueued nothing
-    assert run_row(database_url, run_id).phase == Phase.GENERATING
+    assert stored_run(database_url, run_id).phase == Phase.GENERATING
     work(redis_conn)
     with db(database_url) as session:
         first, second = session.scalars(
-            select(Iteration).where(Iteration.run_id == run_id).order_by(Iteration.index)
+            select(Iteration)
+            .where(Iteration.run_id == run_row(session, run_id).id)
+            .order_by(Iteration.index)
         ).all()
         assert second.prompt == first.revised_prompt
         assert session.get(Gate, gate_id).decision == "continue"
-    assert run_row(database_url, run_id).phase == Phase.GATED
+    assert stored_run(database_url, run_id).phase == Phase.GATED
 
 
 def test_gate_restart_keeps_references(browser, redis_conn, database_url):
@@ -214,13 +218,13 @@ def test_gate_restart_keeps_references(browser, redis_conn, database_url):
     response = browser.post(f"/runs/{run_id}/gate", {"gate_id": gate_id, "decision": "restart"})
     new_id = run_id_from(response)
     assert new_id != run_id
-    old, new = run_row(database_url, run_id), run_row(database_url, new_id)
+    old, new = stored_run(database_url, run_id), stored_run(database_url, new_id)
     assert old.phase == Phase.RESTARTED and new.phase == Phase.CONFIRM
     page = browser.get(f"/runs/{new_id}").get_data(as_text=True)
     assert "Confirm &amp; generate" in page
     with db(database_url) as session:
-        old_refs = [r.blob_sha for r in session.get(Run, run_id).references]
-        new_refs = [r.blob_sha for r in session.get(Run, new_id).references]
+        old_refs = [r.blob_sha for r in run_row(session, run_id).references]
+        new_refs = [r.blob_sha for r in run_row(session, new_id).references]
         assert old_refs == new_refs and len(new_refs) == 3
 
 
@@ -256,7 +260,7 @@ def test_a_person_edits_the_colours_and_the_first_prompt_paints_them(
     )
     assert response.status_code == 400
     assert "is not a colour like #8a5a44" in response.get_data(as_text=True)
-    assert run_row(database_url, run_id).phase == Phase.CONFIRM
+    assert stored_run(database_url, run_id).phase == Phase.CONFIRM
 
     def recolour(fields):
         return {"swatch_1": "#123456", "remove_swatch_2": "1", "swatch_new": "C0FFEE"}
@@ -268,12 +272,15 @@ def test_a_person_edits_the_colours_and_the_first_prompt_paints_them(
     with db(database_url) as session:
         confirmed = session.scalars(
             select(ProfileVersion).where(
-                ProfileVersion.run_id == run_id, ProfileVersion.source == "confirmed"
+                ProfileVersion.run_id == run_row(session, run_id).id,
+                ProfileVersion.source == "confirmed",
             )
         ).one()
         assert confirmed.data["palette"] == expected
         first = session.scalars(
-            select(Iteration).where(Iteration.run_id == run_id).order_by(Iteration.index)
+            select(Iteration)
+            .where(Iteration.run_id == run_row(session, run_id).id)
+            .order_by(Iteration.index)
         ).first()
         assert f"Colours: {', '.join(expected)}." in first.prompt
         assert extracted[1] not in first.prompt
@@ -304,7 +311,7 @@ def test_the_confirm_page_says_what_the_sketch_engine_can_draw_with_and_without_
     checked = response.get_data(as_text=True)
     assert response.status_code == 200 and "It has no motif for: cat, sleeping" in checked
     assert 'value="a cat sleeping in the rain"' in checked
-    assert run_row(database_url, run_id).phase == Phase.CONFIRM
+    assert stored_run(database_url, run_id).phase == Phase.CONFIRM
 
 
 # upload errors ----------------------------------------------------------------------------
@@ -411,7 +418,7 @@ def test_other_users_get_404_everywhere_and_anonymous_is_sent_to_login(
         (f"/runs/{run_id}/confirm", {}),
     ):
         assert other_browser.post(action, data).status_code == 404, action
-    assert run_row(database_url, run_id).phase == Phase.GATED
+    assert stored_run(database_url, run_id).phase == Phase.GATED
     anonymous = app.test_client()
     for url in urls:
         response = anonymous.get(url)
@@ -444,7 +451,7 @@ def test_admin_pages_forbidden_to_users_and_admin_decides_a_gate(
         f"/runs/{run_id}/gate", {"gate_id": gate_id, "decision": "approve", "next": "admin"}
     )
     assert response.headers["Location"].endswith("/admin/")
-    assert run_row(database_url, run_id).outcome == "approved"
+    assert stored_run(database_url, run_id).outcome == "approved"
     log = other_browser.get("/admin/decisions").get_data(as_text=True)
     assert "root@example.com" in log and 'data-label="Decision">approved</td>' in log
 
@@ -455,7 +462,7 @@ def test_missing_csrf_token_is_rejected(browser, redis_conn, database_url):
         f"/runs/{run_id}/gate", {"gate_id": gate_id, "decision": "approve"}, csrf=False
     )
     assert response.status_code == 400
-    assert run_row(database_url, run_id).phase == Phase.GATED
+    assert stored_run(database_url, run_id).phase == Phase.GATED
     assert browser.post("/logout", csrf=False).status_code == 400
     fresh = browser.client.application.test_client()
     assert (
@@ -474,7 +481,7 @@ def test_htmx_post_with_header_token_is_accepted(browser, redis_conn, database_u
         headers={"X-CSRFToken": token, "HX-Request": "true"},
     )
     assert response.status_code == 303
-    assert run_row(database_url, run_id).outcome == "approved"
+    assert stored_run(database_url, run_id).outcome == "approved"
 
 
 def test_security_headers_and_cookie_flags(browser):
@@ -563,7 +570,7 @@ def test_queue_down_at_upload_gives_retryable_failure(browser, database_url, mon
 
     jobs.queue._connection.cache_clear()
     run_id = run_id_from(upload(browser))
-    run = run_row(database_url, run_id)
+    run = stored_run(database_url, run_id)
     assert run.phase == Phase.FAILED and run.error_retryable
     assert "queue is unavailable" in run.error
     page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
@@ -621,7 +628,7 @@ def test_score_colours_are_one_scale_whatever_the_runs_thresholds(
     run_id, _ = start_run(browser, redis_conn, threshold="1.0", gate_low="0.5", max_iterations="1")
     work(redis_conn)
     with db(database_url) as session:
-        score = session.get(Iteration, session.get(Run, run_id).final_iteration_id).score
+        score = session.get(Iteration, run_row(session, run_id).final_iteration_id).score
     expected = "score-high" if score >= 8.0 else "score-mid" if score >= 6.0 else "score-low"
     shown = f'<span class="score {expected}">{score:.1f}</span>'
     for page in (f"/runs/{run_id}", "/history"):

@@ -9,10 +9,9 @@ import pytest
 
 from jobs.heartbeat import Heartbeat, beat, workers_alive
 from store.db import get_database
-from store.models import Run
 from tasteloop.offline.layout_spec import set_adjustments, strip_adjustments
 from tests.support.web import CSRF, work
-from tests.support.webflow import confirm, run_id_from, upload
+from tests.support.webflow import confirm, run_id_from, run_row, upload
 from webapp.auth import safe_next
 
 OLD_PATTERN = re.compile(r"\s*Adjustments:[^\n]*$", re.IGNORECASE)
@@ -235,7 +234,7 @@ def test_control_and_bidi_characters_never_reach_the_database(browser, redis_con
     )
     assert response.status_code == 302
     with get_database(database_url).session() as session:
-        run = session.get(Run, run_id)
+        run = run_row(session, run_id)
         assert run.intent == "a harbour at dusk[2J"
         assert run.current_version.data["principles"] == ["Quiet light", "Soft edges"]
 

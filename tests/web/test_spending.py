@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from jobs.tasks import Work, model_calls
 from store.db import get_database
-from store.models import Run, SpendingEntry, SpendingHold, SpendingMonth, User
+from store.models import SpendingEntry, SpendingHold, SpendingMonth, User
 from store.spending import (
     FIRST_HOLD_USD,
     Limits,
@@ -25,7 +25,7 @@ from tasteloop.domain.engine import CallUsage
 from tasteloop.metering import record
 from tasteloop.stopping import RunStopped
 from tests.support.web import Browser, work
-from tests.support.webflow import save_to_library, start_run
+from tests.support.webflow import run_row, save_to_library, start_run
 
 
 def _user(session, email) -> User:
@@ -115,7 +115,7 @@ def test_a_turn_that_is_stopped_still_records_what_its_calls_cost(
     run_id, _ = start_run(browser, redis_conn, threshold="9.9", gate_low="9.8")
     db = get_database(database_url)
     with db.session() as session:
-        run = session.get(Run, run_id)
+        run = run_row(session, run_id)
         run.lease_owner = "worker-a"
         user = run.user
         held = take_hold(session, user, "iteration", costs_money=True)

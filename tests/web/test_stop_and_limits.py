@@ -11,19 +11,21 @@ from jobs.queue import queue
 from store.db import get_database
 from store.models import Iteration, Phase, Run, User
 from tests.support.web import register_admin, work
-from tests.support.webflow import run_id_from, start_run, upload
+from tests.support.webflow import run_id_from, run_row, start_run, upload
 
 
 def row(database_url, run_id) -> Run:
     with get_database(database_url).sessions() as session:
-        run = session.get(Run, run_id)
+        run = run_row(session, run_id)
         session.expunge_all()
         return run
 
 
 def iterations(database_url, run_id) -> int:
     with get_database(database_url).sessions() as session:
-        query = select(func.count(Iteration.id)).where(Iteration.run_id == run_id)
+        query = select(func.count(Iteration.id)).where(
+            Iteration.run_id == run_row(session, run_id).id
+        )
         return session.scalar(query)
 
 
@@ -193,4 +195,9 @@ def test_a_stop_that_lands_after_the_last_check_keeps_the_turns_work_out(
     with get_database(database_url).sessions() as session:
         from store.models import Gate
 
-        assert session.scalar(select(func.count(Gate.id)).where(Gate.run_id == run_id)) == 0
+        assert (
+            session.scalar(
+                select(func.count(Gate.id)).where(Gate.run_id == run_row(session, run_id).id)
+            )
+            == 0
+        )

@@ -7,19 +7,19 @@ import pytest
 from store.db import get_database
 from store.models import Iteration, Phase, Run
 from tests.support.web import work
-from tests.support.webflow import confirm, run_id_from, save_to_library, upload
+from tests.support.webflow import confirm, run_id_from, run_row, save_to_library, upload
 
 
 def _run(database_url, run_id) -> Run:
     with get_database(database_url).sessions() as session:
-        run = session.get(Run, run_id)
+        run = run_row(session, run_id)
         session.expunge(run)
         return run
 
 
 def _confirmed_profile(database_url, run_id) -> dict:
     with get_database(database_url).sessions() as session:
-        return session.get(Run, run_id).current_version.data
+        return run_row(session, run_id).current_version.data
 
 
 def _extracted(browser, redis_conn) -> int:
@@ -60,7 +60,7 @@ def test_confirmed_controls_are_stored_with_the_run_and_shown(browser, redis_con
 
     work(redis_conn)
     with get_database(database_url).sessions() as session:
-        assert session.query(Iteration).filter_by(run_id=run_id).count() == 1
+        assert session.query(Iteration).filter_by(run_id=run_row(session, run_id).id).count() == 1
     history = browser.get("/history").get_data(as_text=True)
     assert "style 60 % · weights 2, 0, 1" in history
     page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
