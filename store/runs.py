@@ -188,7 +188,8 @@ def vary(
 ) -> Run:
     """More like this: a new run painting `count` variations of one of `run`'s pictures (its
     prompt with new seeds, one iteration of `count` candidates, judged with the same taste and
-    settings), recording where it came from."""
+    settings), recording where it came from. A generator that edits (the gateway with
+    TASTELOOP_REFINE=edit) is given the picture itself to edit (`LoopState.varied_image`)."""
     settings = LoopSettings(1, run.threshold, run.gate_low, count)
     seed = secrets.randbelow(2**31 - 1) + 1
     fresh = start_copy(
@@ -222,6 +223,7 @@ def loop_state(session: Session, run: Run) -> LoopState:
         inputs_refused=run.inputs_refused,
         best_judged=best.critic_error is None if best else True,
         notes=gate_notes(session, run),
+        varied_image=blob_bytes(session, run.varied_from.image_sha) if run.varied_from else None,
     )
 
 
@@ -289,6 +291,8 @@ def commit_iteration(session: Session, run: Run, record: IterationRecord) -> Pha
         generation={
             "references_sent": painted.references_sent,
             "edited_from": best.index if painted.edited and best is not None else None,
+            # a variation painted as an edit of the picture it varies (not a new seed alone)
+            "edited_varied": painted.edited and best is None and run.varied_from_id is not None,
             "inputs_refused": painted.inputs_refused,
         },
         comparison=record.comparison.to_dict() if record.comparison else None,

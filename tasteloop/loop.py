@@ -66,6 +66,9 @@ class LoopState:
     best_judged: bool = True
     # the person's gate notes so far, oldest first (the critic is told them: they lead)
     notes: tuple[str, ...] = ()
+    # the picture a run of variations ("More like this") is made around: edited, where the
+    # generator edits, until the run has a best of its own
+    varied_image: bytes | None = None
 
     def after(self, record: IterationRecord, next_prompt: str) -> LoopState:
         moved = replace(
@@ -100,7 +103,7 @@ class LoopState:
             return GenerationInputs(style=style, shape=shape)
         return GenerationInputs(
             references=weighted_references(profile, references),
-            edit_from=self.best_image,
+            edit_from=self.best_image or self.varied_image,
             style=style,
             emphasis=emphasis(profile, len(references)),
             shape=shape,

@@ -1,9 +1,10 @@
 """The web app and worker driving the gateway engine against the local OpenAI-wire server."""
 
+import numpy as np
 from sqlalchemy import select
 
 from store.db import get_database
-from store.models import Iteration, Phase
+from store.models import Blob, Iteration, Phase
 from tests.support.web import work
 from tests.support.webflow import gate_id_on, run_id_from, run_row, start_run, upload
 
@@ -194,3 +195,45 @@ def test_the_confirm_page_says_which_of_the_models_claims_were_left_out(
     assert "Etched hatching." in page and "Vivid saturated" not in page.split("<details")[0]
     assert "Left out of the words because the references measurably lack it" in page
     assert "Vivid saturated colour in dots" in page.split('<details class="measured">')[1]
+
+
+def test_more_like_this_edits_the_picture_where_the_gateway_model_edits(
+    gateway, browser, redis_conn, database_url, monkeypatch
+):
+    """#30: with TASTELOOP_REFINE=edit each variation is an edit of the picture itself (sent
+    first, with the edit instruction), not only the same prompt with a new seed."""
+    import io
+
+    from PIL import Image
+
+    import jobs.tasks
+    from tasteloop.gateway.generator import EDIT_INSTRUCTION
+
+    monkeypatch.setenv("TASTELOOP_REFINE", "edit")
+    jobs.tasks.engine.cache_clear()
+    browser.register("ada@example.com")
+    run_id, _ = start_run(browser, redis_conn, threshold="9.9", gate_low="9.8", max_iterations="1")
+    work(redis_conn)
+    _, (source,) = load(database_url, run_id)
+    with get_database(database_url).sessions() as session:
+        picture = session.get(Blob, source.image_sha).data
+    before = len(gateway.calls("generate"))
+    response = browser.post(f"/runs/{run_id}/vary", {"iteration": "1", "count": "2"})
+    assert response.status_code in (302, 303)
+    fresh = run_id_from(response)
+    work(redis_conn)
+    edits = gateway.calls("generate")[before:]
+    assert len(edits) == 2 and all(EDIT_INSTRUCTION in call.text for call in edits)
+    assert all(len(call.input_images) == 1 + 3 for call in edits)  # the picture, then the refs
+    sent = [Image.open(io.BytesIO(call.input_images[0])) for call in edits]
+    painted = Image.open(io.BytesIO(picture)).convert("RGB")
+    for image in sent:  # the picture it varies goes first (as the model is sent any image)
+        assert image.size == painted.size
+        difference = np.abs(
+            np.asarray(image.convert("RGB"), float) - np.asarray(painted, float)
+        ).mean()
+        assert difference < 10  # the same picture, through the JPEG the request carries
+    run, (varied,) = load(database_url, fresh)
+    assert run.varied_from_id == source.id and varied.generation["edited_varied"] is True
+    page = browser.get(f"/runs/{fresh}").get_data(as_text=True)
+    assert "an edit of the picture it varies" in page
