@@ -30,7 +30,7 @@ from tasteloop.domain.run_settings import (
     Verdict,
     score_band,
 )
-from tasteloop.domain.shape import ASPECTS, SIZES, orientation
+from tasteloop.domain.shape import ASPECTS, SIZES, PictureShape, orientation
 from tasteloop.domain.subject import SubjectVerdict
 from webapp.credentials import MIN_PASSWORD
 from webapp.once import once_token
@@ -104,6 +104,13 @@ def _poll_ms() -> dict[str, Any]:
     return {"POLL_MS": current_app.config["POLL_MS"]}
 
 
+def _box(shape: PictureShape, long_side: int) -> Markup:
+    """A painted picture's width and height attributes at `long_side`, in its run's shape (so the
+    page keeps its place for it before it loads)."""
+    width, height = shape.pixels(long_side)
+    return Markup(f'width="{width}" height="{height}"')
+
+
 def register_template_globals(app: Flask) -> None:
     """The vocabulary, labels and bounds the templates use, so none is typed twice."""
     app.jinja_env.filters.update(
@@ -113,6 +120,7 @@ def register_template_globals(app: Flask) -> None:
         epoch=_epoch,
         subject=_subject,
         duration=duration,
+        box=_box,
     )
     env = app.jinja_env
     env.globals.update(score_class=_score_class, Phase=Phase, Stage=Stage, Outcome=Outcome)

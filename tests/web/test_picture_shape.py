@@ -50,7 +50,10 @@ def test_a_run_paints_at_the_shape_chosen_at_confirm_and_says_so(browser, redis_
     phase, aspect, size, pictures = _run(database_url, run_id)
     assert (aspect, size) == ("16:9", "1K")
     assert pictures and all(nearest_aspect(w / h) == "16:9" for w, h in pictures)
-    assert "16:9 landscape · 1K" in browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    assert "16:9 landscape · 1K" in page
+    assert 'alt="final image" width="768" height="432"' in page  # the page keeps its shape
+    assert 'alt="iteration 1" width="512" height="288"' in page
     assert "16:9 1K" in browser.get("/history").get_data(as_text=True)
     exported = browser.get(f"/runs/{run_id}/download/profile.json").json
     assert exported["shape"] == {"aspect": "16:9", "size": "1K"}
