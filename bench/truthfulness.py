@@ -6,7 +6,7 @@ For every set (its references extracted as the person would upload them):
 - other sets: every reference of every other set judged against this set's profile (should stay
   below the gate);
 - degenerate pictures, made from this set so they share its colours: flat fields, noise (uniform,
-  and the set's own pixels shuffled), bands and stripes, a smeared reference, a blank sheet with a
+  1/f "pink" noise in the set's colours, and the set's own pixels shuffled), bands and stripes, a smeared reference, a blank sheet with a
   few marks, the style network's texture with no layout, shuffled tiles (should stay below the
   gate);
 - the subject: the offline engine's own pictures for four drawable intents and one it cannot
@@ -80,6 +80,16 @@ def degenerate_pictures(
     out["flat mean colour"] = _png(Image.new("RGB", (SIDE, SIDE), tuple(int(c) for c in mean)))
     out["uniform noise"] = _png(
         Image.fromarray((rng.random((SIDE, SIDE, 3)) * 255).astype(np.uint8))
+    )
+    fy, fx = np.fft.fftfreq(SIDE)[:, None], np.fft.fftfreq(SIDE)[None, :]
+    falloff = np.hypot(fy, fx)
+    falloff[0, 0] = 1.0
+    pink = np.real(np.fft.ifft2(np.fft.fft2(rng.normal(size=(SIDE, SIDE))) / falloff))
+    pink = (pink - pink.mean()) / pink.std()
+    out["1/f (pink) noise in the set's colours"] = _png(
+        Image.fromarray(
+            np.clip(mean + pixels.std(axis=0) * pink[..., None], 0, 255).astype(np.uint8)
+        )
     )
     shuffled = pixels[rng.choice(len(pixels), SIDE * SIDE)].reshape(SIDE, SIDE, 3)
     out["the set's pixels shuffled"] = _png(Image.fromarray(shuffled.astype(np.uint8)))

@@ -113,6 +113,9 @@ class PictureStats(_Strict):
     slope: Number  # the power spectrum's log-log slope
     orientation_spread: Number  # 0 one direction only, 1 every direction alike
     structure: Number  # the share of lightness variance between large masses, 0-1
+    # how heavy-tailed neighbouring differences are (excess kurtosis; 0 for noise); None in
+    # profiles measured before it was
+    sparseness: Number | None = None
 
 
 class TraitStats(_Strict):

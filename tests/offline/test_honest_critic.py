@@ -79,6 +79,62 @@ def test_non_pictures_stay_below_the_gate(van_gogh, profile):
         assert score < DEFAULT_GATE_LOW, (label, score)
 
 
+def _pink_noise(references: list[bytes], seed: int = 4) -> bytes:
+    """1/f noise (a natural picture's spectrum and every direction alike) in the references'
+    colours: it has their palette, their spectral slope and their large-scale variance."""
+    rng = np.random.default_rng(seed)
+    pixels = np.concatenate(
+        [
+            np.asarray(Image.open(io.BytesIO(r)).convert("RGB").resize((128, 128)))
+            for r in references
+        ]
+    ).reshape(-1, 3)
+    fy, fx = np.fft.fftfreq(SIDE)[:, None], np.fft.fftfreq(SIDE)[None, :]
+    falloff = np.hypot(fy, fx)
+    falloff[0, 0] = 1.0
+
+    def field() -> np.ndarray:
+        values = np.real(np.fft.ifft2(np.fft.fft2(rng.normal(size=(SIDE, SIDE))) / falloff))
+        return (values - values.mean()) / values.std()
+
+    shared = field()
+    channels = [
+        pixels[:, c].mean() + pixels[:, c].std() * (0.7 * shared + 0.3 * field()) for c in range(3)
+    ]
+    return _png(Image.fromarray(np.clip(np.stack(channels, -1), 0, 255).astype(np.uint8)))
+
+
+@pytest.mark.parametrize(
+    "set_name",
+    [
+        "cubist-dynamism-1913",
+        "expressionist-vivid-color",
+        "geometric-abstraction",
+        "monochrome-ink-and-etching",
+        "van-gogh-swirling-landscapes",
+    ],
+)
+def test_pink_noise_in_the_sets_colours_stays_below_the_gate(set_name):
+    """Noise with a natural spectrum has no edges: its neighbouring differences are Gaussian."""
+    references = load_set(set_name)
+    profile = extracted(references)
+    judged = OfflineCritic().judge(_pink_noise(references), profile)
+    assert judged.overall < DEFAULT_GATE_LOW, judged.overall
+    assert judged.picture.problem and "noise" in judged.picture.problem
+
+
+def test_a_picture_under_heavy_grain_is_not_called_noise(profile):
+    """Film grain hides edges at the finest scale only; the picture under it is read coarser."""
+    prompt = initial_prompt("a harbour at dusk", profile) + "\nAdjustments: softness +8, grain +8"
+    picture = OfflineGenerator().generate(
+        prompt, seed=1, inputs=GenerationInputs(style=style_target(profile))
+    )
+    stats = OfflineCritic().judge(picture.data, profile).image.picture
+    assert stats.sparseness >= 1.0 and "noise" not in (
+        OfflineCritic().judge(picture.data, profile).picture.problem or ""
+    )
+
+
 def test_a_non_picture_is_named_as_such(van_gogh, profile):
     judged = OfflineCritic().critique(
         _non_pictures(van_gogh)["uniform noise"], "p", Brief(profile, "x")

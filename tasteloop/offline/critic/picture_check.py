@@ -26,6 +26,9 @@ MIN_CONTRAST_SHARE, ANY_PICTURE_CONTRAST = 0.1, 0.02
 # where every reference is composed in masses, a picture with under half their structure is a
 # texture or noise; where some reference is all-over, nothing is asked
 STRUCTURE_SHARE, STRUCTURE_SCALE = 0.5, 0.05
+# neighbouring differences of noise are Gaussian (excess kurtosis 0) whatever its spectrum; every
+# painting and photograph measured is far above (the shared sets' references: 2.2 and up)
+ANY_PICTURE_SPARSENESS, SPARSENESS_SCALE = 1.0, 0.25
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,14 @@ def check_picture(image: PictureStats | None, references: list[PictureStats]) ->
             (
                 math.exp(-0.5 * (off / SPREAD_SCALE) ** 2),
                 "its marks all run one way (bands, stripes or a few parallel lines)",
+            )
+        )
+    if image.sparseness is not None and image.sparseness < ANY_PICTURE_SPARSENESS:
+        off = ANY_PICTURE_SPARSENESS - image.sparseness
+        checks.append(
+            (
+                math.exp(-0.5 * (off / SPARSENESS_SCALE) ** 2),
+                "it is noise: grain with no edges or marks, however its colours fall",
             )
         )
     least_structure = min((r.structure for r in references), default=0.0)
