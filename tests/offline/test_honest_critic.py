@@ -302,3 +302,33 @@ def test_a_washed_out_motif_is_revised_back_into_the_picture():
     for record in result.iterations[1:]:
         adjustments = parse_adjustments(record.prompt)
         assert adjustments.get("detail", 0) >= 0 and adjustments.get("softness", 0) <= 0
+
+
+def test_a_picture_short_of_large_forms_is_told_so_and_revised_toward_them():
+    """When the picture's shortfall as a picture costs the score more than any dimension, the
+    reasoning names it (not a colour detail) and the revision paints its remedy: the expressionist
+    set's moonlit garden scored 5.5 with every dimension at 9 or more, was told to make its colour
+    lighter and crisper, and sank to 2.5 over five iterations."""
+    from tasteloop.loop import LoopState, run_loop
+    from tasteloop.offline.layout_spec import parse_adjustments
+    from tests.support.refsets import load_sets
+
+    references = load_sets(as_uploaded=True)["expressionist-vivid-color"]
+    profile = extracted(references)
+    intent = "flowers in a garden under the moon"
+    result = run_loop(
+        intent,
+        profile,
+        OfflineGenerator(),
+        OfflineCritic(),
+        LoopSettings(max_iterations=5),
+        state=LoopState(0, initial_prompt(intent, profile)),
+        references=tuple(references),
+    )
+    first, *later = result.iterations
+    assert first.critique.reasoning.startswith("As a picture, it has too few large forms")
+    assert min(first.critique.breakdown.values()) >= 9.0 > first.critique.score
+    revised = parse_adjustments(later[0].prompt)
+    assert revised.get("style", 0) < 0 < revised.get("contrast", 0)
+    assert revised.get("detail", 0) <= 0  # more marks would even the picture out further
+    assert result.iterations[-1].critique.score > first.critique.score

@@ -55,7 +55,7 @@ class OfflineCritic:
             reasoning=reasoning(
                 judgement, profile, self.weights, subject, locked_qualities(prompt)
             ),
-            revised_prompt=revise_prompt(prompt, judgement, profile, subject),
+            revised_prompt=revise_prompt(prompt, judgement, profile, subject, self.weights),
             subject=subject,
         )
         usage = CallUsage("critique", self.model, time.perf_counter() - started)

@@ -12,6 +12,7 @@ from tasteloop.domain.profile import CRITIQUE_DIMENSIONS, DIMENSION_LABELS, Tast
 from tasteloop.domain.subject import SubjectVerdict
 from tasteloop.measure.colour import HEX_COLOUR
 from tasteloop.measure.features import FEATURE_FLOORS
+from tasteloop.offline.critic.picture_check import Shortfall
 from tasteloop.offline.critic.scoring import PASS_RATIO, WEIGHTS, Judgement
 from tasteloop.offline.layout_spec import locked_qualities, parse_adjustments, set_adjustments
 from tasteloop.offline.qualities import BY_NAME, MEASURED
@@ -153,6 +154,34 @@ def subject_sentence(subject: SubjectVerdict | None) -> str | None:
     return None
 
 
+# which way to paint when the picture falls short as a picture (picture_check.py), and the words
+PICTURE_REMEDIES: dict[Shortfall, tuple[dict[str, float], str]] = {
+    Shortfall.NO_FORMS: (
+        {"contrast": 1.0, "style": -1.0},
+        "stronger contrast between large areas and less of the style laid over them",
+    ),
+    Shortfall.NOISE: ({"softness": 1.0, "grain": -1.0}, "softer, cleaner areas between the marks"),
+    Shortfall.SMEARED: ({"softness": -1.0, "detail": 1.0}, "crisper edges and more marks"),
+    Shortfall.FLAT: ({"contrast": 2.0}, "much stronger contrast"),
+}
+# the changes that would deepen a shortfall (+1 up, -1 down): a gap asking for one waits
+DEEPENS: dict[Shortfall, dict[str, float]] = {
+    Shortfall.NO_FORMS: {"detail": 1.0, "softness": -1.0, "grain": 1.0},
+    Shortfall.NOISE: {"grain": 1.0, "softness": -1.0},
+    Shortfall.SMEARED: {"softness": 1.0, "detail": -1.0},
+}
+
+
+def picture_first(judgement: Judgement, weights: dict[str, float]) -> bool:
+    """The picture's shortfall as a picture costs the score more than any dimension's gap."""
+    picture = judgement.picture
+    if picture is None or picture.shortfall not in PICTURE_REMEDIES:
+        return False
+    lost = judgement.independent * (1.0 - picture.plausibility)
+    weakest = costliest(judgement.scores, weights)
+    return lost > weights[weakest] * (10.0 - judgement.scores[weakest])
+
+
 def reasoning(
     judgement: Judgement,
     profile: TasteProfile,
@@ -165,6 +194,10 @@ def reasoning(
     missing = subject_sentence(subject)
     if missing:
         return missing
+    if picture_first(judgement, weights) and judgement.picture is not None:
+        _, remedy = PICTURE_REMEDIES[judgement.picture.shortfall]
+        words = judgement.picture.words or ""
+        return f"As a picture, {words}; the next one paints {remedy}."
     weakest = costliest(judgement.scores, weights)
     gaps = [g for g in gaps_to_close(judgement) if g.control not in (locked or set())]
     if weakest == "avoid_list" and judgement.violations:
@@ -231,27 +264,35 @@ def revise_prompt(
     judgement: Judgement,
     profile: TasteProfile,
     subject: SubjectVerdict | None = None,
+    weights: dict[str, float] = WEIGHTS,
 ) -> str:
     """The next prompt: the gaps closed by adjusting qualities, never one the person set; when
-    a motif of the intent was washed out, more contrast and less style first."""
+    a motif of the intent was washed out, more contrast and less style first; when the picture
+    falls short as a picture more than in any dimension, its remedy first."""
     adjustments = parse_adjustments(prompt)
     locked = locked_qualities(prompt)
     washed = subject is not None and any(p.shown is False and p.can_draw for p in subject.parts)
+    remedy: dict[str, float] = {}
+    deepens: dict[str, float] = WASH_OUTS if washed else {}
     if washed:
-        for control, step in (("style", -1.0), ("contrast", 1.0)):
-            if control not in locked:
-                total = adjustments.get(control, 0) + step
-                adjustments[control] = float(np.clip(total, -MAX_STYLE, MAX_STYLE))
-    else:
+        remedy = {"style": -1.0, "contrast": 1.0}
+    elif picture_first(judgement, weights) and judgement.picture is not None:
+        shortfall = judgement.picture.shortfall
+        remedy, deepens = PICTURE_REMEDIES[shortfall][0], DEEPENS.get(shortfall, {})
+    for control, step in remedy.items():
+        if control not in locked:
+            total = adjustments.get(control, 0) + step
+            adjustments[control] = float(np.clip(total, -MAX_STYLE, MAX_STYLE))
+    if "style" not in remedy:
         style = _style_steps(judgement, profile.style.strength, adjustments.get("style", 0))
         if style and "style" not in locked:
             adjustments["style"] = adjustments.get("style", 0) + style
     for gap in gaps_to_close(judgement):
-        if gap.control in locked or (washed and gap.control in ("style", "contrast")):
+        if gap.control in locked or gap.control in remedy:
             continue
         change = float(np.clip(round(gap.steps * GAIN), -MAX_STEP, MAX_STEP))
-        if washed and gap.control in WASH_OUTS and change * WASH_OUTS[gap.control] > 0:
-            continue  # fewer marks or more blur would wash the motif out further
+        if change * deepens.get(gap.control, 0.0) > 0:
+            continue  # it would wash the motif out further, or deepen the picture's shortfall
         if change:
             total = adjustments.get(gap.control, 0) + change
             adjustments[gap.control] = float(np.clip(total, -MAX_ADJUSTMENT, MAX_ADJUSTMENT))

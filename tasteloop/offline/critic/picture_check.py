@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 
 from tasteloop.measure.schema import PictureStats
 
@@ -31,10 +32,23 @@ STRUCTURE_SHARE, STRUCTURE_SCALE = 0.5, 0.05
 ANY_PICTURE_SPARSENESS, SPARSENESS_SCALE = 1.0, 0.25
 
 
+class Shortfall(StrEnum):
+    """What a picture lacks, so a revision knows which way to paint (advice.py)."""
+
+    FLAT = "flat"
+    NOISE = "noise"
+    SMEARED = "smeared"
+    ONE_WAY = "one way"
+    NO_FORMS = "no forms"
+
+
 @dataclass(frozen=True)
 class PictureCheck:
     plausibility: float  # 0-1, multiplies the score
     problem: str | None = None  # in a person's words, when it is not plausible
+    # the costliest shortfall and its words, whenever any check costs something
+    shortfall: Shortfall | None = None
+    words: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -45,38 +59,51 @@ def _outside(value: float, low: float, high: float) -> float:
     return max(low - value, value - high, 0.0)
 
 
+def _gaussian(off: float, scale: float) -> float:
+    return math.exp(-0.5 * (off / scale) ** 2)
+
+
 def check_picture(image: PictureStats | None, references: list[PictureStats]) -> PictureCheck:
     if image is None:
         return PictureCheck(1.0)
     lowest_contrast = min((r.contrast for r in references), default=0.2)
     if image.contrast < max(ANY_PICTURE_CONTRAST, MIN_CONTRAST_SHARE * lowest_contrast):
-        return PictureCheck(0.0, "it is a flat field, with almost no light and dark in it")
+        words = "it is a flat field, with almost no light and dark in it"
+        return PictureCheck(0.0, words, Shortfall.FLAT, words)
     slopes = [r.slope for r in references] or [-2.0]
     low = max(ANY_PICTURE_SLOPE[0], min(slopes) - SLOPE_TOLERANCE)
     high = min(ANY_PICTURE_SLOPE[1], max(slopes) + SLOPE_TOLERANCE)
-    checks: list[tuple[float, str]] = []
+    checks: list[tuple[float, Shortfall, str]] = []
     off = _outside(image.slope, low, high)
     if off:
-        what = (
-            "it is noise: grain at every scale, with no forms"
+        checks.append(
+            (
+                _gaussian(off, SLOPE_SCALE),
+                Shortfall.NOISE,
+                "it is noise: grain at every scale, with no forms",
+            )
             if image.slope > high
-            else "it is smeared: blurred past any edge or mark"
+            else (
+                _gaussian(off, SLOPE_SCALE),
+                Shortfall.SMEARED,
+                "it is smeared: blurred past any edge or mark",
+            )
         )
-        checks.append((math.exp(-0.5 * (off / SLOPE_SCALE) ** 2), what))
     lowest = min((r.orientation_spread for r in references), default=ANY_PICTURE_ORIENTATION_SPREAD)
     off = max(lowest - SPREAD_TOLERANCE - image.orientation_spread, 0.0)
     if off:
         checks.append(
             (
-                math.exp(-0.5 * (off / SPREAD_SCALE) ** 2),
+                _gaussian(off, SPREAD_SCALE),
+                Shortfall.ONE_WAY,
                 "its marks all run one way (bands, stripes or a few parallel lines)",
             )
         )
     if image.sparseness is not None and image.sparseness < ANY_PICTURE_SPARSENESS:
-        off = ANY_PICTURE_SPARSENESS - image.sparseness
         checks.append(
             (
-                math.exp(-0.5 * (off / SPARSENESS_SCALE) ** 2),
+                _gaussian(ANY_PICTURE_SPARSENESS - image.sparseness, SPARSENESS_SCALE),
+                Shortfall.NOISE,
                 "it is noise: grain with no edges or marks, however its colours fall",
             )
         )
@@ -85,11 +112,15 @@ def check_picture(image: PictureStats | None, references: list[PictureStats]) ->
     if off:
         checks.append(
             (
-                math.exp(-0.5 * (off / STRUCTURE_SCALE) ** 2),
-                "it has no large forms: an even texture, where your references are composed "
-                "in masses",
+                _gaussian(off, STRUCTURE_SCALE),
+                Shortfall.NO_FORMS,
+                "it has too few large forms: an even texture, where your references are "
+                "composed in masses",
             )
         )
-    plausibility = math.prod(p for p, _ in checks) if checks else 1.0
-    problem = min(checks)[1] if checks and plausibility < 0.5 else None
-    return PictureCheck(round(plausibility, 4), problem)
+    if not checks:
+        return PictureCheck(1.0)
+    plausibility = math.prod(p for p, _, _ in checks)
+    _, shortfall, words = min(checks, key=lambda check: check[0])
+    problem = words if plausibility < 0.5 else None
+    return PictureCheck(round(plausibility, 4), problem, shortfall, words)
