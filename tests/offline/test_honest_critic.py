@@ -332,3 +332,26 @@ def test_a_picture_short_of_large_forms_is_told_so_and_revised_toward_them():
     assert revised.get("style", 0) < 0 < revised.get("contrast", 0)
     assert revised.get("detail", 0) <= 0  # more marks would even the picture out further
     assert result.iterations[-1].critique.score > first.critique.score
+
+
+def test_the_remedy_never_moves_what_the_person_set():
+    """A person who asked for gentler contrast at the gate is never told the next picture gets
+    stronger contrast: the remedy says and paints only what they left open."""
+    from tasteloop.offline.layout_spec import parse_adjustments
+    from tests.support.refsets import load_sets
+
+    references = load_sets(as_uploaded=True)["expressionist-vivid-color"]
+    profile = extracted(references)
+    intent = "flowers in a garden under the moon"
+    prompt = initial_prompt(intent, profile)
+    picture = OfflineGenerator().generate(
+        prompt, inputs=GenerationInputs(style=style_target(profile))
+    )
+    critic = OfflineCritic()
+    free = critic.critique(picture, prompt, Brief(profile, intent)).result
+    assert "stronger contrast" in free.reasoning
+    set_by_person = f"{prompt} Adjustments: contrast -1!"
+    held = critic.critique(picture, set_by_person, Brief(profile, intent)).result
+    assert held.reasoning.startswith("As a picture") and "contrast" not in held.reasoning
+    assert parse_adjustments(held.revised_prompt)["contrast"] == -1
+    assert parse_adjustments(held.revised_prompt)["style"] < 0

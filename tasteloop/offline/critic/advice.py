@@ -139,30 +139,41 @@ def costliest(scores: dict[str, float], weights: dict[str, float]) -> str:
     return max(CRITIQUE_DIMENSIONS, key=lambda d: weights[d] * (10.0 - scores[d]))
 
 
-def subject_sentence(subject: SubjectVerdict | None) -> str | None:
-    """What of the intent is missing, first: before any detail of the taste."""
-    if subject is None:
-        return None
-    washed = [p for p in subject.parts if p.shown is False and p.can_draw]
-    if washed:
-        names = ", ".join(p.part for p in washed)
-        return (
-            f"The picture does not show {names} yet: the painting washed the "
-            f"{'motif' if len(washed) == 1 else 'motifs'} out, so the next one paints with "
-            "more contrast and less of the style laid over them."
-        )
-    return None
+@dataclass(frozen=True)
+class Remedy:
+    """Which way to paint to mend a shortfall: steps of qualities, each with its words."""
+
+    steps: dict[str, float]
+    words: dict[str, str]
+
+    def open_steps(self, locked: set[str]) -> dict[str, float]:
+        """The steps the person has not set (a quality they set is never moved back)."""
+        return {c: s for c, s in self.steps.items() if c not in locked}
+
+    def say(self, locked: set[str]) -> str | None:
+        said = [self.words[c] for c in self.open_steps(locked)]
+        return " and ".join(said) if said else None
 
 
-# which way to paint when the picture falls short as a picture (picture_check.py), and the words
-PICTURE_REMEDIES: dict[Shortfall, tuple[dict[str, float], str]] = {
-    Shortfall.NO_FORMS: (
+LESS_STYLE = "less of the style laid over them"
+# a motif of the intent washed out by the painting
+WASHED = Remedy(
+    {"contrast": 1.0, "style": -1.0}, {"contrast": "more contrast", "style": LESS_STYLE}
+)
+# the picture falls short as a picture (picture_check.py)
+PICTURE_REMEDIES: dict[Shortfall, Remedy] = {
+    Shortfall.NO_FORMS: Remedy(
         {"contrast": 1.0, "style": -1.0},
-        "stronger contrast between large areas and less of the style laid over them",
+        {"contrast": "stronger contrast between large areas", "style": LESS_STYLE},
     ),
-    Shortfall.NOISE: ({"softness": 1.0, "grain": -1.0}, "softer, cleaner areas between the marks"),
-    Shortfall.SMEARED: ({"softness": -1.0, "detail": 1.0}, "crisper edges and more marks"),
-    Shortfall.FLAT: ({"contrast": 2.0}, "much stronger contrast"),
+    Shortfall.NOISE: Remedy(
+        {"softness": 1.0, "grain": -1.0},
+        {"softness": "softer, cleaner areas between the marks", "grain": "less grain"},
+    ),
+    Shortfall.SMEARED: Remedy(
+        {"softness": -1.0, "detail": 1.0}, {"softness": "crisper edges", "detail": "more marks"}
+    ),
+    Shortfall.FLAT: Remedy({"contrast": 2.0}, {"contrast": "much stronger contrast"}),
 }
 # the changes that would deepen a shortfall (+1 up, -1 down): a gap asking for one waits
 DEEPENS: dict[Shortfall, dict[str, float]] = {
@@ -172,14 +183,40 @@ DEEPENS: dict[Shortfall, dict[str, float]] = {
 }
 
 
-def picture_first(judgement: Judgement, weights: dict[str, float]) -> bool:
-    """The picture's shortfall as a picture costs the score more than any dimension's gap."""
+def washed_parts(subject: SubjectVerdict | None) -> list[str]:
+    """The parts of the intent the painter drew and the painting washed out."""
+    if subject is None:
+        return []
+    return [p.part for p in subject.parts if p.shown is False and p.can_draw]
+
+
+def subject_sentence(subject: SubjectVerdict | None, locked: set[str]) -> str | None:
+    """What of the intent is missing, first: before any detail of the taste."""
+    washed = washed_parts(subject)
+    if not washed:
+        return None
+    said = f"The picture does not show {', '.join(washed)} yet: the painting washed the "
+    said += "motif" if len(washed) == 1 else "motifs"
+    remedy = WASHED.say(locked)
+    return f"{said} out, so the next one paints with {remedy}." if remedy else f"{said} out."
+
+
+def picture_remedy(
+    judgement: Judgement, weights: dict[str, float], locked: set[str]
+) -> tuple[Shortfall, Remedy] | None:
+    """The picture's shortfall as a picture and its remedy, when it costs the score more than
+    any dimension's gap and the person left something of the remedy open."""
     picture = judgement.picture
     if picture is None or picture.shortfall not in PICTURE_REMEDIES:
-        return False
+        return None
+    remedy = PICTURE_REMEDIES[picture.shortfall]
+    if not remedy.open_steps(locked):
+        return None
     lost = judgement.independent * (1.0 - picture.plausibility)
     weakest = costliest(judgement.scores, weights)
-    return lost > weights[weakest] * (10.0 - judgement.scores[weakest])
+    if lost <= weights[weakest] * (10.0 - judgement.scores[weakest]):
+        return None
+    return picture.shortfall, remedy
 
 
 def reasoning(
@@ -191,15 +228,16 @@ def reasoning(
 ) -> str:
     """One sentence a person can act on, in the profile's words; the numbers go to `evidence`.
     A missing part of the intent comes first; nothing the person set is asked to be undone."""
-    missing = subject_sentence(subject)
+    locked = locked or set()
+    missing = subject_sentence(subject, locked)
     if missing:
         return missing
-    if picture_first(judgement, weights) and judgement.picture is not None:
-        _, remedy = PICTURE_REMEDIES[judgement.picture.shortfall]
-        words = judgement.picture.words or ""
-        return f"As a picture, {words}; the next one paints {remedy}."
+    mending = picture_remedy(judgement, weights, locked)
+    if mending and judgement.picture is not None:
+        remedy = mending[1].say(locked)
+        return f"As a picture, {judgement.picture.words}; the next one paints {remedy}."
     weakest = costliest(judgement.scores, weights)
-    gaps = [g for g in gaps_to_close(judgement) if g.control not in (locked or set())]
+    gaps = [g for g in gaps_to_close(judgement) if g.control not in locked]
     if weakest == "avoid_list" and judgement.violations:
         items = "; ".join(v.item for v in judgement.violations)
         fixes = [g for g in gaps if g.dimension == "avoid_list"]
@@ -271,14 +309,13 @@ def revise_prompt(
     falls short as a picture more than in any dimension, its remedy first."""
     adjustments = parse_adjustments(prompt)
     locked = locked_qualities(prompt)
-    washed = subject is not None and any(p.shown is False and p.can_draw for p in subject.parts)
     remedy: dict[str, float] = {}
-    deepens: dict[str, float] = WASH_OUTS if washed else {}
-    if washed:
-        remedy = {"style": -1.0, "contrast": 1.0}
-    elif picture_first(judgement, weights) and judgement.picture is not None:
-        shortfall = judgement.picture.shortfall
-        remedy, deepens = PICTURE_REMEDIES[shortfall][0], DEEPENS.get(shortfall, {})
+    deepens: dict[str, float] = {}
+    mending = picture_remedy(judgement, weights, locked)
+    if washed_parts(subject):
+        remedy, deepens = WASHED.steps, WASH_OUTS
+    elif mending:
+        remedy, deepens = mending[1].steps, DEEPENS.get(mending[0], {})
     for control, step in remedy.items():
         if control not in locked:
             total = adjustments.get(control, 0) + step
