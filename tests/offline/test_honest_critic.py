@@ -143,6 +143,15 @@ def test_a_non_picture_is_named_as_such(van_gogh, profile):
     assert OfflineCritic().judge(_non_pictures(van_gogh)["uniform noise"], profile).picture.problem
 
 
+def test_the_reasoning_says_first_that_a_non_picture_is_none(van_gogh, profile):
+    """A flat field, bands or noise: the sentence names that before any dimension's detail."""
+    for label in ("flat grey", "bands", "uniform noise"):
+        image = _non_pictures(van_gogh)[label]
+        said = OfflineCritic().critique(image, "p", Brief(profile, "x")).result.reasoning
+        assert said.startswith("As a picture, it"), (label, said)
+        assert "the next one paints" in said
+
+
 def test_another_taste_stays_below_the_gate():
     etchings = extracted(load_set("monochrome-ink-and-etching"))
     vivid = load_set("expressionist-vivid-color")

@@ -174,6 +174,7 @@ PICTURE_REMEDIES: dict[Shortfall, Remedy] = {
         {"softness": -1.0, "detail": 1.0}, {"softness": "crisper edges", "detail": "more marks"}
     ),
     Shortfall.FLAT: Remedy({"contrast": 2.0}, {"contrast": "much stronger contrast"}),
+    Shortfall.ONE_WAY: Remedy({"straightness": -1.0}, {"straightness": "marks that turn"}),
 }
 # the changes that would deepen a shortfall (+1 up, -1 down): a gap asking for one waits
 DEEPENS: dict[Shortfall, dict[str, float]] = {
@@ -204,8 +205,9 @@ def subject_sentence(subject: SubjectVerdict | None, locked: set[str]) -> str | 
 def picture_remedy(
     judgement: Judgement, weights: dict[str, float], locked: set[str]
 ) -> tuple[Shortfall, Remedy] | None:
-    """The picture's shortfall as a picture and its remedy, when it costs the score more than
-    any dimension's gap and the person left something of the remedy open."""
+    """The picture's shortfall as a picture and its remedy, when it is not a picture at all or
+    costs the score more than any dimension's gap, and the person left something of the remedy
+    open."""
     picture = judgement.picture
     if picture is None or picture.shortfall not in PICTURE_REMEDIES:
         return None
@@ -214,7 +216,7 @@ def picture_remedy(
         return None
     lost = judgement.independent * (1.0 - picture.plausibility)
     weakest = costliest(judgement.scores, weights)
-    if lost <= weights[weakest] * (10.0 - judgement.scores[weakest]):
+    if picture.passed and lost <= weights[weakest] * (10.0 - judgement.scores[weakest]):
         return None
     return picture.shortfall, remedy
 
