@@ -27,6 +27,7 @@ from store.models import (
 from store.runs import results
 from store.spending import Limits, active_runs, spent_this_month
 from store.states import Outcome, Phase
+from webapp.access import find_run
 from webapp.db import db_session
 from webapp.pages import keyset_page
 
@@ -116,12 +117,10 @@ def run_page(listing: Listing, user_id: int | None = None) -> Page:
 def _cursor(before: str | None, user_id: int | None) -> int | None:
     """The id a page starts below, from the public id of the run it starts after: URLs never
     carry the integer key. One not in this list (or gone) starts at the newest."""
-    if before is None:
+    run = find_run(before) if before else None
+    if run is None or (user_id is not None and run.user_id != user_id):
         return None
-    query = select(Run.id).where(Run.public_id == before)
-    if user_id is not None:
-        query = query.where(Run.user_id == user_id)
-    return db_session().scalar(query)
+    return run.id
 
 
 def run_rows(runs: list[Run]) -> list[dict]:

@@ -22,6 +22,25 @@ INTEGER_KEYED = sorted(
 )
 
 
+def _old_run(conn, run_id: int, user_id: int, engine: str, usage: str) -> None:
+    """A finished run with the columns every revision from 0006 on has."""
+    conn.execute(
+        text(
+            "INSERT INTO runs (id, user_id, phase, intent, engine, models, max_iterations, "
+            "threshold, gate_low, candidates, seed, next_index, current_prompt, status_note, "
+            "error_retryable, extract_usage, created_at, updated_at) VALUES (:id, :user, 'done', "
+            "'x', :engine, '{}', 5, 8, 6, 1, 0, 1, 'p', '', 0, :usage, :now, :now)"
+        ),
+        {
+            "id": run_id,
+            "user": user_id,
+            "engine": engine,
+            "usage": usage,
+            "now": "2026-12-02 10:00:00",
+        },
+    )
+
+
 def test_every_table_with_an_integer_key_is_autoincrement(tmp_path):
     path = tmp_path / "head.db"
     command.upgrade(alembic_config(f"sqlite:///{path}"), "head")
@@ -51,15 +70,7 @@ def test_0007_keeps_ids_and_moves_spending_into_the_ledger(tmp_path):
                 ),
                 {"id": user_id, "email": f"u{user_id}@example.com"},
             )
-        conn.execute(
-            text(
-                "INSERT INTO runs (id, user_id, phase, intent, engine, models, max_iterations, "
-                "threshold, gate_low, candidates, seed, next_index, current_prompt, status_note, "
-                "error_retryable, extract_usage, created_at, updated_at) VALUES (7, 2, 'done', 'x', "
-                "'gateway', '{}', 5, 8, 6, 1, 0, 1, 'p', '', 0, :usage, :now, :now)"
-            ),
-            {"usage": json.dumps([{"cost_usd": 0.02}]), "now": "2026-12-02 10:00:00"},
-        )
+        _old_run(conn, 7, 2, "gateway", json.dumps([{"cost_usd": 0.02}]))
         conn.execute(
             text(
                 "INSERT INTO blobs (sha256, mime_type, size, width, height, data, created_at) "
@@ -116,16 +127,7 @@ def test_0017_gives_every_existing_run_its_own_public_id(tmp_path):
             )
         )
         for run_id in (3, 4, 9):
-            conn.execute(
-                text(
-                    "INSERT INTO runs (id, user_id, phase, intent, engine, models, "
-                    "max_iterations, threshold, gate_low, candidates, seed, next_index, "
-                    "current_prompt, status_note, error_retryable, extract_usage, created_at, "
-                    "updated_at) VALUES (:id, 1, 'done', 'x', 'offline', '{}', 5, "
-                    "8, 6, 1, 0, 1, 'p', '', 0, '[]', '2026-12-02', '2026-12-02')"
-                ),
-                {"id": run_id},
-            )
+            _old_run(conn, run_id, 1, "offline", "[]")
     command.upgrade(alembic_config(url), "head")
     with engine.begin() as conn:
         rows = dict(conn.execute(text("SELECT id, public_id FROM runs")).all())

@@ -4,7 +4,7 @@ words, the measurements behind it, and the adjustments that close the gaps it ca
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -141,10 +141,12 @@ def costliest(scores: dict[str, float], weights: dict[str, float]) -> str:
 
 @dataclass(frozen=True)
 class Remedy:
-    """Which way to paint to mend a shortfall: steps of qualities, each with its words."""
+    """Which way to paint to mend a shortfall: steps of qualities, each with its words, and the
+    changes that would deepen it (+1 up, -1 down: a gap asking for one waits)."""
 
     steps: dict[str, float]
     words: dict[str, str]
+    deepens: dict[str, float] = field(default_factory=dict)
 
     def open_steps(self, locked: set[str]) -> dict[str, float]:
         """The steps the person has not set (a quality they set is never moved back)."""
@@ -156,31 +158,31 @@ class Remedy:
 
 
 LESS_STYLE = "less of the style laid over them"
-# a motif of the intent washed out by the painting
+# a motif of the intent washed out by the painting: fewer marks or more blur wash it out further
 WASHED = Remedy(
-    {"contrast": 1.0, "style": -1.0}, {"contrast": "more contrast", "style": LESS_STYLE}
+    {"contrast": 1.0, "style": -1.0},
+    {"contrast": "more contrast", "style": LESS_STYLE},
+    {"detail": -1.0, "softness": 1.0},
 )
 # the picture falls short as a picture (picture_check.py)
 PICTURE_REMEDIES: dict[Shortfall, Remedy] = {
     Shortfall.NO_FORMS: Remedy(
         {"contrast": 1.0, "style": -1.0},
         {"contrast": "stronger contrast between large areas", "style": LESS_STYLE},
+        {"detail": 1.0, "softness": -1.0, "grain": 1.0},
     ),
     Shortfall.NOISE: Remedy(
         {"softness": 1.0, "grain": -1.0},
         {"softness": "softer, cleaner areas between the marks", "grain": "less grain"},
+        {"grain": 1.0, "softness": -1.0},
     ),
     Shortfall.SMEARED: Remedy(
-        {"softness": -1.0, "detail": 1.0}, {"softness": "crisper edges", "detail": "more marks"}
+        {"softness": -1.0, "detail": 1.0},
+        {"softness": "crisper edges", "detail": "more marks"},
+        {"softness": 1.0, "detail": -1.0},
     ),
     Shortfall.FLAT: Remedy({"contrast": 2.0}, {"contrast": "much stronger contrast"}),
     Shortfall.ONE_WAY: Remedy({"straightness": -1.0}, {"straightness": "marks that turn"}),
-}
-# the changes that would deepen a shortfall (+1 up, -1 down): a gap asking for one waits
-DEEPENS: dict[Shortfall, dict[str, float]] = {
-    Shortfall.NO_FORMS: {"detail": 1.0, "softness": -1.0, "grain": 1.0},
-    Shortfall.NOISE: {"grain": 1.0, "softness": -1.0},
-    Shortfall.SMEARED: {"softness": 1.0, "detail": -1.0},
 }
 
 
@@ -204,7 +206,7 @@ def subject_sentence(subject: SubjectVerdict | None, locked: set[str]) -> str | 
 
 def picture_remedy(
     judgement: Judgement, weights: dict[str, float], locked: set[str]
-) -> tuple[Shortfall, Remedy] | None:
+) -> Remedy | None:
     """The picture's shortfall as a picture and its remedy, when it is not a picture at all or
     costs the score more than any dimension's gap, and the person left something of the remedy
     open."""
@@ -218,7 +220,7 @@ def picture_remedy(
     weakest = costliest(judgement.scores, weights)
     if picture.passed and lost <= weights[weakest] * (10.0 - judgement.scores[weakest]):
         return None
-    return picture.shortfall, remedy
+    return remedy
 
 
 def reasoning(
@@ -236,8 +238,9 @@ def reasoning(
         return missing
     mending = picture_remedy(judgement, weights, locked)
     if mending and judgement.picture is not None:
-        remedy = mending[1].say(locked)
-        return f"As a picture, {judgement.picture.words}; the next one paints {remedy}."
+        return (
+            f"As a picture, {judgement.picture.words}; the next one paints {mending.say(locked)}."
+        )
     weakest = costliest(judgement.scores, weights)
     gaps = [g for g in gaps_to_close(judgement) if g.control not in locked]
     if weakest == "avoid_list" and judgement.violations:
@@ -295,10 +298,6 @@ def _style_steps(judgement: Judgement, strength: float, current: float) -> float
     return float(np.clip(current + wanted, -MAX_STYLE, MAX_STYLE)) - current
 
 
-# the qualities whose change in this direction (+1 up, -1 down) takes marks away from a motif
-WASH_OUTS = {"detail": -1.0, "softness": 1.0}
-
-
 def revise_prompt(
     prompt: str,
     judgement: Judgement,
@@ -311,13 +310,9 @@ def revise_prompt(
     falls short as a picture more than in any dimension, its remedy first."""
     adjustments = parse_adjustments(prompt)
     locked = locked_qualities(prompt)
-    remedy: dict[str, float] = {}
-    deepens: dict[str, float] = {}
-    mending = picture_remedy(judgement, weights, locked)
-    if washed_parts(subject):
-        remedy, deepens = WASHED.steps, WASH_OUTS
-    elif mending:
-        remedy, deepens = mending[1].steps, DEEPENS.get(mending[0], {})
+    mending = WASHED if washed_parts(subject) else picture_remedy(judgement, weights, locked)
+    remedy = mending.steps if mending else {}
+    deepens = mending.deepens if mending else {}
     for control, step in remedy.items():
         if control not in locked:
             total = adjustments.get(control, 0) + step

@@ -45,7 +45,6 @@ class Shortfall(StrEnum):
 @dataclass(frozen=True)
 class PictureCheck:
     plausibility: float  # 0-1, multiplies the score
-    problem: str | None = None  # in a person's words, when it is not plausible
     # the costliest shortfall and its words, whenever any check costs something
     shortfall: Shortfall | None = None
     words: str | None = None
@@ -53,6 +52,11 @@ class PictureCheck:
     @property
     def passed(self) -> bool:
         return self.plausibility >= 0.5
+
+    @property
+    def problem(self) -> str | None:
+        """In a person's words, when it is not plausible."""
+        return None if self.passed else self.words
 
 
 def _outside(value: float, low: float, high: float) -> float:
@@ -68,27 +72,21 @@ def check_picture(image: PictureStats | None, references: list[PictureStats]) ->
         return PictureCheck(1.0)
     lowest_contrast = min((r.contrast for r in references), default=0.2)
     if image.contrast < max(ANY_PICTURE_CONTRAST, MIN_CONTRAST_SHARE * lowest_contrast):
-        words = "it is a flat field, with almost no light and dark in it"
-        return PictureCheck(0.0, words, Shortfall.FLAT, words)
+        return PictureCheck(
+            0.0, Shortfall.FLAT, "it is a flat field, with almost no light and dark in it"
+        )
     slopes = [r.slope for r in references] or [-2.0]
     low = max(ANY_PICTURE_SLOPE[0], min(slopes) - SLOPE_TOLERANCE)
     high = min(ANY_PICTURE_SLOPE[1], max(slopes) + SLOPE_TOLERANCE)
     checks: list[tuple[float, Shortfall, str]] = []
     off = _outside(image.slope, low, high)
     if off:
-        checks.append(
-            (
-                _gaussian(off, SLOPE_SCALE),
-                Shortfall.NOISE,
-                "it is noise: grain at every scale, with no forms",
-            )
+        shortfall, words = (
+            (Shortfall.NOISE, "it is noise: grain at every scale, with no forms")
             if image.slope > high
-            else (
-                _gaussian(off, SLOPE_SCALE),
-                Shortfall.SMEARED,
-                "it is smeared: blurred past any edge or mark",
-            )
+            else (Shortfall.SMEARED, "it is smeared: blurred past any edge or mark")
         )
+        checks.append((_gaussian(off, SLOPE_SCALE), shortfall, words))
     lowest = min((r.orientation_spread for r in references), default=ANY_PICTURE_ORIENTATION_SPREAD)
     off = max(lowest - SPREAD_TOLERANCE - image.orientation_spread, 0.0)
     if off:
@@ -120,7 +118,5 @@ def check_picture(image: PictureStats | None, references: list[PictureStats]) ->
         )
     if not checks:
         return PictureCheck(1.0)
-    plausibility = math.prod(p for p, _, _ in checks)
     _, shortfall, words = min(checks, key=lambda check: check[0])
-    problem = words if plausibility < 0.5 else None
-    return PictureCheck(round(plausibility, 4), problem, shortfall, words)
+    return PictureCheck(round(math.prod(p for p, _, _ in checks), 4), shortfall, words)
