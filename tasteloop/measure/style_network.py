@@ -116,7 +116,9 @@ class StyleNetwork:
         with self._lock:
             if self._predict is None:
                 predict = open_session(verified_model("arbitrary_predict.onnx", self._directory))
-                transform = open_session(verified_model("arbitrary_transform.onnx", self._directory))
+                transform = open_session(
+                    verified_model("arbitrary_transform.onnx", self._directory)
+                )
                 self._predict, self._transform = predict, transform
             return self._predict, self._transform
 
