@@ -325,10 +325,16 @@ def test_a_finished_runs_pictures_open_large_compare_and_one_becomes_the_result(
     page.wait_for_url(run_url)
     page.locator("h2:has-text('Best of 3')").wait_for(timeout=120_000)
     assert page.locator(".chip.shape").inner_text() == "16:9 landscape · 1K"
-    size = page.evaluate(
-        "(() => { const i = document.querySelector('.final-image img');"
-        " return [i.naturalWidth, i.naturalHeight]; })()"
-    )
+    # polled: the picture may still be loading when the heading appears
+    size = [0, 0]
+    for _ in range(200):
+        size = page.evaluate(
+            "(() => { const i = document.querySelector('.final-image img');"
+            " return [i.naturalWidth, i.naturalHeight]; })()"
+        )
+        if size[1]:
+            break
+        page.wait_for_timeout(50)
     assert abs(size[0] / size[1] - 16 / 9) < 0.02, size
 
     links = page.locator("a.enlarge")
