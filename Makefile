@@ -26,6 +26,7 @@ test-services: setup
 
 lint: setup
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check tasteloop webapp jobs store tests bench
+	@$(PY) -c "import bench.run_all"  # every benchmark still imports
 
 bench: setup
 	@$(PY) -m bench.run_all

@@ -18,8 +18,8 @@ import sys
 from dataclasses import dataclass
 
 from tasteloop.domain.profile import TasteProfile
-from tasteloop.measure.features import Measurement
 from tasteloop.measure.learned_style import measure_candidate as measure_for_critique
+from tasteloop.measure.schema import ImageMeasurement as Measurement
 from tasteloop.offline.critic import OfflineCritic
 from tasteloop.offline.critic.scoring import WEIGHTS
 from tasteloop.offline.extractor import OfflineExtractor

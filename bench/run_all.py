@@ -12,16 +12,21 @@ from bench import (
     detail_restore,
     extract_memory,
     gateway_faults,
+    history_pages,
+    layout_check,
     many_people,
     offline_convergence,
     offline_timings,
     orchestration,
+    page_weight,
     poll_load,
     stop_calls,
+    truthfulness,
     two_hosts,
     worker_kill,
     worker_memory,
 )
+from tests.support.refsets import load_sets
 
 
 def show(title: str, figures: object) -> None:
@@ -31,6 +36,10 @@ def show(title: str, figures: object) -> None:
 
 def main() -> None:
     show("offline per-stage timings (median of 7)", offline_timings.timings())
+    sets = layout_check.measured_sets()
+    show("the layout check, leaving each set out", layout_check.leave_one_set_out(sets))
+    truth = truthfulness.report(truthfulness.evaluate(load_sets(as_uploaded=True)))
+    show("truthfulness, leaving each set out", {k: truth[k] for k in ("rows", "all", "loop")})
     ranking_data = critic_ranking.LeaveOneOut.build()
     show("critic leave-one-out ranking", critic_ranking.ranking_accuracy(ranking_data))
     show("ranking under other weightings", critic_ranking.weight_sensitivity(ranking_data))
@@ -69,6 +78,10 @@ def main() -> None:
     stop = stop_calls.trials(12)
     stop.pop("rows")
     show("provider calls after Stop, 12 trials", stop)
+    print("== list pages at 10, 3,000 and 10,000 runs", flush=True)
+    history_pages.measure([10, 3000, 10000])
+    print("== page weight", flush=True)
+    page_weight.main()
 
 
 if __name__ == "__main__":

@@ -7,8 +7,8 @@ For every set (its references extracted as the person would upload them):
   below the gate);
 - degenerate pictures, made from this set so they share its colours: flat fields, noise (uniform,
   1/f "pink" noise in the set's colours, and the set's own pixels shuffled), bands and stripes, a smeared reference, a blank sheet with a
-  few marks, the style network's texture with no layout, shuffled tiles (should stay below the
-  gate);
+  few marks, the style network's texture with no layout, the generator's own style pass over an
+  empty layout, shuffled tiles (should stay below the gate);
 - the subject: the offline engine's own pictures for four drawable intents and one it cannot
   draw, judged under their own intent and under every other one, both as the product does it
   (the picture with the sketch it was painted from) and with the other intent's sketch claimed
@@ -43,6 +43,7 @@ from tasteloop.measure.style_network import style_network
 from tasteloop.offline.critic import OfflineCritic
 from tasteloop.offline.extractor import OfflineExtractor
 from tasteloop.offline.generator import OfflineGenerator
+from tasteloop.offline.generator.paint import paint_in_style
 from tests.support.refsets import load_sets
 
 SIDE = 512
@@ -125,6 +126,9 @@ def degenerate_pictures(
         painted = style_network().paint(np.clip(flat, 0, 1), np.asarray(style, np.float32))
         texture = Image.fromarray((np.clip(painted, 0, 1) * 255).astype(np.uint8))
         out["the style's texture with no layout"] = _png(texture.resize((SIDE, SIDE)))
+        layout = np.clip(mean + rng.normal(0, 6, (1024, 1024, 3)), 0, 255).astype(np.uint8)
+        own = paint_in_style(Image.fromarray(layout), np.asarray(style, np.float32), 1.0)
+        out["the generator's style pass over an empty layout"] = _png(own)
     return out
 
 

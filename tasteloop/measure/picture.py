@@ -7,7 +7,11 @@ bands and stripes put all their energy on one axis. They have contrast, and wher
 references are composed in large masses (a sky over a field), so are they. And their edges are
 sparse: most neighbouring pixels are alike and a few differ sharply, so the differences between
 neighbours are heavy-tailed (Field 1987; Simoncelli & Olshausen 2001). Noise of any spectrum,
-1/f "pink" noise included, has Gaussian differences: an excess kurtosis of 0.
+1/f "pink" noise included, has Gaussian differences: an excess kurtosis of 0. And they are laid
+out: their regions hold together, a region resembling its neighbours more than the picture's
+far side (sky beside sky, a dark figure's parts beside each other), where a texture with no
+layout under it, or a picture cut up and shuffled, has regions that ignore their neighbours
+(spatial autocorrelation, Moran 1950).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from tasteloop.measure.schema import PictureStats
 SLOPE_BAND = (8.0, 64.0)
 ANGLE_BINS = 12
 STRUCTURE_BLOCKS = 4
+COHERENCE_BLOCKS = 8  # regions across each side, for how they hold together
 
 
 def _power_spectrum(lum: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -99,8 +104,69 @@ def large_scale_structure(lum: np.ndarray) -> float:
     return float(blocks.var() / variance) if variance > 1e-9 else 0.0
 
 
-def picture_stats(lum: np.ndarray) -> PictureStats:
-    """`lum`: lightness 0-1 at the analysis size."""
+def _block_means(values: np.ndarray, blocks: int) -> np.ndarray:
+    h, w = values.shape[0] // blocks * blocks, values.shape[1] // blocks * blocks
+    return values[:h, :w].reshape(blocks, h // blocks, blocks, w // blocks).mean(axis=(1, 3))
+
+
+def _region_means(values: np.ndarray, side: int) -> np.ndarray:
+    """The means of square regions `side` pixels across (the edges that do not fill one left
+    out)."""
+    h, w = values.shape[0] // side * side, values.shape[1] // side * side
+    return values[:h, :w].reshape(h // side, side, w // side, side).mean(axis=(1, 3))
+
+
+def morans_i(grid: np.ndarray) -> float:
+    """Moran's I of a grid of values, each region's neighbours the four beside it: about 0 when
+    neighbours are no more alike than any two regions, towards 1 when they are alike."""
+    centred = grid - grid.mean()
+    spread = float((centred**2).sum())
+    if spread < 1e-12:
+        return 0.0
+    pairs = float((centred[1:] * centred[:-1]).sum() + (centred[:, 1:] * centred[:, :-1]).sum())
+    links = centred[1:].size + centred[:, 1:].size
+    return centred.size / links * pairs / spread
+
+
+def spatial_coherence(lab: np.ndarray, magnitude: np.ndarray) -> float:
+    """How well the picture's regions hold together: Moran's I over an 8 x 8 grid of regions of
+    their lightness, their colour (a*, b*) and how much fine detail they hold (the log of their
+    mean gradient), whichever holds together best. A picture is laid out when any of them is."""
+    b = COHERENCE_BLOCKS
+    planes = [lab[..., 0], lab[..., 1], lab[..., 2], magnitude]
+    grids = [_block_means(plane, b) for plane in planes]
+    grids[3] = np.log(grids[3] + 1e-3)
+    return max(morans_i(grid) for grid in grids)
+
+
+REACH_SIZES = (8, 16, 32, 64)  # region sides (px at the analysis size) the variance is read at
+
+
+def structural_reach(lab: np.ndarray, magnitude: np.ndarray) -> float:
+    """How far the picture's structure reaches: the slope of the variance of region means
+    against region size on log-log axes (the aggregated-variance method), for lightness, colour
+    and fine detail, whichever reaches furthest. A texture varies only within its own marks, so
+    beyond them its regions' means settle like averages of independent draws (slope -2); a
+    picture with structure at every scale keeps varying (slope near 0 for a 1/f spectrum)."""
+    sizes = np.array(REACH_SIZES, dtype=float)
+    # fine detail is read as 4 px regions' mean gradient, so its regions are 4 times fewer
+    detail = np.log(_region_means(magnitude, 4) + 1e-3)
+    found = []
+    for plane, sides in (
+        (lab[..., 0], REACH_SIZES),
+        (lab[..., 1], REACH_SIZES),
+        (lab[..., 2], REACH_SIZES),
+        (detail, tuple(side // 4 for side in REACH_SIZES)),
+    ):
+        variances = [float(_region_means(plane, side).var()) for side in sides]
+        if min(variances) > 1e-9:
+            found.append(float(np.polyfit(np.log(sizes), np.log(variances), 1)[0]))
+    return max(found, default=-2.0)
+
+
+def picture_stats(lab: np.ndarray, magnitude: np.ndarray) -> PictureStats:
+    """`lab`: CIELAB at the analysis size; `magnitude`: its lightness gradient (0-1 units)."""
+    lum = lab[..., 0] / 100.0
     power, radius, angle = _power_spectrum(lum)
     return PictureStats(
         contrast=round(float(lum.std()), 5),
@@ -108,4 +174,6 @@ def picture_stats(lum: np.ndarray) -> PictureStats:
         orientation_spread=round(orientation_spread(power, radius, angle), 4),
         structure=round(large_scale_structure(lum), 4),
         sparseness=round(edge_sparseness(lum), 3),
+        coherence=round(spatial_coherence(lab, magnitude), 4),
+        reach=round(structural_reach(lab, magnitude), 4),
     )

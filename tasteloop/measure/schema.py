@@ -116,6 +116,12 @@ class PictureStats(_Strict):
     # how heavy-tailed neighbouring differences are (excess kurtosis; 0 for noise); None in
     # profiles measured before it was
     sparseness: Number | None = None
+    # how well its regions hold together (Moran's I, about 0 for a texture or shuffled pieces);
+    # None in profiles measured before it was
+    coherence: Number | None = None
+    # how far its structure reaches (the aggregated-variance slope: -2 for a texture, near 0
+    # for structure at every scale); None in profiles measured before it was
+    reach: Number | None = None
 
 
 class TraitStats(_Strict):

@@ -171,6 +171,11 @@ PICTURE_REMEDIES: dict[Shortfall, Remedy] = {
         {"contrast": "stronger contrast between large areas", "style": LESS_STYLE},
         {"detail": 1.0, "softness": -1.0, "grain": 1.0},
     ),
+    Shortfall.NO_LAYOUT: Remedy(
+        {"contrast": 1.0, "style": -1.0},
+        {"contrast": "stronger contrast between large areas", "style": LESS_STYLE},
+        {"detail": 1.0, "softness": -1.0, "grain": 1.0},
+    ),
     Shortfall.NOISE: Remedy(
         {"softness": 1.0, "grain": -1.0},
         {"softness": "softer, cleaner areas between the marks", "grain": "less grain"},

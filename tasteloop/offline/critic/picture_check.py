@@ -30,6 +30,13 @@ STRUCTURE_SHARE, STRUCTURE_SCALE = 0.5, 0.05
 # neighbouring differences of noise are Gaussian (excess kurtosis 0) whatever its spectrum; every
 # painting and photograph measured is far above (the shared sets' references: 2.2 and up)
 ANY_PICTURE_SPARSENESS, SPARSENESS_SCALE = 1.0, 0.25
+# a laid-out picture's regions hold together; a texture's, or a picture cut up and shuffled, do
+# not: under this share of the least coherent reference's coherence it has no layout
+COHERENCE_SHARE, COHERENCE_SCALE = 0.6, 0.06
+# and its structure reaches across it: reaching less far than the references' least, by more
+# than 1.5 times their own spread of reach (at least 0.1), it is a texture of marks. The share,
+# the 1.5 and the floor were chosen leaving each shared set out in turn (bench/layout_check.py)
+REACH_SPREADS, REACH_SPREAD_FLOOR, REACH_SCALE = 1.5, 0.1, 0.1
 
 
 class Shortfall(StrEnum):
@@ -40,6 +47,7 @@ class Shortfall(StrEnum):
     SMEARED = "smeared"
     ONE_WAY = "one way"
     NO_FORMS = "no forms"
+    NO_LAYOUT = "no layout"
 
 
 @dataclass(frozen=True)
@@ -116,6 +124,30 @@ def check_picture(image: PictureStats | None, references: list[PictureStats]) ->
                 "composed in masses",
             )
         )
+    coherent = [r.coherence for r in references if r.coherence is not None]
+    if image.coherence is not None and coherent:
+        off = max(COHERENCE_SHARE * min(coherent) - image.coherence, 0.0)
+        if off:
+            checks.append(
+                (
+                    _gaussian(off, COHERENCE_SCALE),
+                    Shortfall.NO_LAYOUT,
+                    "its regions do not hold together: a texture, or scattered pieces, with no "
+                    "layout under it",
+                )
+            )
+    reaches = [r.reach for r in references if r.reach is not None]
+    if image.reach is not None and reaches:
+        tolerance = REACH_SPREADS * max(max(reaches) - min(reaches), REACH_SPREAD_FLOOR)
+        off = max(min(reaches) - tolerance - image.reach, 0.0)
+        if off:
+            checks.append(
+                (
+                    _gaussian(off, REACH_SCALE),
+                    Shortfall.NO_LAYOUT,
+                    "its structure stops at its own marks: a texture, with no layout under it",
+                )
+            )
     if not checks:
         return PictureCheck(1.0)
     _, shortfall, words = min(checks, key=lambda check: check[0])
