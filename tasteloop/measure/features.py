@@ -7,6 +7,7 @@ and compared by the critic.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,11 +64,11 @@ class Planes:
     gx: np.ndarray
     gy: np.ndarray
 
-    @property
+    @functools.cached_property
     def magnitude(self) -> np.ndarray:
         return np.hypot(self.gx, self.gy)
 
-    @property
+    @functools.cached_property
     def edges(self) -> np.ndarray:
         return self.magnitude > EDGE_MAGNITUDE
 

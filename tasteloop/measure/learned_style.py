@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from tasteloop.images import CRITIQUE_SIDE, EXTRACTION_SIDE, decode_image
+from tasteloop.images import CRITIQUE_SIDE, EXTRACTION_SIDE, decode_image, resize_max_side
 from tasteloop.measure.features import measure
 from tasteloop.measure.generic_style import generic_closeness
 from tasteloop.measure.reference_set import measure_set
@@ -25,7 +25,10 @@ def measure_references(images: list[bytes]) -> Measurements:
     )
 
 
-def measure_candidate(image: bytes) -> ImageMeasurement:
+def measure_candidate(image: bytes | Image.Image) -> ImageMeasurement:
+    """A picture to judge, measured at the critique's size (decoded here when given bytes)."""
+    if isinstance(image, Image.Image):
+        return measure_with_style(resize_max_side(image.convert("RGB"), CRITIQUE_SIDE))
     return measure_with_style(decode_image(image, max_side=CRITIQUE_SIDE))
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+from PIL import Image
+
 from tasteloop.domain.critique import CritiqueResult
 from tasteloop.domain.engine import (
     Brief,
@@ -16,6 +18,7 @@ from tasteloop.domain.engine import (
     as_generated,
 )
 from tasteloop.domain.profile import TasteProfile
+from tasteloop.images import decode_image
 from tasteloop.measure.learned_style import measure_candidate
 from tasteloop.measure.schema import ImageMeasurement
 from tasteloop.offline import OFFLINE_MODELS
@@ -34,8 +37,8 @@ class OfflineCritic:
         self.weights = dict(weights or WEIGHTS)
         self.references = ReferenceMeasurements()
 
-    def judge(self, image_bytes: bytes, profile: TasteProfile) -> Judgement:
-        return self.judge_measured(measure_candidate(image_bytes), profile)
+    def judge(self, image: bytes | Image.Image, profile: TasteProfile) -> Judgement:
+        return self.judge_measured(measure_candidate(image), profile)
 
     def judge_measured(self, image: ImageMeasurement, profile: TasteProfile) -> Judgement:
         reference = self.references.of(profile)
@@ -47,8 +50,9 @@ class OfflineCritic:
         started = time.perf_counter()
         picture = as_generated(image)
         profile = brief.profile
-        judgement = self.judge(picture.data, profile)
-        subject = judge_subject(brief.intent, judgement.image, picture.data, picture.sketch)
+        decoded = decode_image(picture.data)  # once, for the measurements and the subject
+        judgement = self.judge(decoded, profile)
+        subject = judge_subject(brief.intent, judgement.image, decoded, picture.sketch)
         result = CritiqueResult(
             score=judgement.overall,
             breakdown=judgement.scores,

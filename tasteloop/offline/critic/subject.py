@@ -35,9 +35,9 @@ COLOUR_SHOWN_DELTA_E = 25.0
 JUDGED_BY = "the offline generator's own layout, looked for in the painted picture"
 
 
-def _grey(data: bytes, size: tuple[int, int] | None = None) -> np.ndarray:
+def _grey(data: bytes | Image.Image, size: tuple[int, int] | None = None) -> np.ndarray:
     """Grey 0-1 at `size` (width, height), or at its own size."""
-    image = Image.open(io.BytesIO(data)).convert("L")
+    image = (data if isinstance(data, Image.Image) else Image.open(io.BytesIO(data))).convert("L")
     if size is not None and image.size != size:
         image = image.resize(size, Image.Resampling.BILINEAR)
     return np.asarray(image, dtype=np.float64) / 255.0
@@ -60,7 +60,7 @@ def _correlation(a: np.ndarray, b: np.ndarray) -> float:
     return float((a * b).sum() / norm) if norm else 0.0
 
 
-def motif_visibility(painted: bytes, sketch: Sketch) -> dict[str, tuple[bool, str]]:
+def motif_visibility(painted: bytes | Image.Image, sketch: Sketch) -> dict[str, tuple[bool, str]]:
     """Each motif drawn: whether it is visible after painting, and the measurement why."""
     layout = sobel(_grey(sketch.layout))
     picture = sobel(_grey(painted, (layout.shape[1], layout.shape[0])))
@@ -97,7 +97,7 @@ def _colour_shown(name: str, image: ImageMeasurement) -> bool:
 
 
 def judge_subject(
-    intent: str, image: ImageMeasurement, painted: bytes, sketch: Sketch | None
+    intent: str, image: ImageMeasurement, painted: bytes | Image.Image, sketch: Sketch | None
 ) -> SubjectVerdict:
     visibility = motif_visibility(painted, sketch) if sketch is not None else {}
     parts: list[SubjectPart] = []
