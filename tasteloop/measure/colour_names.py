@@ -18,6 +18,7 @@ NAMED: dict[str, tuple[int, int, int]] = {
     "umber": (99, 81, 71),
     "burnt sienna": (138, 54, 15),
     "terracotta": (190, 95, 65),
+    "raw sienna": (200, 155, 115),
     "ochre": (204, 150, 50),
     "straw yellow": (228, 210, 120),
     "lemon yellow": (245, 230, 60),
@@ -41,16 +42,21 @@ NAMED: dict[str, tuple[int, int, int]] = {
     "moss": (95, 100, 60),
 }
 _LABS = {name: srgb_to_lab(np.array(rgb, dtype=float) / 255.0) for name, rgb in NAMED.items()}
+# the names that are colours (not greys, paper or ink): an accent is never called a grey
+_CHROMATIC = {name: lab for name, lab in _LABS.items() if np.hypot(lab[1], lab[2]) >= 15}
 
 
-def colour_name(lab: tuple[float, float, float] | np.ndarray) -> str:
+def colour_name(lab: tuple[float, float, float] | np.ndarray, chromatic: bool = False) -> str:
     target = np.asarray(lab, dtype=float)
-    return min(_LABS, key=lambda name: float(np.linalg.norm(_LABS[name] - target)))
+    names = _CHROMATIC if chromatic else _LABS
+    return min(names, key=lambda name: float(np.linalg.norm(names[name] - target)))
 
 
-def names_of(labs: list[tuple[float, float, float]], most: int = 4) -> list[str]:
-    """The colours' names, heaviest first, each name once."""
-    return list(dict.fromkeys(colour_name(lab) for lab in labs))[:most]
+def names_of(
+    labs: list[tuple[float, float, float]], most: int = 4, chromatic: bool = False
+) -> list[str]:
+    """The colours' names, in the order given, each name once."""
+    return list(dict.fromkeys(colour_name(lab, chromatic) for lab in labs))[:most]
 
 
 def joined(words: list[str]) -> str:

@@ -22,6 +22,8 @@ from tasteloop.measure.style_network import MODEL_NAME, weighted_mean
 MAX_AVOID_LIMITS = 5
 PALETTE_SIZE = 5
 MERGE_DELTA_E = 14  # dominant colours closer than this (CIELAB ΔE) are one colour of the set
+# chroma (CIELAB C*ab) from which a colour reads as a colour rather than a grey, a brown or paper
+ACCENT_CHROMA = 20.0
 
 
 def feature_stats(measured: list[ImageMeasurement]) -> dict[str, FeatureStats]:
@@ -42,8 +44,20 @@ def consistent(stats: dict[str, FeatureStats], name: str, tolerance: float = 4.0
     return stats[name].max - stats[name].min <= tolerance * FEATURE_FLOORS[name]
 
 
+def salience(colour: Colour) -> float:
+    """How much a colour of the set stands out to a person: its share of the pictures, raised
+    for a strong colour (a small vermilion counts as much as a large grey three times its size),
+    so the swatches keep the accents a person names and not only the grounds that fill most of
+    the canvas."""
+    return colour.weight * max(1.0, chroma(colour) / ACCENT_CHROMA)
+
+
+def chroma(colour: Colour) -> float:
+    return float(np.hypot(colour.lab[1], colour.lab[2]))
+
+
 def pooled_palette(measured: list[ImageMeasurement], size: int = PALETTE_SIZE) -> list[Colour]:
-    """Merge every reference's dominant colours and keep the heaviest."""
+    """Merge every reference's dominant colours and keep the most salient, heaviest first."""
     merged: list[tuple[np.ndarray, float]] = []
     share = 1.0 / len(measured)
     for m in measured:
@@ -56,17 +70,10 @@ def pooled_palette(measured: list[ImageMeasurement], size: int = PALETTE_SIZE) -
                     break
             else:
                 merged.append((lab, weight))
-    merged.sort(key=lambda cw: -cw[1])
-    top = merged[:size]
-    total = sum(w for _, w in top)
-    return [
-        Colour(
-            hex=lab_to_hex(lab),
-            weight=round(w / total, 3),
-            lab=lab_triple(lab),
-        )
-        for lab, w in top
-    ]
+    pooled = [Colour(hex=lab_to_hex(lab), weight=w, lab=lab_triple(lab)) for lab, w in merged]
+    top = sorted(sorted(pooled, key=salience, reverse=True)[:size], key=lambda c: -c.weight)
+    total = sum(c.weight for c in top)
+    return [c.model_copy(update={"weight": round(c.weight / total, 3)}) for c in top]
 
 
 def avoid_limits(stats: dict[str, FeatureStats]) -> list[AvoidLimit]:

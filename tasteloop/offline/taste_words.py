@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from tasteloop.domain.profile import TasteProfile
 from tasteloop.measure.colour_names import joined, names_of
-from tasteloop.measure.reference_set import consistent
+from tasteloop.measure.reference_set import ACCENT_CHROMA, chroma, consistent, salience
 from tasteloop.measure.schema import FeatureStats, ImageMeasurement, Measurements
 from tasteloop.measure.traits import (
     BROKEN_COLOUR,
@@ -92,10 +92,43 @@ def _key(stats: Stats) -> str:
     return f"{key} with {contrast}"
 
 
+def accents_and_grounds(measured: Measurements, most: int = 4) -> tuple[list[str], list[str]]:
+    """The swatches' names as a person sorts them: the colours that stand out (most salient
+    first) and the greys, browns and paper they stand against (heaviest first)."""
+    swatches = measured.palette
+    accents = [
+        c for c in sorted(swatches, key=salience, reverse=True) if chroma(c) >= ACCENT_CHROMA
+    ]
+    grounds = [c for c in swatches if chroma(c) < ACCENT_CHROMA]
+    accent_names = names_of([c.lab for c in accents], most=most, chromatic=True)
+    ground_names = [
+        n for n in names_of([c.lab for c in grounds], most=most) if n not in accent_names
+    ]
+    return accent_names, ground_names[: max(1, most - len(accent_names))]
+
+
+def colours_in_words(measured: Measurements, most: int = 4) -> str:
+    """ "vermilion, ochre and cobalt blue against charcoal": accents first, then their ground."""
+    accents, grounds = accents_and_grounds(measured, most)
+    if accents and grounds:
+        return f"{joined(accents)} against {joined(grounds)}"
+    return joined(accents or grounds)
+
+
+def _touch(measured: Measurements) -> str:
+    """ ", with a touch of vermilion": the strong colours a set without colour still shows (a
+    seal, a stamp, one coloured accent)."""
+    accents, _ = accents_and_grounds(measured, most=2)
+    return f", with a touch of {joined(accents)}" if accents else ""
+
+
 def palette_sentence(measured: Measurements) -> str:
     stats = measured.stats
-    names = joined(names_of([c.lab for c in measured.palette]))
+    names = colours_in_words(measured)
     if stats["chroma"].max < MONOCHROME_CHROMA:
+        accents, grounds = accents_and_grounds(measured)
+        if accents:
+            return f"Ink on paper: {joined(grounds)}{_touch(measured)}, {_key(stats)}."
         return f"Ink on paper: {names}, {_key(stats)}, with no colour to speak of."
     chroma = stats["chroma"].mean
     character = "Vivid" if chroma > 25 else "Moderately saturated" if chroma > 14 else "Muted"
@@ -270,12 +303,16 @@ def principles(measured: Measurements) -> list[str]:
     stats, refs = measured.stats, measured.references
     traits = _traits(refs)
     complete = len(traits) == len(refs)
-    names = names_of([c.lab for c in measured.palette], most=3)
+    accents, grounds = accents_and_grounds(measured, most=3)
     found: list[str] = []
     if stats["chroma"].max < MONOCHROME_CHROMA:
-        found.append("Value, not colour, carries the picture: black marks on pale paper")
+        found.append(
+            f"Value, not colour, carries the picture: black marks on pale paper{_touch(measured)}"
+        )
+    elif accents and grounds:
+        found.append(f"Set {joined(accents)} against {joined(grounds)}; bring in no other hue")
     else:
-        found.append(f"Keep to the set's few colours: {joined(names)}")
+        found.append(f"Keep to the set's few colours: {joined(accents or grounds)}")
     if complete and _all(traits, lambda t: t.light_from_above >= LIGHT_ABOVE):
         found.append("Put the light above: a bright sky over a darker ground")
     if complete and _all(traits, lambda t: t.line_share >= CONTOUR_LINES):
@@ -314,7 +351,13 @@ def avoid_items(measured: Measurements) -> list[str]:
     """What no reference does: the measured avoid rules first (each holds for every reference by
     its construction), then the opposites of traits every reference shows, then colours from
     outside the set's palette (which the palette dimension judges)."""
-    found = [limit.text for limit in measured.avoid]
+    touch = _touch(measured)
+    found = [
+        f"any colour beyond {touch.removeprefix(', with ')}: keep to ink tones"
+        if limit.key == "no_colour" and touch
+        else limit.text
+        for limit in measured.avoid
+    ]
     stats, refs = measured.stats, measured.references
     traits = _traits(refs)
     complete = len(traits) == len(refs)

@@ -11,6 +11,7 @@ from PIL import Image
 
 from tasteloop.domain.profile import SENTENCE_FIELDS
 from tasteloop.measure.avoid_rules import rules_for_text
+from tasteloop.offline.taste_words import accents_and_grounds
 from tests.support.profiles import extracted
 from tests.support.refsets import REFSETS, load_set, load_sets
 
@@ -76,3 +77,50 @@ def test_a_set_without_colour_is_called_ink_and_avoids_colour():
     assert "no colour" in profile.palette_tendency
     assert any(rules_for_text(item) and "colour" in item for item in profile.avoid_list)
     assert not any("saturated" in item for item in profile.avoid_list)
+
+
+def _greys_with_an_accent(greys: list[int], accent: tuple[int, int, int]) -> bytes:
+    """Bands of greys over most of the picture and one small patch of a strong colour."""
+    image = Image.new("RGB", (240, 240))
+    band = 240 // len(greys)
+    for k, grey in enumerate(greys):
+        image.paste((grey, grey, grey), (0, k * band, 240, (k + 1) * band))
+    image.paste(accent, (96, 96, 144, 144))  # 4 % of the picture
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_small_strong_colour_is_a_swatch_and_named_before_the_greys():
+    """A person names the vermilion that strikes the eye, not only the greys that fill the
+    canvas: the swatches used to be the heaviest colours alone."""
+    vermilion = (215, 50, 30)
+    profile = extracted(
+        [
+            _greys_with_an_accent([30, 70, 110, 150, 190, 230], vermilion),
+            _greys_with_an_accent([45, 90, 130, 170, 210], vermilion),
+            _greys_with_an_accent([20, 60, 100, 140, 180, 220], vermilion),
+        ]
+    )
+    swatches = profile.measurements.palette
+    assert any(c.lab[1] > 40 for c in swatches), [c.hex for c in swatches]
+    # a set of greys: ink on paper, with the touch of colour every picture shows
+    assert profile.palette_tendency.startswith("Ink on paper")
+    assert "with a touch of vermilion" in profile.palette_tendency
+    assert "no colour" not in profile.palette_tendency
+    assert "vermilion" in profile.principles[0]
+    # and the avoid-list does not rule out what every reference does
+    colourless = [item for item in profile.avoid_list if "colour" in item]
+    assert colourless and all("beyond a touch of vermilion" in item for item in colourless)
+    assert all(rules_for_text(item) for item in colourless)  # still measured
+
+
+@pytest.mark.parametrize("name", ["expressionist-vivid-color", "van-gogh-swirling-landscapes"])
+def test_a_coloured_set_names_its_colours_before_its_greys(name):
+    """The expressionists were "charcoal, ochre, umber and cool grey"."""
+    profile = extracted(load_set(name))
+    accents, _ = accents_and_grounds(profile.measurements)
+    assert len(accents) >= 2
+    assert not any(g in " ".join(accents) for g in ("grey", "charcoal", "black", "white", "umber"))
+    named = profile.palette_tendency.split(": ", 1)[1]
+    assert named.startswith(", ".join(accents[:-1])), (accents, named)
