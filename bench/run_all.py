@@ -21,6 +21,7 @@ from bench import (
     page_weight,
     poll_load,
     stop_calls,
+    synthetic_tastes,
     truthfulness,
     two_hosts,
     worker_kill,
@@ -38,6 +39,7 @@ def main() -> None:
     show("offline per-stage timings (median of 7)", offline_timings.timings())
     sets = layout_check.measured_sets()
     show("the layout check, leaving each set out", layout_check.leave_one_set_out(sets))
+    show("26 synthetic tastes", synthetic_tastes.evaluate())
     truth = truthfulness.report(truthfulness.evaluate(load_sets(as_uploaded=True)))
     show("truthfulness, leaving each set out", {k: truth[k] for k in ("rows", "all", "loop")})
     ranking_data = critic_ranking.LeaveOneOut.build()
