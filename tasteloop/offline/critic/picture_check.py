@@ -39,6 +39,19 @@ COHERENCE_SHARE, COHERENCE_SCALE = 0.6, 0.06
 REACH_SPREADS, REACH_SPREAD_FLOOR, REACH_SCALE = 1.5, 0.1, 0.1
 
 
+NOISE_WORDS = "it is noise: grain at every scale, with no forms"
+GRAIN_WORDS = "it is noise: grain with no edges or marks, however its colours fall"
+SMEARED_WORDS = "it is smeared: blurred past any edge or mark"
+ONE_WAY_WORDS = "its marks all run one way (bands, stripes or a few parallel lines)"
+NO_FORMS_WORDS = (
+    "it has too few large forms: an even texture, where your references are composed in masses"
+)
+LOOSE_WORDS = (
+    "its regions do not hold together: a texture, or scattered pieces, with no layout under it"
+)
+SHORT_REACH_WORDS = "its structure stops at its own marks: a texture, with no layout under it"
+
+
 class Shortfall(StrEnum):
     """What a picture lacks, so a revision knows which way to paint (advice.py)."""
 
@@ -67,10 +80,6 @@ class PictureCheck:
         return None if self.passed else self.words
 
 
-def _outside(value: float, low: float, high: float) -> float:
-    return max(low - value, value - high, 0.0)
-
-
 def _gaussian(off: float, scale: float) -> float:
     return math.exp(-0.5 * (off / scale) ** 2)
 
@@ -83,71 +92,37 @@ def check_picture(image: PictureStats | None, references: list[PictureStats]) ->
         return PictureCheck(
             0.0, Shortfall.FLAT, "it is a flat field, with almost no light and dark in it"
         )
+    checks: list[tuple[float, Shortfall, str]] = []
+
+    def short_by(off: float, scale: float, shortfall: Shortfall, words: str) -> None:
+        if off > 0:
+            checks.append((_gaussian(off, scale), shortfall, words))
+
     slopes = [r.slope for r in references] or [-2.0]
     low = max(ANY_PICTURE_SLOPE[0], min(slopes) - SLOPE_TOLERANCE)
     high = min(ANY_PICTURE_SLOPE[1], max(slopes) + SLOPE_TOLERANCE)
-    checks: list[tuple[float, Shortfall, str]] = []
-    off = _outside(image.slope, low, high)
-    if off:
-        shortfall, words = (
-            (Shortfall.NOISE, "it is noise: grain at every scale, with no forms")
-            if image.slope > high
-            else (Shortfall.SMEARED, "it is smeared: blurred past any edge or mark")
-        )
-        checks.append((_gaussian(off, SLOPE_SCALE), shortfall, words))
+    if image.slope > high:
+        short_by(image.slope - high, SLOPE_SCALE, Shortfall.NOISE, NOISE_WORDS)
+    else:
+        short_by(low - image.slope, SLOPE_SCALE, Shortfall.SMEARED, SMEARED_WORDS)
     lowest = min((r.orientation_spread for r in references), default=ANY_PICTURE_ORIENTATION_SPREAD)
-    off = max(lowest - SPREAD_TOLERANCE - image.orientation_spread, 0.0)
-    if off:
-        checks.append(
-            (
-                _gaussian(off, SPREAD_SCALE),
-                Shortfall.ONE_WAY,
-                "its marks all run one way (bands, stripes or a few parallel lines)",
-            )
-        )
-    if image.sparseness is not None and image.sparseness < ANY_PICTURE_SPARSENESS:
-        checks.append(
-            (
-                _gaussian(ANY_PICTURE_SPARSENESS - image.sparseness, SPARSENESS_SCALE),
-                Shortfall.NOISE,
-                "it is noise: grain with no edges or marks, however its colours fall",
-            )
-        )
+    off = lowest - SPREAD_TOLERANCE - image.orientation_spread
+    short_by(off, SPREAD_SCALE, Shortfall.ONE_WAY, ONE_WAY_WORDS)
+    if image.sparseness is not None:
+        off = ANY_PICTURE_SPARSENESS - image.sparseness
+        short_by(off, SPARSENESS_SCALE, Shortfall.NOISE, GRAIN_WORDS)
     least_structure = min((r.structure for r in references), default=0.0)
-    off = max(STRUCTURE_SHARE * least_structure - image.structure, 0.0)
-    if off:
-        checks.append(
-            (
-                _gaussian(off, STRUCTURE_SCALE),
-                Shortfall.NO_FORMS,
-                "it has too few large forms: an even texture, where your references are "
-                "composed in masses",
-            )
-        )
+    off = STRUCTURE_SHARE * least_structure - image.structure
+    short_by(off, STRUCTURE_SCALE, Shortfall.NO_FORMS, NO_FORMS_WORDS)
     coherent = [r.coherence for r in references if r.coherence is not None]
     if image.coherence is not None and coherent:
-        off = max(COHERENCE_SHARE * min(coherent) - image.coherence, 0.0)
-        if off:
-            checks.append(
-                (
-                    _gaussian(off, COHERENCE_SCALE),
-                    Shortfall.NO_LAYOUT,
-                    "its regions do not hold together: a texture, or scattered pieces, with no "
-                    "layout under it",
-                )
-            )
+        off = COHERENCE_SHARE * min(coherent) - image.coherence
+        short_by(off, COHERENCE_SCALE, Shortfall.NO_LAYOUT, LOOSE_WORDS)
     reaches = [r.reach for r in references if r.reach is not None]
     if image.reach is not None and reaches:
         tolerance = REACH_SPREADS * max(max(reaches) - min(reaches), REACH_SPREAD_FLOOR)
-        off = max(min(reaches) - tolerance - image.reach, 0.0)
-        if off:
-            checks.append(
-                (
-                    _gaussian(off, REACH_SCALE),
-                    Shortfall.NO_LAYOUT,
-                    "its structure stops at its own marks: a texture, with no layout under it",
-                )
-            )
+        off = min(reaches) - tolerance - image.reach
+        short_by(off, REACH_SCALE, Shortfall.NO_LAYOUT, SHORT_REACH_WORDS)
     if not checks:
         return PictureCheck(1.0)
     _, shortfall, words = min(checks, key=lambda check: check[0])
