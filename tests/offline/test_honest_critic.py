@@ -274,6 +274,14 @@ def test_another_taste_stays_below_the_gate():
     assert all(_score(image, etchings) < DEFAULT_GATE_LOW for image in vivid)
 
 
+def test_a_critique_scores_what_the_judgement_measures(van_gogh):
+    """The critique decodes a picture once for both verdicts; an uploaded JPEG is measured as
+    the judgement measures it (in draft mode at the critique's size)."""
+    held_out = extracted(van_gogh[:3])
+    critique = OfflineCritic().critique(van_gogh[3], "p", Brief(held_out, "x")).result
+    assert critique.score == OfflineCritic().judge(van_gogh[3], held_out).overall
+
+
 def test_a_held_out_member_passes_or_comes_close(van_gogh):
     held_out = extracted(van_gogh[:3])
     assert _score(van_gogh[3], held_out) >= DEFAULT_GATE_LOW

@@ -18,7 +18,7 @@ from tasteloop.domain.engine import (
     as_generated,
 )
 from tasteloop.domain.profile import TasteProfile
-from tasteloop.images import decode_image
+from tasteloop.images import CRITIQUE_SIDE, decode_image
 from tasteloop.measure.learned_style import measure_candidate
 from tasteloop.measure.schema import ImageMeasurement
 from tasteloop.offline import OFFLINE_MODELS
@@ -50,7 +50,10 @@ class OfflineCritic:
         started = time.perf_counter()
         picture = as_generated(image)
         profile = brief.profile
-        decoded = decode_image(picture.data)  # once, for the measurements and the subject
+        # decoded once for the measurements and the subject check, which looks at the picture
+        # at its sketch's size; without a sketch only the measurements need it (a JPEG then
+        # decodes in draft mode, as it always has)
+        decoded = decode_image(picture.data, max_side=None if picture.sketch else CRITIQUE_SIDE)
         judgement = self.judge(decoded, profile)
         subject = judge_subject(brief.intent, judgement.image, decoded, picture.sketch)
         result = CritiqueResult(
