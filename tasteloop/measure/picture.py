@@ -128,11 +128,13 @@ def morans_i(grid: np.ndarray) -> float:
     return centred.size / links * pairs / spread
 
 
-def spatial_coherence(lab: np.ndarray, magnitude: np.ndarray) -> float:
+def spatial_coherence(lab: np.ndarray, magnitude: np.ndarray) -> float | None:
     """How well the picture's regions hold together: Moran's I over an 8 x 8 grid of regions of
     their lightness, their colour (a*, b*) and how much fine detail they hold (the log of their
     mean gradient), whichever holds together best. A picture is laid out when any of them is."""
     b = COHERENCE_BLOCKS
+    if min(lab.shape[:2]) < 4 * b:
+        return None  # regions of a few pixels say nothing of a layout
     planes = [lab[..., 0], lab[..., 1], lab[..., 2], magnitude]
     grids = [_block_means(plane, b) for plane in planes]
     grids[3] = np.log(grids[3] + 1e-3)
@@ -142,26 +144,35 @@ def spatial_coherence(lab: np.ndarray, magnitude: np.ndarray) -> float:
 REACH_SIZES = (8, 16, 32, 64)  # region sides (px at the analysis size) the variance is read at
 
 
-def structural_reach(lab: np.ndarray, magnitude: np.ndarray) -> float:
+def structural_reach(lab: np.ndarray, magnitude: np.ndarray) -> float | None:
     """How far the picture's structure reaches: the slope of the variance of region means
     against region size on log-log axes (the aggregated-variance method), for lightness, colour
     and fine detail, whichever reaches furthest. A texture varies only within its own marks, so
     beyond them its regions' means settle like averages of independent draws (slope -2); a
     picture with structure at every scale keeps varying (slope near 0 for a 1/f spectrum)."""
-    sizes = np.array(REACH_SIZES, dtype=float)
+    # the region sizes that leave at least two regions across the short side; a small picture
+    # with fewer than three of them is not read
+    usable = [side for side in REACH_SIZES if min(lab.shape[:2]) >= 2 * side]
+    if len(usable) < 3:
+        return None
+    sizes = np.array(usable, dtype=float)
     # fine detail is read as 4 px regions' mean gradient, so its regions are 4 times fewer
     detail = np.log(_region_means(magnitude, 4) + 1e-3)
     found = []
     for plane, sides in (
-        (lab[..., 0], REACH_SIZES),
-        (lab[..., 1], REACH_SIZES),
-        (lab[..., 2], REACH_SIZES),
-        (detail, tuple(side // 4 for side in REACH_SIZES)),
+        (lab[..., 0], usable),
+        (lab[..., 1], usable),
+        (lab[..., 2], usable),
+        (detail, [side // 4 for side in usable]),
     ):
         variances = [float(_region_means(plane, side).var()) for side in sides]
         if min(variances) > 1e-9:
             found.append(float(np.polyfit(np.log(sizes), np.log(variances), 1)[0]))
     return max(found, default=-2.0)
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def picture_stats(lab: np.ndarray, magnitude: np.ndarray) -> PictureStats:
@@ -174,6 +185,6 @@ def picture_stats(lab: np.ndarray, magnitude: np.ndarray) -> PictureStats:
         orientation_spread=round(orientation_spread(power, radius, angle), 4),
         structure=round(large_scale_structure(lum), 4),
         sparseness=round(edge_sparseness(lum), 3),
-        coherence=round(spatial_coherence(lab, magnitude), 4),
-        reach=round(structural_reach(lab, magnitude), 4),
+        coherence=_rounded(spatial_coherence(lab, magnitude)),
+        reach=_rounded(structural_reach(lab, magnitude)),
     )

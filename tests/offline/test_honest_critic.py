@@ -234,6 +234,10 @@ def test_regions_that_hold_together_and_structure_that_reaches_are_measured():
     coherence, reach = stats(landscape)
     assert coherence > 0.7 > 0.35 > max(noise_coherence, texture_coherence)
     assert reach > -0.3 and max(noise_reach, texture_reach) < -1.0
+    # a picture too small to hold regions is not read, rather than called a texture
+    tiny = Planes.of(Image.fromarray(noise).resize((24, 24)))
+    assert spatial_coherence(tiny.lab, tiny.magnitude) is None
+    assert structural_reach(tiny.lab, tiny.magnitude) is None
     assert morans_i(np.arange(64.0).reshape(8, 8)) > 0.8
     checker = np.indices((8, 8)).sum(axis=0) % 2
     assert morans_i(checker.astype(float)) < -0.9
