@@ -28,15 +28,15 @@ from tasteloop.domain.prompts import initial_prompt
 from tasteloop.domain.style import style_target
 from tasteloop.images import decode_image, encode
 from tasteloop.measure.learned_style import measure_candidate
-from tasteloop.measure.schema import PictureStats
-from tasteloop.measure.style_network import TRANSFORM_SIDE, style_network
-from tasteloop.offline.critic.picture_check import (
+from tasteloop.measure.picture_check import (
     COHERENCE_SCALE,
     COHERENCE_SHARE,
     REACH_SCALE,
     REACH_SPREAD_FLOOR,
     REACH_SPREADS,
 )
+from tasteloop.measure.schema import PictureStats
+from tasteloop.measure.style_network import TRANSFORM_SIDE, style_network
 from tasteloop.offline.extractor import OfflineExtractor
 from tasteloop.offline.generator import OfflineGenerator
 from tasteloop.offline.generator.paint import paint_in_style

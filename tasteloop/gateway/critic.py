@@ -1,4 +1,6 @@
-"""Critique by a vision model through the gateway, grounded in offline measurements."""
+"""Critique by a vision model through the gateway, grounded in offline measurements: the model
+is told them, and its score is multiplied by the measured picture check (as the offline
+critic's), so no model's reading lifts a flat field, noise or a texture with no layout."""
 
 from __future__ import annotations
 
@@ -32,9 +34,11 @@ from tasteloop.domain.profile import (
 from tasteloop.domain.subject import SubjectVerdict
 from tasteloop.domain.text import clean_text
 from tasteloop.gateway.client import GatewayClients, ask_structured, usage_from_completion
-from tasteloop.gateway.evidence import measurement_evidence, style_guidance
+from tasteloop.gateway.evidence import measurement_evidence, picture_check_of, style_guidance
 from tasteloop.gateway.subject import judge_subject
 from tasteloop.images import CRITIQUE_SIDE, EXTRACTION_SIDE, contact_sheet, data_url_for_model
+from tasteloop.measure.learned_style import measure_candidate
+from tasteloop.measure.picture_check import PictureCheck
 
 CRITIQUE_PROMPT = """TASK: CRITIQUE.
 {images}
@@ -136,6 +140,8 @@ class GatewayCritic:
     def _taste(self, image: bytes, prompt: str, brief: Brief) -> tuple[CritiqueResult, CallUsage]:
         started = time.perf_counter()
         profile, intent, references = brief.profile, brief.intent, brief.references
+        candidate = measure_candidate(image)
+        check = picture_check_of(profile, candidate)
         text = CRITIQUE_PROMPT.format(
             images=SHEET_AND_CANDIDATE if references else CANDIDATE_ONLY,
             profile=_profile_json(profile),
@@ -143,7 +149,7 @@ class GatewayCritic:
             prompt=prompt,
             notes=_notes_line(brief.notes),
             guidance=style_guidance(profile),
-            evidence=measurement_evidence(profile, image),
+            evidence=measurement_evidence(profile, candidate, check),
             dimensions=", ".join(CRITIQUE_DIMENSIONS),
         )
         parts: list[dict[str, Any]] = [{"type": "text", "text": text}]
@@ -156,7 +162,7 @@ class GatewayCritic:
         usage = usage_from_completion(
             "critique", self.model, time.perf_counter() - started, completion
         )
-        return CritiqueResult.model_validate(reply.model_dump()), usage
+        return as_picture(CritiqueResult.model_validate(reply.model_dump()), check), usage
 
     def compare(self, candidate: bytes, best: bytes, brief: Brief) -> Comparison | None:
         """Asked twice, the candidate second then first: models favour a position."""
@@ -223,6 +229,20 @@ class GatewayCritic:
             acted_on=(f"given to {self.model} as an instruction that wins over its own revision",),
             usage=(usage,),
         )
+
+
+def as_picture(result: CritiqueResult, check: PictureCheck | None) -> CritiqueResult:
+    """The model's score multiplied by the measured picture check, as the offline critic's is:
+    a model's reading cannot lift a non-picture to the gate. One that fails it is named as such
+    first."""
+    if check is None or check.plausibility >= 1:
+        return result
+    update: dict[str, Any] = {"score": round(result.score * check.plausibility, 2)}
+    if check.problem:
+        update["reasoning"] = f"As a picture, {check.problem}; {result.reasoning}"[
+            :MAX_SENTENCE_CHARS
+        ]
+    return result.model_copy(update=update)
 
 
 def with_subject(result: CritiqueResult, verdict: SubjectVerdict) -> CritiqueResult:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from tasteloop.domain.profile import TasteProfile
 from tasteloop.measure.learned_style import measure_candidate, style_distance
+from tasteloop.measure.picture_check import PictureCheck, check_picture
+from tasteloop.measure.schema import ImageMeasurement
 
 EVIDENCE_FEATURES = (
     "lightness",
@@ -25,12 +27,15 @@ EVIDENCE_FEATURES = (
 )
 
 
-def measurement_evidence(profile: TasteProfile, image: bytes) -> str:
-    """Numbers for the references (mean, min-max) beside the same numbers for this image."""
+def measurement_evidence(
+    profile: TasteProfile, image: bytes | ImageMeasurement, check: PictureCheck | None = None
+) -> str:
+    """Numbers for the references (mean, min-max) beside the same numbers for this image, and
+    what the measured picture check found."""
     measured = profile.measurements
     if measured is None:
         return ""
-    candidate = measure_candidate(image)
+    candidate = image if isinstance(image, ImageMeasurement) else measure_candidate(image)
     lines = ["Measured evidence (references mean [min-max] vs this image):"]
     for name in EVIDENCE_FEATURES:
         s = measured.stats[name]
@@ -43,7 +48,23 @@ def measurement_evidence(profile: TasteProfile, image: bytes) -> str:
     learned = learned_style_evidence(profile, candidate.style)
     if learned:
         lines.append(learned)
+    if check is not None and check.words:
+        lines.append(
+            f"- as a picture, measured: {check.words} (your score is multiplied by "
+            f"{check.plausibility:.2f} for it)"
+        )
     return "\n".join(lines)
+
+
+def picture_check_of(profile: TasteProfile, candidate: ImageMeasurement) -> PictureCheck | None:
+    """The measured picture check against the references' own, as the offline critic makes it:
+    a flat field, noise, a smear or a texture with no layout is not a picture, whatever a model
+    says of it."""
+    measured = profile.measurements
+    if measured is None:
+        return None
+    references = [r.picture for r in profile.weighted_references if r.picture is not None]
+    return check_picture(candidate.picture, references)
 
 
 def learned_style_evidence(profile: TasteProfile, vector: list[float] | None) -> str | None:

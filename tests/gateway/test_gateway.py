@@ -2,6 +2,7 @@ import base64
 import io
 import json
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from PIL import Image
@@ -465,3 +466,42 @@ def test_an_unknown_json_mode_is_a_one_sentence_error():
         EngineSettings.from_env(
             {"BASE_URL": "http://x/v1", "API_KEY": "k", "TASTELOOP_JSON_MODE": "xml"}
         )
+
+
+def test_a_judge_that_likes_everything_cannot_lift_a_non_picture():
+    """The vision model scores every picture 9.0; the measured picture check multiplies the
+    score, as the offline critic's, so a flat field, noise and a texture with no layout stay
+    below the gate and are named as such first, while a real painting keeps its 9.0."""
+    reply = {
+        "score": 9.0,
+        "breakdown": dict.fromkeys(
+            [
+                "palette_tendency",
+                "compositional_style",
+                "emotional_register",
+                "texture_feel",
+                "avoid_list",
+            ],
+            9.0,
+        ),
+        "reasoning": "A fine match.",
+        "revised_prompt": "a harbour at dusk",
+    }
+    server = FakeGateway(render_size=256, critique_reply=reply).start()
+    try:
+        engine = gateway_engine(settings_for(server))
+        references = load_set("van-gogh-swirling-landscapes")
+        profile = engine.extractor.extract(references[:3]).profile
+        rng = np.random.default_rng(0)
+        noise = Image.fromarray((rng.random((512, 512, 3)) * 255).astype(np.uint8))
+        for picture in (Image.new("RGB", (512, 512), (90, 100, 140)), noise):
+            out = io.BytesIO()
+            picture.save(out, "PNG")
+            judged = engine.critic.critique(out.getvalue(), "p", Brief(profile, "a harbour"))
+            assert judged.result.score < 6.0, judged.result
+            assert "As a picture, it" in judged.result.reasoning
+            assert "as a picture, measured:" in server.calls("critique")[-1].text
+        member = engine.critic.critique(references[3], "p", Brief(profile, "a harbour"))
+        assert member.result.score == 9.0 and "As a picture" not in member.result.reasoning
+    finally:
+        server.stop()

@@ -20,9 +20,9 @@ from tasteloop.domain.subject import SubjectPart, SubjectVerdict
 from tasteloop.images import encode
 from tasteloop.measure.features import Planes
 from tasteloop.measure.picture import morans_i, spatial_coherence, structural_reach
+from tasteloop.measure.picture_check import Shortfall
 from tasteloop.measure.style_network import TRANSFORM_SIDE, style_network
 from tasteloop.offline.critic import OfflineCritic
-from tasteloop.offline.critic.picture_check import Shortfall
 from tasteloop.offline.generator import OfflineGenerator
 from tasteloop.offline.generator.paint import paint_in_style
 from tasteloop.offline.intent_reading import what_it_can_draw

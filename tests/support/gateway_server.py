@@ -187,6 +187,8 @@ class FakeGateway:
     rejects_logprobs: bool = False
     # a vision model's own taste words, given back instead of the offline extractor's
     extraction_reply: dict[str, Any] | None = None
+    # a vision model's critique, given back whatever the picture (a judge that can be fooled)
+    critique_reply: dict[str, Any] | None = None
     # for load benchmarks on a small machine: answer from a few images painted once and with
     # scores from a hash, so the simulated provider does not eat the CPU the stack under test
     # needs (a real provider's work happens on its own machines)
@@ -478,6 +480,8 @@ class FakeGateway:
         return round(4.0 + 5.0 * digest[0] / 255, 2)  # 4.0-9.0: never converges at 9.9
 
     def _critique(self, body: dict[str, Any]) -> dict[str, Any]:
+        if self.critique_reply is not None:
+            return self.critique_reply
         if self.cheap:
             text = Recorded("", "", body, {}).text
             score = self._cheap_score(text[-200:] + str(len(self.requests)))

@@ -12,7 +12,7 @@ from tasteloop.domain.profile import CRITIQUE_DIMENSIONS, DIMENSION_LABELS, Tast
 from tasteloop.domain.subject import SubjectVerdict
 from tasteloop.measure.colour import HEX_COLOUR
 from tasteloop.measure.features import FEATURE_FLOORS
-from tasteloop.offline.critic.picture_check import Shortfall
+from tasteloop.measure.picture_check import Shortfall
 from tasteloop.offline.critic.scoring import PASS_RATIO, WEIGHTS, Judgement
 from tasteloop.offline.layout_spec import locked_qualities, parse_adjustments, set_adjustments
 from tasteloop.offline.qualities import BY_NAME, MEASURED

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from tasteloop.domain.profile import CRITIQUE_DIMENSIONS, TasteProfile
 from tasteloop.measure.learned_style import distinctive_style_gap, style_distance
+from tasteloop.measure.picture_check import PictureCheck, check_picture
 from tasteloop.measure.schema import ImageMeasurement, Measurements
 from tasteloop.offline.critic.evidence import (
     MEASURED,
@@ -34,7 +35,6 @@ from tasteloop.offline.critic.evidence import (
     palette_coverage,
     violations,
 )
-from tasteloop.offline.critic.picture_check import PictureCheck, check_picture
 
 WEIGHTS = {
     "palette_tendency": 0.25,
