@@ -284,9 +284,40 @@ def texture_sentence(measured: Measurements) -> str:
     elif stats["hf_energy"].mean < 0.08:
         parts.append("soft, blended edges")
     if not parts:
-        return "Mark-making varies: worked passages in some pictures, flatter ones in others."
+        return _mark_making_differs(refs, monochrome)
     sentence = "; ".join(parts)
     return sentence[:1].upper() + sentence[1:] + "."
+
+
+def _mark_making(ref: ImageMeasurement, monochrome: bool) -> str:
+    """One picture's mark-making in a person's words, by the traits the set sentence reads. The
+    words are none the generator acts on (soft, flat colour, crisp, brushstroke…): each holds for
+    some of the pictures only, so the painter is not told it of all of them."""
+    features, traits = ref.features, ref.traits
+    if traits is not None and traits.line_share >= CONTOUR_LINES:
+        return "black contour lines"
+    if monochrome and features["sharpness"] > 0.45:
+        return "fine engraved lines"
+    if traits is not None and not monochrome and traits.broken_colour >= BROKEN_COLOUR:
+        return "separate touches of colour"
+    if features["flat_fraction"] < 0.15:
+        return "paint worked all over"
+    if features["flat_fraction"] > 0.4:
+        return "unbroken areas of one colour"
+    if features["hf_energy"] < 0.08:
+        return "blended tones"
+    return "modelled passages"
+
+
+def _mark_making_differs(refs: list[ImageMeasurement], monochrome: bool) -> str:
+    """Where the set shares no one manner, which manners it holds (the commonest two)."""
+    words = [_mark_making(r, monochrome) for r in refs]
+    common = sorted(dict.fromkeys(words), key=lambda w: -words.count(w))
+    if len(common) == 1:
+        return f"{common[0][:1].upper()}{common[0][1:]} in every picture."
+    return (
+        f"Mark-making differs from picture to picture: {common[0]} in some, {common[1]} in others."
+    )
 
 
 def _contrast_word(stats: Stats) -> str | None:

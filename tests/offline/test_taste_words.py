@@ -11,6 +11,7 @@ from PIL import Image
 
 from tasteloop.domain.profile import SENTENCE_FIELDS
 from tasteloop.measure.avoid_rules import rules_for_text
+from tasteloop.offline.layout_spec import parse_prompt
 from tasteloop.offline.taste_words import accents_and_grounds
 from tests.support.profiles import extracted
 from tests.support.refsets import REFSETS, load_set, load_sets
@@ -124,3 +125,17 @@ def test_a_coloured_set_names_its_colours_before_its_greys(name):
     assert not any(g in " ".join(accents) for g in ("grey", "charcoal", "black", "white", "umber"))
     named = profile.palette_tendency.split(": ", 1)[1]
     assert named.startswith(", ".join(accents[:-1])), (accents, named)
+
+
+def test_a_set_without_one_manner_names_the_manners_it_holds():
+    """It said "Mark-making varies: worked passages in some pictures, flatter ones in others"
+    of any mixed set; now it names what its pictures do, in words the painter does not act on
+    (each holds for some pictures only)."""
+    profile = extracted(load_set("cubist-dynamism-1913"))
+    sentence = profile.texture_feel
+    assert sentence.startswith("Mark-making differs from picture to picture: ")
+    assert "black contour lines in some" in sentence  # Léger's and Kandinsky's
+    defaults = parse_prompt("a harbour")
+    painted = parse_prompt(f"a harbour. Texture: {sentence}")
+    for quality in ("softness", "brushwork", "grain", "density", "straightness"):
+        assert getattr(painted, quality) == getattr(defaults, quality), quality
