@@ -178,9 +178,37 @@ def composition_sentence(measured: Measurements) -> str:
     elif _planes(stats):
         parts.append("fragmented into interlocking planes")
     if not parts:
-        return "No one arrangement: the references are composed in different ways."
+        return _arrangements_differ(refs)
     sentence = "; ".join(parts)
     return sentence[:1].upper() + sentence[1:] + "."
+
+
+def _arrangement(ref: ImageMeasurement) -> str:
+    """How one picture is composed, in words the generator does not act on (no motif, placement
+    or density words): each holds for some of the pictures only."""
+    features, traits = ref.features, ref.traits
+    if traits is not None and traits.light_from_above >= LIGHT_ABOVE:
+        return "the light falling from above"
+    if features["symmetry"] >= SYMMETRIC:
+        return "a balanced arrangement, alike on both sides"
+    if features["negative_space"] > 0.25:
+        return "much open space"
+    if abs(features["mass_x"] - 0.5) > OFF_CENTRE:
+        return "the weight to one side"
+    if features["edge_density"] > 0.45:
+        return "forms reaching every corner"
+    return "one main mass near the middle"
+
+
+def _arrangements_differ(refs: list[ImageMeasurement]) -> str:
+    """Where the set shares no arrangement, the two it holds most."""
+    words = [_arrangement(r) for r in refs]
+    common = sorted(dict.fromkeys(words), key=lambda w: -words.count(w))
+    if len(common) == 1:
+        return f"{common[0][:1].upper()}{common[0][1:]} in every picture."
+    return (
+        f"Composed differently from picture to picture: {common[0]} in some, {common[1]} in others."
+    )
 
 
 # how the set feels, by its energy (colour, contrast, activity) and its light

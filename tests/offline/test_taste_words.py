@@ -139,3 +139,16 @@ def test_a_set_without_one_manner_names_the_manners_it_holds():
     painted = parse_prompt(f"a harbour. Texture: {sentence}")
     for quality in ("softness", "brushwork", "grain", "density", "straightness"):
         assert getattr(painted, quality) == getattr(defaults, quality), quality
+
+
+def test_a_set_without_one_arrangement_names_the_arrangements_it_holds():
+    """It said "No one arrangement: the references are composed in different ways" of any
+    mixed set; now it names how its pictures are composed, without moving the painter."""
+    profile = extracted(load_set("monochrome-ink-and-etching"))
+    sentence = profile.compositional_style
+    assert sentence.startswith("Composed differently from picture to picture: ")
+    assert "much open space" in sentence  # the piano sketch and the portraits' bare paper
+    defaults = parse_prompt("a harbour")
+    painted = parse_prompt(f"a harbour. Composition: {sentence}")
+    for quality in ("placement", "density", "energy", "motifs", "straightness"):
+        assert getattr(painted, quality) == getattr(defaults, quality), quality
