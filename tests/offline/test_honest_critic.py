@@ -445,7 +445,8 @@ def test_a_picture_short_of_large_forms_is_told_so_and_revised_toward_them():
     """When the picture's shortfall as a picture costs the score more than any dimension, the
     reasoning names it (not a colour detail) and the revision paints its remedy: the expressionist
     set's moonlit garden scored 5.5 with every dimension at 9 or more, was told to make its colour
-    lighter and crisper, and sank to 2.5 over five iterations."""
+    lighter and crisper, and sank to 2.5 over five iterations. The run starts from a prompt that
+    asks for more marks and more of the style, which paints the garden as an even texture."""
     from tasteloop.loop import LoopState, run_loop
     from tasteloop.offline.layout_spec import parse_adjustments
     from tests.support.refsets import load_sets
@@ -453,21 +454,22 @@ def test_a_picture_short_of_large_forms_is_told_so_and_revised_toward_them():
     references = load_sets(as_uploaded=True)["expressionist-vivid-color"]
     profile = extracted(references)
     intent = "flowers in a garden under the moon"
+    even = f"{initial_prompt(intent, profile)}\nAdjustments: detail +4, style +2"
     result = run_loop(
         intent,
         profile,
         OfflineGenerator(),
         OfflineCritic(),
         LoopSettings(max_iterations=5),
-        state=LoopState(0, initial_prompt(intent, profile)),
+        state=LoopState(0, even),
         references=tuple(references),
     )
     first, *later = result.iterations
     assert first.critique.reasoning.startswith("As a picture, it has too few large forms")
     assert min(first.critique.breakdown.values()) >= 9.0 > first.critique.score
     revised = parse_adjustments(later[0].prompt)
-    assert revised.get("style", 0) < 0 < revised.get("contrast", 0)
-    assert revised.get("detail", 0) <= 0  # more marks would even the picture out further
+    assert revised.get("style", 0) < 2 and 0 < revised.get("contrast", 0)
+    assert revised.get("detail", 0) <= 4  # more marks would even the picture out further
     assert result.iterations[-1].critique.score > first.critique.score
 
 
@@ -480,15 +482,45 @@ def test_the_remedy_never_moves_what_the_person_set():
     references = load_sets(as_uploaded=True)["expressionist-vivid-color"]
     profile = extracted(references)
     intent = "flowers in a garden under the moon"
-    prompt = initial_prompt(intent, profile)
+    # more marks and more of the style: the garden painted as an even texture
+    prompt = f"{initial_prompt(intent, profile)}\nAdjustments: detail +4, style +2"
     picture = OfflineGenerator().generate(
         prompt, inputs=GenerationInputs(style=style_target(profile))
     )
     critic = OfflineCritic()
     free = critic.critique(picture, prompt, Brief(profile, intent)).result
     assert "stronger contrast" in free.reasoning
-    set_by_person = f"{prompt} Adjustments: contrast -1!"
+    set_by_person = f"{prompt}, contrast -1!"
     held = critic.critique(picture, set_by_person, Brief(profile, intent)).result
     assert held.reasoning.startswith("As a picture") and "contrast" not in held.reasoning
     assert parse_adjustments(held.revised_prompt)["contrast"] == -1
-    assert parse_adjustments(held.revised_prompt)["style"] < 0
+    assert parse_adjustments(held.revised_prompt)["style"] < 2
+
+
+def test_the_critique_never_asks_for_a_change_already_taken_as_far_as_it_goes():
+    """With a subject it cannot draw the run never converges; it used to ask for 'crisper
+    edges' iteration after iteration with softness already at its limit, so nothing changed
+    (and the sentence blamed the colour)."""
+    from tasteloop.loop import LoopState, run_loop
+    from tasteloop.offline.critic.advice import MAX_ADJUSTMENT
+    from tasteloop.offline.layout_spec import parse_adjustments
+    from tasteloop.offline.qualities import BY_NAME
+
+    profile = extracted(load_set("expressionist-vivid-color"))
+    intent = "a lighthouse on a rocky shore at dusk"
+    result = run_loop(
+        intent,
+        profile,
+        OfflineGenerator(),
+        OfflineCritic(),
+        LoopSettings(max_iterations=5),
+        state=LoopState(0, initial_prompt(intent, profile)),
+    )
+    capped = 0
+    for iteration in result.iterations:
+        for name, value in parse_adjustments(iteration.prompt).items():
+            if abs(value) >= MAX_ADJUSTMENT and name in BY_NAME:
+                capped += 1
+                asked = BY_NAME[name].more if value > 0 else BY_NAME[name].less
+                assert asked not in iteration.critique.reasoning, iteration.critique.reasoning
+    assert capped  # the run did take a quality to its limit

@@ -27,7 +27,7 @@ from tasteloop.offline.critic.references import ReferenceMeasurements
 from tasteloop.offline.critic.scoring import WEIGHTS, Judgement, judge
 from tasteloop.offline.critic.subject import judge_subject
 from tasteloop.offline.gate_note import read_note
-from tasteloop.offline.layout_spec import locked_qualities
+from tasteloop.offline.layout_spec import locked_qualities, parse_adjustments
 
 
 class OfflineCritic:
@@ -60,7 +60,12 @@ class OfflineCritic:
             score=judgement.overall,
             breakdown=judgement.scores,
             reasoning=reasoning(
-                judgement, profile, self.weights, subject, locked_qualities(prompt)
+                judgement,
+                profile,
+                self.weights,
+                subject,
+                locked_qualities(prompt),
+                parse_adjustments(prompt),
             ),
             revised_prompt=revise_prompt(prompt, judgement, profile, subject, self.weights),
             subject=subject,

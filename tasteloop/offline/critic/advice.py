@@ -228,16 +228,27 @@ def picture_remedy(
     return remedy
 
 
+def at_limit(gap: Gap, current: dict[str, float]) -> bool:
+    """The quality a gap asks for has already moved as far as the generator takes it."""
+    return abs(current.get(gap.control, 0.0)) >= MAX_ADJUSTMENT and (
+        gap.steps * current.get(gap.control, 0.0) > 0
+    )
+
+
 def reasoning(
     judgement: Judgement,
     profile: TasteProfile,
     weights: dict[str, float] = WEIGHTS,
     subject: SubjectVerdict | None = None,
     locked: set[str] | None = None,
+    current: dict[str, float] | None = None,
 ) -> str:
     """One sentence a person can act on, in the profile's words; the numbers go to `evidence`.
-    A missing part of the intent comes first; nothing the person set is asked to be undone."""
+    A missing part of the intent comes first; nothing the person set is asked to be undone, and
+    nothing the generator has already taken as far as it goes (`current`: the adjustments the
+    picture was painted with) is asked for again."""
     locked = locked or set()
+    current = current or {}
     missing = subject_sentence(subject, locked)
     if missing:
         return missing
@@ -247,7 +258,8 @@ def reasoning(
             f"As a picture, {judgement.picture.words}; the next one paints {mending.say(locked)}."
         )
     weakest = costliest(judgement.scores, weights)
-    gaps = [g for g in gaps_to_close(judgement) if g.control not in locked]
+    open_gaps = [g for g in gaps_to_close(judgement) if g.control not in locked]
+    gaps = [g for g in open_gaps if not at_limit(g, current)]
     if weakest == "avoid_list" and judgement.violations:
         items = "; ".join(v.item for v in judgement.violations)
         fixes = [g for g in gaps if g.dimension == "avoid_list"]
@@ -263,10 +275,16 @@ def reasoning(
     gaps.sort(key=lambda g: (g.dimension != weakest, -g.size))
     if gaps and gaps[0].dimension == weakest:
         return f"The picture needs {gaps[0].advice} to match your references' {noun} ({theirs})."
-    if gaps:
+    if any(g.dimension == weakest for g in open_gaps):
         return (
-            f"The {noun} is furthest from your references ({theirs}); the clearest change to "
-            f"make is {gaps[0].advice}."
+            f"The {noun} is furthest from your references ({theirs}); the changes that would "
+            "bring it nearer are already as far as the sketch engine takes them."
+        )
+    if gaps:
+        other = NOUNS.get(gaps[0].dimension, "avoid-list")
+        return (
+            f"The {noun} is furthest from your references ({theirs}), though nothing left to "
+            f"change would bring it nearer; the next one paints {gaps[0].advice} for the {other}."
         )
     return f"The {noun} is furthest from your references ({theirs}), though it is close."
 
