@@ -441,13 +441,27 @@ def test_a_washed_out_motif_is_revised_back_into_the_picture():
         assert adjustments.get("detail", 0) >= 0 and adjustments.get("softness", 0) <= 0
 
 
+def _offline_run(intent: str, profile, prompt: str, references=()):
+    """Five iterations of the offline loop from `prompt`, the gate always continuing."""
+    from tasteloop.loop import LoopState, run_loop
+
+    return run_loop(
+        intent,
+        profile,
+        OfflineGenerator(),
+        OfflineCritic(),
+        LoopSettings(max_iterations=5),
+        state=LoopState(0, prompt),
+        references=tuple(references),
+    )
+
+
 def test_a_picture_short_of_large_forms_is_told_so_and_revised_toward_them():
     """When the picture's shortfall as a picture costs the score more than any dimension, the
     reasoning names it (not a colour detail) and the revision paints its remedy: the expressionist
     set's moonlit garden scored 5.5 with every dimension at 9 or more, was told to make its colour
     lighter and crisper, and sank to 2.5 over five iterations. The run starts from a prompt that
     asks for more marks and more of the style, which paints the garden as an even texture."""
-    from tasteloop.loop import LoopState, run_loop
     from tasteloop.offline.layout_spec import parse_adjustments
     from tests.support.refsets import load_sets
 
@@ -455,15 +469,7 @@ def test_a_picture_short_of_large_forms_is_told_so_and_revised_toward_them():
     profile = extracted(references)
     intent = "flowers in a garden under the moon"
     even = f"{initial_prompt(intent, profile)}\nAdjustments: detail +4, style +2"
-    result = run_loop(
-        intent,
-        profile,
-        OfflineGenerator(),
-        OfflineCritic(),
-        LoopSettings(max_iterations=5),
-        state=LoopState(0, even),
-        references=tuple(references),
-    )
+    result = _offline_run(intent, profile, even, references)
     first, *later = result.iterations
     assert first.critique.reasoning.startswith("As a picture, it has too few large forms")
     assert min(first.critique.breakdown.values()) >= 9.0 > first.critique.score
@@ -501,21 +507,13 @@ def test_the_critique_never_asks_for_a_change_already_taken_as_far_as_it_goes():
     """With a subject it cannot draw the run never converges; it used to ask for 'crisper
     edges' iteration after iteration with softness already at its limit, so nothing changed
     (and the sentence blamed the colour)."""
-    from tasteloop.loop import LoopState, run_loop
     from tasteloop.offline.critic.advice import MAX_ADJUSTMENT
     from tasteloop.offline.layout_spec import parse_adjustments
     from tasteloop.offline.qualities import BY_NAME
 
     profile = extracted(load_set("expressionist-vivid-color"))
     intent = "a lighthouse on a rocky shore at dusk"
-    result = run_loop(
-        intent,
-        profile,
-        OfflineGenerator(),
-        OfflineCritic(),
-        LoopSettings(max_iterations=5),
-        state=LoopState(0, initial_prompt(intent, profile)),
-    )
+    result = _offline_run(intent, profile, initial_prompt(intent, profile))
     capped = 0
     for iteration in result.iterations:
         for name, value in parse_adjustments(iteration.prompt).items():
