@@ -522,3 +522,24 @@ def test_the_critique_never_asks_for_a_change_already_taken_as_far_as_it_goes():
                 asked = BY_NAME[name].more if value > 0 else BY_NAME[name].less
                 assert asked not in iteration.critique.reasoning, iteration.critique.reasoning
     assert capped  # the run did take a quality to its limit
+
+
+def test_a_washed_out_motif_gets_the_contrast_it_is_promised(profile, van_gogh):
+    """The remedy for a washed-out motif promised 'more contrast' and, with contrast already at
+    +6, painted +3: its steps were held to the style's limit of 3. A step a quality can no
+    longer take is neither promised nor painted."""
+    from tasteloop.offline.critic.advice import MAX_ADJUSTMENT, reasoning, revise_prompt
+    from tasteloop.offline.layout_spec import parse_adjustments
+
+    judgement = OfflineCritic().judge(van_gogh[0], profile)
+    washed = SubjectVerdict(parts=[SubjectPart(part="rain", shown=False)])
+    prompt = "a street in the rain\nAdjustments: contrast +6"
+    revised = parse_adjustments(revise_prompt(prompt, judgement, profile, washed))
+    assert revised["contrast"] == 7 and revised["style"] == -1
+    said = reasoning(judgement, profile, subject=washed, current={"contrast": 6.0})
+    assert "more contrast" in said
+    at_limit = {"contrast": float(MAX_ADJUSTMENT)}
+    said = reasoning(judgement, profile, subject=washed, current=at_limit)
+    assert "does not show rain" in said and "contrast" not in said and "less of the style" in said
+    limited = f"a street in the rain\nAdjustments: contrast +{MAX_ADJUSTMENT}"
+    assert parse_adjustments(revise_prompt(limited, judgement, profile, washed))["contrast"] == 8

@@ -148,13 +148,31 @@ class Remedy:
     words: dict[str, str]
     deepens: dict[str, float] = field(default_factory=dict)
 
-    def open_steps(self, locked: set[str]) -> dict[str, float]:
-        """The steps the person has not set (a quality they set is never moved back)."""
-        return {c: s for c, s in self.steps.items() if c not in locked}
+    def open_steps(
+        self, locked: set[str], current: dict[str, float] | None = None
+    ) -> dict[str, float]:
+        """The steps the person has not set (a quality they set is never moved back) and the
+        generator can still take (`current`: the adjustments the picture was painted with)."""
+        current = current or {}
+        return {
+            c: s
+            for c, s in self.steps.items()
+            if c not in locked and can_move(c, s, current.get(c, 0.0))
+        }
 
-    def say(self, locked: set[str]) -> str | None:
-        said = [self.words[c] for c in self.open_steps(locked)]
+    def say(self, locked: set[str], current: dict[str, float] | None = None) -> str | None:
+        said = [self.words[c] for c in self.open_steps(locked, current)]
         return " and ".join(said) if said else None
+
+
+def limit_of(control: str) -> float:
+    """How many steps a quality can be moved in all."""
+    return MAX_STYLE if control == "style" else MAX_ADJUSTMENT
+
+
+def can_move(control: str, step: float, now: float) -> bool:
+    """A step back towards the start is always possible; further out, only within the limit."""
+    return now * step <= 0 or abs(now) < limit_of(control)
 
 
 LESS_STYLE = "less of the style laid over them"
@@ -198,28 +216,33 @@ def washed_parts(subject: SubjectVerdict | None) -> list[str]:
     return [p.part for p in subject.parts if p.shown is False and p.can_draw]
 
 
-def subject_sentence(subject: SubjectVerdict | None, locked: set[str]) -> str | None:
+def subject_sentence(
+    subject: SubjectVerdict | None, locked: set[str], current: dict[str, float] | None = None
+) -> str | None:
     """What of the intent is missing, first: before any detail of the taste."""
     washed = washed_parts(subject)
     if not washed:
         return None
     said = f"The picture does not show {', '.join(washed)} yet: the painting washed the "
     said += "motif" if len(washed) == 1 else "motifs"
-    remedy = WASHED.say(locked)
+    remedy = WASHED.say(locked, current)
     return f"{said} out, so the next one paints with {remedy}." if remedy else f"{said} out."
 
 
 def picture_remedy(
-    judgement: Judgement, weights: dict[str, float], locked: set[str]
+    judgement: Judgement,
+    weights: dict[str, float],
+    locked: set[str],
+    current: dict[str, float] | None = None,
 ) -> Remedy | None:
     """The picture's shortfall as a picture and its remedy, when it is not a picture at all or
-    costs the score more than any dimension's gap, and the person left something of the remedy
-    open."""
+    costs the score more than any dimension's gap, and something of the remedy is still open
+    (not set by the person, not yet as far as the generator goes)."""
     picture = judgement.picture
     if picture is None or picture.shortfall not in PICTURE_REMEDIES:
         return None
     remedy = PICTURE_REMEDIES[picture.shortfall]
-    if not remedy.open_steps(locked):
+    if not remedy.open_steps(locked, current):
         return None
     lost = judgement.independent * (1.0 - picture.plausibility)
     weakest = costliest(judgement.scores, weights)
@@ -249,14 +272,13 @@ def reasoning(
     picture was painted with) is asked for again."""
     locked = locked or set()
     current = current or {}
-    missing = subject_sentence(subject, locked)
+    missing = subject_sentence(subject, locked, current)
     if missing:
         return missing
-    mending = picture_remedy(judgement, weights, locked)
+    mending = picture_remedy(judgement, weights, locked, current)
     if mending and judgement.picture is not None:
-        return (
-            f"As a picture, {judgement.picture.words}; the next one paints {mending.say(locked)}."
-        )
+        remedy = mending.say(locked, current)
+        return f"As a picture, {judgement.picture.words}; the next one paints {remedy}."
     weakest = costliest(judgement.scores, weights)
     open_gaps = [g for g in gaps_to_close(judgement) if g.control not in locked]
     gaps = [g for g in open_gaps if not at_limit(g, current)]
@@ -333,13 +355,14 @@ def revise_prompt(
     falls short as a picture more than in any dimension, its remedy first."""
     adjustments = parse_adjustments(prompt)
     locked = locked_qualities(prompt)
-    mending = WASHED if washed_parts(subject) else picture_remedy(judgement, weights, locked)
+    painted = dict(adjustments)
+    washed = washed_parts(subject)
+    mending = WASHED if washed else picture_remedy(judgement, weights, locked, painted)
     remedy = mending.steps if mending else {}
     deepens = mending.deepens if mending else {}
-    for control, step in remedy.items():
-        if control not in locked:
-            total = adjustments.get(control, 0) + step
-            adjustments[control] = float(np.clip(total, -MAX_STYLE, MAX_STYLE))
+    for control, step in (mending.open_steps(locked, painted) if mending else {}).items():
+        total = adjustments.get(control, 0) + step
+        adjustments[control] = float(np.clip(total, -limit_of(control), limit_of(control)))
     if "style" not in remedy:
         style = _style_steps(judgement, profile.style.strength, adjustments.get("style", 0))
         if style and "style" not in locked:
