@@ -1,10 +1,12 @@
 """Is it a picture at all? Flat fields, noise, smears, bands and stripes, a blank sheet with a
-few marks: measured against what every picture has, and against the references' own range.
+few marks, a texture with no layout under it, pieces shuffled: measured against what every
+picture has, and against the references' own range.
 
 Each statistic (tasteloop.measure.picture) has an allowed range: the references' own, widened
 by a tolerance, within what any painting has. Outside it the picture's plausibility falls as a
-Gaussian of how far outside; the score is multiplied by it, so a non-picture cannot earn a
-verdict, whatever its colours.
+Gaussian of how far outside; both critics multiply their score by it (the offline one its
+measured verdict, the gateway's a model's reading), so a non-picture cannot earn a verdict,
+whatever its colours.
 """
 
 from __future__ import annotations
