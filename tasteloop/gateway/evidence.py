@@ -4,7 +4,7 @@ measurements the offline critic uses) and how strictly the person wants the styl
 from __future__ import annotations
 
 from tasteloop.domain.profile import TasteProfile
-from tasteloop.measure.learned_style import measure_candidate, style_distance
+from tasteloop.measure.learned_style import style_distance
 from tasteloop.measure.picture_check import PictureCheck, check_picture
 from tasteloop.measure.schema import ImageMeasurement
 
@@ -28,14 +28,13 @@ EVIDENCE_FEATURES = (
 
 
 def measurement_evidence(
-    profile: TasteProfile, image: bytes | ImageMeasurement, check: PictureCheck | None = None
+    profile: TasteProfile, candidate: ImageMeasurement, check: PictureCheck | None = None
 ) -> str:
     """Numbers for the references (mean, min-max) beside the same numbers for this image, and
     what the measured picture check found."""
     measured = profile.measurements
     if measured is None:
         return ""
-    candidate = image if isinstance(image, ImageMeasurement) else measure_candidate(image)
     lines = ["Measured evidence (references mean [min-max] vs this image):"]
     for name in EVIDENCE_FEATURES:
         s = measured.stats[name]

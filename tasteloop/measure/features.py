@@ -15,7 +15,7 @@ from PIL import Image
 
 from tasteloop.measure.colour import dominant_colours, srgb_to_lab
 from tasteloop.measure.histograms import local_binary_pattern_histogram, normalised
-from tasteloop.measure.picture import picture_stats
+from tasteloop.measure.picture import picture_stats, region_means
 from tasteloop.measure.schema import HUE_BINS, ImageMeasurement
 from tasteloop.measure.traits import trait_stats
 
@@ -90,12 +90,6 @@ def analysis_image(image: Image.Image) -> Image.Image:
     return image
 
 
-def _box_mean(values: np.ndarray, block: int) -> np.ndarray:
-    h, w = values.shape[0] // block * block, values.shape[1] // block * block
-    trimmed = values[:h, :w]
-    return trimmed.reshape(h // block, block, w // block, block).mean(axis=(1, 3))
-
-
 def _hue(p: Planes) -> tuple[np.ndarray, np.ndarray]:
     """Hue in degrees, and which pixels have enough colour for a hue to mean anything."""
     return np.degrees(np.arctan2(p.lab[..., 2], p.lab[..., 1])) % 360, p.chroma > 8
@@ -132,7 +126,7 @@ def hue_histogram(p: Planes) -> list[float]:
 def composition_features(p: Planes) -> dict[str, float]:
     lum, edges, magnitude = p.lum, p.edges, p.magnitude
     block = max(4, min(lum.shape) // 16)
-    local_var = _box_mean(lum**2, block) - _box_mean(lum, block) ** 2
+    local_var = region_means(lum**2, block) - region_means(lum, block) ** 2
     h, w = lum.shape
     centre = edges[h // 4 : 3 * h // 4, w // 4 : 3 * w // 4].mean()
     # visual mass: detail plus departure from the mean colour

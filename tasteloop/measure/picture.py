@@ -97,9 +97,7 @@ def edge_sparseness(lum: np.ndarray) -> float:
 def large_scale_structure(lum: np.ndarray) -> float:
     """The share of the picture's lightness variance that lies between a 4 x 4 grid of masses
     (a composed picture) rather than inside them (a texture, noise): 0-1."""
-    b = STRUCTURE_BLOCKS
-    h, w = lum.shape[0] // b * b, lum.shape[1] // b * b
-    blocks = lum[:h, :w].reshape(b, h // b, b, w // b).mean(axis=(1, 3))
+    blocks = _block_means(lum, STRUCTURE_BLOCKS)
     variance = float(lum.var())
     return float(blocks.var() / variance) if variance > 1e-9 else 0.0
 
@@ -109,7 +107,7 @@ def _block_means(values: np.ndarray, blocks: int) -> np.ndarray:
     return values[:h, :w].reshape(blocks, h // blocks, blocks, w // blocks).mean(axis=(1, 3))
 
 
-def _region_means(values: np.ndarray, side: int) -> np.ndarray:
+def region_means(values: np.ndarray, side: int) -> np.ndarray:
     """The means of square regions `side` pixels across (the edges that do not fill one left
     out)."""
     h, w = values.shape[0] // side * side, values.shape[1] // side * side
@@ -157,7 +155,7 @@ def structural_reach(lab: np.ndarray, magnitude: np.ndarray) -> float | None:
         return None
     sizes = np.array(usable, dtype=float)
     # fine detail is read as 4 px regions' mean gradient, so its regions are 4 times fewer
-    detail = np.log(_region_means(magnitude, 4) + 1e-3)
+    detail = np.log(region_means(magnitude, 4) + 1e-3)
     found = []
     for plane, sides in (
         (lab[..., 0], usable),
@@ -165,7 +163,7 @@ def structural_reach(lab: np.ndarray, magnitude: np.ndarray) -> float | None:
         (lab[..., 2], usable),
         (detail, [side // 4 for side in usable]),
     ):
-        variances = [float(_region_means(plane, side).var()) for side in sides]
+        variances = [float(region_means(plane, side).var()) for side in sides]
         if min(variances) > 1e-9:
             found.append(float(np.polyfit(np.log(sizes), np.log(variances), 1)[0]))
     return max(found, default=-2.0)

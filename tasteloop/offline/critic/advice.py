@@ -183,17 +183,15 @@ WASHED = Remedy(
     {"detail": -1.0, "softness": 1.0},
 )
 # the picture falls short as a picture (picture_check.py)
+# an even texture, with too few large forms or no layout under it: the layout is brought out
+LAYOUT_REMEDY = Remedy(
+    {"contrast": 1.0, "style": -1.0},
+    {"contrast": "stronger contrast between large areas", "style": LESS_STYLE},
+    {"detail": 1.0, "softness": -1.0, "grain": 1.0},
+)
 PICTURE_REMEDIES: dict[Shortfall, Remedy] = {
-    Shortfall.NO_FORMS: Remedy(
-        {"contrast": 1.0, "style": -1.0},
-        {"contrast": "stronger contrast between large areas", "style": LESS_STYLE},
-        {"detail": 1.0, "softness": -1.0, "grain": 1.0},
-    ),
-    Shortfall.NO_LAYOUT: Remedy(
-        {"contrast": 1.0, "style": -1.0},
-        {"contrast": "stronger contrast between large areas", "style": LESS_STYLE},
-        {"detail": 1.0, "softness": -1.0, "grain": 1.0},
-    ),
+    Shortfall.NO_FORMS: LAYOUT_REMEDY,
+    Shortfall.NO_LAYOUT: LAYOUT_REMEDY,
     Shortfall.NOISE: Remedy(
         {"softness": 1.0, "grain": -1.0},
         {"softness": "softer, cleaner areas between the marks", "grain": "less grain"},
@@ -251,13 +249,6 @@ def picture_remedy(
     return remedy
 
 
-def at_limit(gap: Gap, current: dict[str, float]) -> bool:
-    """The quality a gap asks for has already moved as far as the generator takes it."""
-    return abs(current.get(gap.control, 0.0)) >= MAX_ADJUSTMENT and (
-        gap.steps * current.get(gap.control, 0.0) > 0
-    )
-
-
 def reasoning(
     judgement: Judgement,
     profile: TasteProfile,
@@ -281,7 +272,7 @@ def reasoning(
         return f"As a picture, {judgement.picture.words}; the next one paints {remedy}."
     weakest = costliest(judgement.scores, weights)
     open_gaps = [g for g in gaps_to_close(judgement) if g.control not in locked]
-    gaps = [g for g in open_gaps if not at_limit(g, current)]
+    gaps = [g for g in open_gaps if can_move(g.control, g.steps, current.get(g.control, 0.0))]
     if weakest == "avoid_list" and judgement.violations:
         items = "; ".join(v.item for v in judgement.violations)
         fixes = [g for g in gaps if g.dimension == "avoid_list"]
