@@ -255,7 +255,7 @@ def with_subject(result: CritiqueResult, verdict: SubjectVerdict) -> CritiqueRes
     return result.model_copy(
         update={
             "subject": verdict,
-            "reasoning": f"The picture does not show {names}; {result.reasoning}"[
+            "reasoning": f"The picture does not show {names}. {result.reasoning}"[
                 :MAX_SENTENCE_CHARS
             ],
             "revised_prompt": f"Show clearly: {names}. {result.revised_prompt}",

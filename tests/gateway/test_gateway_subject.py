@@ -48,7 +48,8 @@ def test_a_picture_judged_for_another_intent_fails_the_subject(gateway, profile)
     ).result
     assert not swapped.subject.present
     assert "fisherman" in swapped.subject.missing_parts
-    assert swapped.reasoning.startswith("The picture does not show")
+    # its own sentence first: the model's reasoning starts a sentence of its own
+    assert swapped.reasoning.startswith("The picture does not show portrait, old, fisherman. ")
     assert swapped.revised_prompt.startswith("Show clearly:")
     high = swapped.model_copy(update={"score": 9.9})
     assert verdict(high, LoopSettings()) is not Verdict.CONVERGED
