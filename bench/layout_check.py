@@ -65,7 +65,8 @@ def _stats(data: bytes) -> PictureStats:
     return found
 
 
-def _shuffled(reference: bytes, pieces: int, rng: np.random.Generator) -> bytes:
+def shuffled_tiles(reference: bytes, pieces: int, rng: np.random.Generator) -> bytes:
+    """The reference at 512 x 512 cut into pieces x pieces tiles, put back in a random order."""
     side = 512 // pieces
     pixels = np.asarray(decode_image(reference, max_side=512).convert("RGB").resize((512, 512)))
     tiles = pixels.reshape(pieces, side, pieces, side, 3).transpose(0, 2, 1, 3, 4)
@@ -106,7 +107,7 @@ def measured_sets() -> dict[str, dict[str, list[PictureStats]]]:
             rows["own pass"].append(_stats(encode(own, "PNG")))
         for reference in refs:
             for pieces in (8, 16):
-                rows["tiles"].append(_stats(_shuffled(reference, pieces, rng)))
+                rows["tiles"].append(_stats(shuffled_tiles(reference, pieces, rng)))
         inputs = GenerationInputs(style=style_target(profile))
         for intent, seed in itertools.product(INTENTS, (0, 1)):
             picture = generator.generate(initial_prompt(intent, profile), seed=seed, inputs=inputs)

@@ -33,6 +33,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from bench.independent import ReferenceDistances, members_spread
+from bench.layout_check import shuffled_tiles
 from tasteloop.domain.engine import Brief, GeneratedImage, GenerationInputs
 from tasteloop.domain.prompts import initial_prompt
 from tasteloop.domain.run_settings import DEFAULT_GATE_LOW, DEFAULT_THRESHOLD, LoopSettings
@@ -109,15 +110,7 @@ def degenerate_pictures(
         x = 60 + k * 85
         draw.line([(x, 120 + 13 * k), (x + 40, 330 - 9 * k)], fill=dark, width=4)
     out["a blank sheet with a few marks"] = _png(paper)
-    tiles = (
-        first.reshape(8, SIDE // 8, 8, SIDE // 8, 3)
-        .transpose(0, 2, 1, 3, 4)
-        .reshape(64, SIDE // 8, SIDE // 8, 3)
-    )
-    tiles = tiles[rng.permutation(64)].reshape(8, 8, SIDE // 8, SIDE // 8, 3)
-    out["the reference's tiles shuffled"] = _png(
-        Image.fromarray(tiles.transpose(0, 2, 1, 3, 4).reshape(SIDE, SIDE, 3).astype(np.uint8))
-    )
+    out["the reference's tiles shuffled"] = shuffled_tiles(references[0], 8, rng)
     if style is not None:
         from tasteloop.measure.style_network import TRANSFORM_SIDE
 

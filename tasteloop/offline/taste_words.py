@@ -202,13 +202,16 @@ def _arrangement(ref: ImageMeasurement) -> str:
 
 def _arrangements_differ(refs: list[ImageMeasurement]) -> str:
     """Where the set shares no arrangement, the two it holds most."""
-    words = [_arrangement(r) for r in refs]
+    return _differs("Composed differently", [_arrangement(r) for r in refs])
+
+
+def _differs(lead: str, words: list[str]) -> str:
+    """ "Lead from picture to picture: the commonest in some, the next in others", or the one
+    way every picture shares."""
     common = sorted(dict.fromkeys(words), key=lambda w: -words.count(w))
     if len(common) == 1:
         return f"{common[0][:1].upper()}{common[0][1:]} in every picture."
-    return (
-        f"Composed differently from picture to picture: {common[0]} in some, {common[1]} in others."
-    )
+    return f"{lead} from picture to picture: {common[0]} in some, {common[1]} in others."
 
 
 # how the set feels, by its energy (colour, contrast, activity) and its light
@@ -339,13 +342,7 @@ def _mark_making(ref: ImageMeasurement, monochrome: bool) -> str:
 
 def _mark_making_differs(refs: list[ImageMeasurement], monochrome: bool) -> str:
     """Where the set shares no one manner, which manners it holds (the commonest two)."""
-    words = [_mark_making(r, monochrome) for r in refs]
-    common = sorted(dict.fromkeys(words), key=lambda w: -words.count(w))
-    if len(common) == 1:
-        return f"{common[0][:1].upper()}{common[0][1:]} in every picture."
-    return (
-        f"Mark-making differs from picture to picture: {common[0]} in some, {common[1]} in others."
-    )
+    return _differs("Mark-making differs", [_mark_making(r, monochrome) for r in refs])
 
 
 def _contrast_word(stats: Stats) -> str | None:

@@ -331,7 +331,8 @@ def _style_steps(judgement: Judgement, strength: float, current: float) -> float
     if not beyond:
         return 0.0
     wanted = min(np.ceil(beyond / STYLE_STEP_GAP), 2)
-    return float(np.clip(current + wanted, -MAX_STYLE, MAX_STYLE)) - current
+    limit = limit_of("style")
+    return float(np.clip(current + wanted, -limit, limit)) - current
 
 
 def revise_prompt(
@@ -366,7 +367,8 @@ def revise_prompt(
             continue  # it would wash the motif out further, or deepen the picture's shortfall
         if change:
             total = adjustments.get(gap.control, 0) + change
-            adjustments[gap.control] = float(np.clip(total, -MAX_ADJUSTMENT, MAX_ADJUSTMENT))
+            limit = limit_of(gap.control)
+            adjustments[gap.control] = float(np.clip(total, -limit, limit))
     revised = prompt
     if profile.palette and not HEX_COLOUR.search(prompt):
         revised = f"{prompt.rstrip('. ')}. Colours: {', '.join(profile.palette)}."
