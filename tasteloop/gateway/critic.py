@@ -239,7 +239,7 @@ def as_picture(result: CritiqueResult, check: PictureCheck | None) -> CritiqueRe
         return result
     update: dict[str, Any] = {"score": round(result.score * check.plausibility, 2)}
     if check.problem:
-        update["reasoning"] = f"As a picture, {check.problem}; {result.reasoning}"[
+        update["reasoning"] = f"As a picture, {check.problem}. {result.reasoning}"[
             :MAX_SENTENCE_CHARS
         ]
     return result.model_copy(update=update)

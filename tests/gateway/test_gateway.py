@@ -500,6 +500,7 @@ def test_a_judge_that_likes_everything_cannot_lift_a_non_picture():
             judged = engine.critic.critique(out.getvalue(), "p", Brief(profile, "a harbour"))
             assert judged.result.score < 6.0, judged.result
             assert "As a picture, it" in judged.result.reasoning
+            assert judged.result.reasoning.endswith(". A fine match.")  # its own sentence
             assert "as a picture, measured:" in server.calls("critique")[-1].text
         member = engine.critic.critique(references[3], "p", Brief(profile, "a harbour"))
         assert member.result.score == 9.0 and "As a picture" not in member.result.reasoning
