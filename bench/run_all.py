@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from bench import (
+    combining,
     critic_ranking,
     detail_restore,
     extract_memory,
@@ -40,6 +41,7 @@ def main() -> None:
     sets = layout_check.measured_sets()
     show("the layout check, leaving each set out", layout_check.leave_one_set_out(sets))
     show("26 synthetic tastes", synthetic_tastes.evaluate())
+    show("combining the critic's dimensions, leaving each set out", combining.evaluate())
     truth = truthfulness.report(truthfulness.evaluate(load_sets(as_uploaded=True)))
     show("truthfulness, leaving each set out", {k: truth[k] for k in ("rows", "all", "loop")})
     ranking_data = critic_ranking.LeaveOneOut.build()

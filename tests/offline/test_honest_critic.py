@@ -19,10 +19,13 @@ from tasteloop.domain.style import style_target
 from tasteloop.domain.subject import SubjectPart, SubjectVerdict
 from tasteloop.images import encode
 from tasteloop.measure.features import Planes
+from tasteloop.measure.generic_style import built_in_painter
 from tasteloop.measure.picture import morans_i, spatial_coherence, structural_reach
 from tasteloop.measure.picture_check import Shortfall
 from tasteloop.measure.style_network import TRANSFORM_SIDE, style_network
 from tasteloop.offline.critic import OfflineCritic
+from tasteloop.offline.critic.advice import costliest
+from tasteloop.offline.critic.scoring import WEIGHTS, combined
 from tasteloop.offline.generator import OfflineGenerator
 from tasteloop.offline.generator.paint import paint_in_style
 from tasteloop.offline.intent_reading import what_it_can_draw
@@ -146,16 +149,17 @@ def _mean_colour(references: list[bytes]) -> np.ndarray:
     ).mean(axis=0)
 
 
-def _style_texture(references: list[bytes], profile) -> bytes:
+def _style_texture(references: list[bytes], profile, side: int = SIDE) -> bytes:
     """The style network's marks over a flat field in the set's mean colour: the set's own
-    style, colours and mark-making, with no layout under them."""
+    style, colours and mark-making, with no layout under them (at the network's own side, or
+    scaled to `side`)."""
     rng = np.random.default_rng(7)
     flat = np.full((TRANSFORM_SIDE, TRANSFORM_SIDE, 3), _mean_colour(references) / 255.0)
     flat += rng.normal(0, 0.02, flat.shape)
     vector = np.asarray(profile.measurements.style.mean, np.float32)
     painted = style_network().paint(np.clip(flat, 0, 1).astype(np.float32), vector)
     texture = Image.fromarray((np.clip(painted, 0, 1) * 255).astype(np.uint8))
-    return _png(texture.resize((SIDE, SIDE)))
+    return _png(texture.resize((side, side)))
 
 
 @pytest.mark.parametrize("set_name", SHARED_SETS)
@@ -164,6 +168,25 @@ def test_a_style_texture_with_no_layout_stays_below_the_gate(set_name):
     references = load_set(set_name)
     profile = extracted(references)
     judged = OfflineCritic().judge(_style_texture(references, profile), profile)
+    assert judged.overall < DEFAULT_GATE_LOW, judged.overall
+
+
+def test_a_style_texture_of_a_taste_never_seen_stays_below_the_gate():
+    """A taste nothing was chosen on: one of the style network wheel's built-in styles painted
+    over four pictures of different sets. Its texture over a flat field has the set's marks and
+    the network likes it; its colour and mood are far off, and the independent verdict fails it
+    (the weighted average of the dimensions put it at 6.3)."""
+    paint = built_in_painter()
+    references = []
+    for name in SHARED_SETS[:4]:
+        picture = Image.open(io.BytesIO(load_set(name)[1])).convert("RGB").resize((SIDE, SIDE))
+        references.append(
+            encode(Image.fromarray((paint(picture, 24) * 255).astype(np.uint8)), "JPEG")
+        )
+    profile = extracted(references)
+    judged = OfflineCritic().judge(_style_texture(references, profile, TRANSFORM_SIDE), profile)
+    assert judged.by_network >= DEFAULT_GATE_LOW
+    assert judged.independent < DEFAULT_GATE_LOW
     assert judged.overall < DEFAULT_GATE_LOW, judged.overall
 
 
@@ -301,6 +324,29 @@ def test_the_style_network_cannot_carry_a_verdict_alone(van_gogh, profile):
         assert judged.by_network is not None
         assert judged.overall <= judged.independent + 1e-9
         assert judged.overall <= judged.by_network + 1e-9
+
+
+def test_mark_making_alone_cannot_carry_a_picture_far_off_in_colour_and_mood():
+    """The breakdown of a style's texture with no layout, judged against a taste the critic
+    never saw: its marks are the set's, its colour and mood are not. The weighted average put it
+    at the gate (6.5); every dimension has to be near for the verdict to be."""
+    texture = {
+        "palette_tendency": 0.9,
+        "compositional_style": 8.5,
+        "emotional_register": 0.0,
+        "texture_feel": 10.0,
+        "avoid_list": 10.0,
+    }
+    assert sum(WEIGHTS[d] * texture[d] for d in WEIGHTS) >= DEFAULT_GATE_LOW
+    assert combined(texture) < DEFAULT_GATE_LOW
+    # a held-out member whose colour strays from the rest of its set, near on the rest
+    member = texture | {"palette_tendency": 2.0, "emotional_register": 8.3, "texture_feel": 9.3}
+    assert combined(member) >= DEFAULT_GATE_LOW
+    assert combined(dict.fromkeys(WEIGHTS, 9.0)) == pytest.approx(9.0)
+    # the gap named is the one costing the combined score most: a colour far off before a
+    # middling, heavier mark-making (the average named the mark-making)
+    middling = texture | {"emotional_register": 8.0, "texture_feel": 4.0}
+    assert costliest(middling, WEIGHTS) == "palette_tendency"
 
 
 def _generated(profile, intent: str) -> tuple[GeneratedImage, str]:

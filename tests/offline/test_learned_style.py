@@ -31,6 +31,7 @@ from tasteloop.measure.style_network import (
 )
 from tasteloop.offline.critic import OfflineCritic
 from tasteloop.offline.critic.advice import in_their_words
+from tasteloop.offline.critic.scoring import WEIGHTS
 from tasteloop.offline.extractor import OfflineExtractor
 from tasteloop.offline.generator import OfflineGenerator
 from tasteloop.offline.generator.paint import paint_in_style
@@ -308,7 +309,9 @@ def test_the_critic_asks_for_more_style_only_as_far_as_strength_allows(profile):
     ).result
     assert parse_adjustments(full.revised_prompt).get("style", 0) > 0
     assert "style" not in parse_adjustments(light.revised_prompt)
-    # texture costs the score most here (palette scores lower but weighs less), and the
-    # learned style is why
-    assert full.reasoning.startswith("The surface is not yet painted in your references' manner")
-    assert in_their_words(profile, "texture_feel") in full.reasoning
+    # where mark-making costs the score most (weighed here above the picture's colour, which is
+    # as far off), the learned style is why, and the reasoning says so in the profile's words
+    surface_first = OfflineCritic({**WEIGHTS, "palette_tendency": 0.1, "texture_feel": 0.55})
+    named = surface_first.critique(far, "p", Brief(profile, PROMPT_INTENT)).result
+    assert named.reasoning.startswith("The surface is not yet painted in your references' manner")
+    assert in_their_words(profile, "texture_feel") in named.reasoning

@@ -14,7 +14,7 @@ from tasteloop.measure.reference_set import measure_set
 from tasteloop.measure.schema import ALL_FEATURES, HISTOGRAM_BINS, measurements_problem
 from tasteloop.offline.critic import OfflineCritic
 from tasteloop.offline.critic.advice import costliest, gaps_to_close, in_their_words
-from tasteloop.offline.critic.scoring import WEIGHTS
+from tasteloop.offline.critic.scoring import WEIGHTS, combined
 from tasteloop.offline.extractor import OfflineExtractor
 from tasteloop.offline.generator import OfflineGenerator
 from tasteloop.offline.layout_spec import parse_adjustments, parse_prompt, set_adjustments
@@ -244,13 +244,13 @@ def test_critic_penalises_an_avoided_trait():
 
 
 def test_overall_is_the_lower_of_two_verdicts_and_each_is_what_it_says():
-    """Without the style network (strength 0) the score is the weighted sum of the dimensions;
-    with it, the lower of that and the network's own verdict."""
+    """Without the style network (strength 0) the score is the dimensions combined (their
+    weighted power mean); with it, the lower of that and the network's own verdict."""
     vivid = load_set("expressionist-vivid-color")
     profile = extracted(vivid[:3])
     image = vivid[3]
     without = OfflineCritic().judge(image, profile.with_style(StyleControls(strength=0.0)))
-    expected = sum(without.scores[d] * w for d, w in OfflineCritic().weights.items())
+    expected = combined(without.scores, OfflineCritic().weights)
     assert without.by_network is None
     assert without.overall == pytest.approx(expected * without.picture.plausibility, abs=0.01)
     shipped = OfflineCritic().judge(image, profile)

@@ -13,7 +13,7 @@ from tasteloop.domain.subject import SubjectVerdict
 from tasteloop.measure.colour import HEX_COLOUR
 from tasteloop.measure.features import FEATURE_FLOORS
 from tasteloop.measure.picture_check import Shortfall
-from tasteloop.offline.critic.scoring import PASS_RATIO, WEIGHTS, Judgement
+from tasteloop.offline.critic.scoring import PASS_RATIO, WEIGHTS, Judgement, shortfall_cost
 from tasteloop.offline.layout_spec import locked_qualities, parse_adjustments, set_adjustments
 from tasteloop.offline.qualities import BY_NAME, MEASURED
 
@@ -136,7 +136,7 @@ def style_beyond_target(judgement: Judgement, strength: float) -> float:
 def costliest(scores: dict[str, float], weights: dict[str, float]) -> str:
     """The biggest gap: the dimension whose shortfall costs the overall score most (a low score
     on a lightly weighted dimension can matter less than a middling one on a heavy dimension)."""
-    return max(CRITIQUE_DIMENSIONS, key=lambda d: weights[d] * (10.0 - scores[d]))
+    return max(CRITIQUE_DIMENSIONS, key=lambda d: shortfall_cost(scores, weights, d))
 
 
 @dataclass(frozen=True)
@@ -244,7 +244,7 @@ def picture_remedy(
         return None
     lost = judgement.independent * (1.0 - picture.plausibility)
     weakest = costliest(judgement.scores, weights)
-    if picture.passed and lost <= weights[weakest] * (10.0 - judgement.scores[weakest]):
+    if picture.passed and lost <= shortfall_cost(judgement.scores, weights, weakest):
         return None
     return remedy
 

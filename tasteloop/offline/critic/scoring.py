@@ -13,8 +13,10 @@ Two verdicts are taken and the lower one is the score: the independent evidence 
 composition 0.15, mood 0.10, mark-making 0.40, the avoid-list 0.10, measured without the style
 network), and the style network's reading of the learned style (relaxed as far as the person
 lowered the style strength). So the network the generator paints with cannot carry a picture on
-its own, and independent measures can fail a picture it likes. A picture that is not one
-(picture_check.py) is multiplied down.
+its own, and independent measures can fail a picture it likes. The independent dimensions are
+combined by a power mean softer than an average (`combined`), so a picture far off in colour and
+in mood is not carried to the gate by its mark-making alone, as it was by the weighted average.
+A picture that is not one (picture_check.py) is multiplied down.
 """
 
 from __future__ import annotations
@@ -51,6 +53,11 @@ HALF_RATIO = PASS_RATIO / 0.25 ** (1 / STEEPNESS)
 STYLE_SHARE = 0.5  # of the mark-making shown in the breakdown, at full style strength
 COVERAGE_SHARE = 0.15  # of the colour score: the palette's swatches present in the image
 VIOLATION_COST = 3.5  # avoid-list points lost per item the image does
+# The independent dimensions' scores (plus one, so that no one measure vetoes on its own) are
+# combined by their weighted power mean of this exponent: 1 is the weighted average, 0 the
+# geometric mean. Chosen leaving each shared set out in turn (0.5 in four folds of five;
+# bench/combining.py and BENCHMARKS.md).
+MEAN_POWER, MEAN_OFFSET = 0.5, 1.0
 
 
 @dataclass
@@ -65,6 +72,25 @@ class Judgement:
     independent: float = 0.0  # the independent evidence's verdict (no style network)
     by_network: float | None = None  # the style network's verdict
     picture: PictureCheck | None = None
+
+
+def combined(
+    scores: dict[str, float], weights: dict[str, float] = WEIGHTS, power: float = MEAN_POWER
+) -> float:
+    """The dimensions' scores as one: their weighted power mean (of the scores plus MEAN_OFFSET;
+    power 0 is the geometric mean)."""
+    total = sum(weights[d] for d in CRITIQUE_DIMENSIONS)
+    shifted = {d: scores[d] + MEAN_OFFSET for d in CRITIQUE_DIMENSIONS}
+    if power == 0:
+        mean = math.exp(sum(weights[d] * math.log(shifted[d]) for d in shifted) / total)
+    else:
+        mean = (sum(weights[d] * shifted[d] ** power for d in shifted) / total) ** (1 / power)
+    return mean - MEAN_OFFSET
+
+
+def shortfall_cost(scores: dict[str, float], weights: dict[str, float], dimension: str) -> float:
+    """How much the combined score would rise if this dimension scored 10."""
+    return combined({**scores, dimension: 10.0}, weights) - combined(scores, weights)
 
 
 def ratio_score(ratio: float) -> float:
@@ -136,7 +162,7 @@ def judge(
         )
     found = violations(image, profile, reference)
     scores["avoid_list"] = max(0.0, 10.0 - VIOLATION_COST * len(found))
-    independent = round(sum(weights[d] * scores[d] for d in CRITIQUE_DIMENSIONS), 2)
+    independent = round(combined(scores, weights), 2)
 
     set_style = reference.style.mean if reference.style else None
     style_gap = distinctive_style_gap(image.style, set_style, reference_styles(profile))
