@@ -11,6 +11,10 @@ check), then applied to the held-out set; the shipped constants are the folds' m
 grain levels), the generator's own style pass over a flat layout (four), each reference cut into
 8 x 8 and 16 x 16 shuffled tiles.
 
+Then, beside the shipped layout check, the direction-variety check's two constants the same way
+(VARIETY_SHARE of the least varied reference's variety, VARIETY_SCALE as a share of it): a
+texture's marks run the same ways all over, a picture's parts differ.
+
 `python -m bench.layout_check` (about 2 minutes); figures in BENCHMARKS.md.
 """
 
@@ -19,6 +23,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from collections.abc import Callable
 
 import numpy as np
 from PIL import Image
@@ -34,6 +39,8 @@ from tasteloop.measure.picture_check import (
     REACH_SCALE,
     REACH_SPREAD_FLOOR,
     REACH_SPREADS,
+    VARIETY_SCALE,
+    VARIETY_SHARE,
 )
 from tasteloop.measure.schema import PictureStats
 from tasteloop.measure.style_network import TRANSFORM_SIDE, style_network
@@ -55,6 +62,8 @@ NON_PICTURES = ("texture", "own pass", "tiles")
 SHARES = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)
 SPREADS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 FLOORS = (0.05, 0.1, 0.15)
+VARIETY_SHARES = (0.4, 0.5, 0.6, 0.7, 0.8)
+VARIETY_SCALES = (0.05, 0.1, 0.2)
 KEEP = 0.85  # the least a member or a painted picture may keep of its score
 CAUGHT = 0.6  # a non-picture is caught when it keeps at most this much (9.9 falls below 6)
 
@@ -137,19 +146,37 @@ def kept(
     ) * _gaussian(max(min(reach) - tolerance - (picture.reach or 0.0), 0.0), REACH_SCALE)
 
 
+def variety_kept(
+    picture: PictureStats, references: list[PictureStats], constants: tuple[float, float]
+) -> float:
+    """What share of its score the direction-variety check leaves a picture, under these
+    constants (share of the least varied reference's variety, scale as a share of it)."""
+    share, scale = constants
+    varieties = [r.variety for r in references if r.variety]
+    if picture.variety is None or not varieties:
+        return 1.0
+    return _gaussian(max(share - picture.variety / min(varieties), 0.0), scale)
+
+
+Keep = Callable[[PictureStats, list[PictureStats]], float]
+
+
 def figures(
     sets: dict[str, dict[str, list[PictureStats]]],
     names: list[str],
-    constants: tuple[float, float, float],
+    constants: tuple[float, float, float] | Keep,
 ) -> dict[str, object]:
+    keep: Keep = (
+        constants if callable(constants) else (lambda p, refs: kept(p, refs, constants))  # type: ignore[arg-type]
+    )
     members, painted, caught, total = [], [], dict.fromkeys(NON_PICTURES, 0), 0
     for name in names:
         rows = sets[name]
         refs = rows["ref"]
-        members += [kept(r, refs[:k] + refs[k + 1 :], constants) for k, r in enumerate(refs)]
-        painted += [kept(p, refs, constants) for p in rows["painted"]]
+        members += [keep(r, refs[:k] + refs[k + 1 :]) for k, r in enumerate(refs)]
+        painted += [keep(p, refs) for p in rows["painted"]]
         for kind in NON_PICTURES:
-            caught[kind] += sum(kept(p, refs, constants) <= CAUGHT for p in rows[kind])
+            caught[kind] += sum(keep(p, refs) <= CAUGHT for p in rows[kind])
             total += len(rows[kind])
     return {
         "members' least share kept": round(min(members), 2),
@@ -182,6 +209,42 @@ def leave_one_set_out(sets: dict[str, dict[str, list[PictureStats]]]) -> list[di
     return folds
 
 
+def with_variety(constants: tuple[float, float]) -> Keep:
+    """The shipped layout check and the direction-variety check under these constants."""
+    layout = (COHERENCE_SHARE, REACH_SPREADS, REACH_SPREAD_FLOOR)
+    return lambda p, refs: kept(p, refs, layout) * variety_kept(p, refs, constants)
+
+
+def variety_leave_one_set_out(
+    sets: dict[str, dict[str, list[PictureStats]]],
+) -> list[dict[str, object]]:
+    """The direction-variety check's two constants chosen on four sets, beside the shipped
+    layout check, by the same rule: the most non-pictures caught while no member and no painted
+    picture keeps less than KEEP; ties to the lower share and the wider scale."""
+    folds = []
+    for held in sets:
+        training = [name for name in sets if name != held]
+        best: tuple[tuple[float, ...], tuple[float, float]] | None = None
+        for constants in itertools.product(VARIETY_SHARES, VARIETY_SCALES):
+            trained = figures(sets, training, with_variety(constants))
+            if (
+                float(trained["members' least share kept"]) < KEEP  # type: ignore[arg-type]
+                or float(trained["painted pictures' least share kept"]) < KEEP  # type: ignore[arg-type]
+            ):
+                continue
+            key = (float(trained["caught"]), -constants[0], constants[1])  # type: ignore[arg-type]
+            if best is None or key > best[0]:
+                best = (key, constants)
+        if best is None:
+            folds.append({"held-out set": held, "chosen": None})
+            continue
+        chosen = best[1]
+        folds.append(
+            {"held-out set": held, "chosen": chosen, **figures(sets, [held], with_variety(chosen))}
+        )
+    return folds
+
+
 def main() -> None:
     sets = measured_sets()
     folds = leave_one_set_out(sets)
@@ -191,6 +254,21 @@ def main() -> None:
     print(json.dumps({"shipped": shipped, **figures(sets, list(sets), shipped)}))
     for name in sets:
         print(json.dumps({"set": name, **figures(sets, [name], shipped)}))
+    for fold in variety_leave_one_set_out(sets):
+        print(json.dumps({"direction variety": True, **fold}))
+    both = with_variety((VARIETY_SHARE, VARIETY_SCALE))
+    print(
+        json.dumps(
+            {
+                "shipped with direction variety": (VARIETY_SHARE, VARIETY_SCALE),
+                **figures(sets, list(sets), both),
+            }
+        )
+    )
+    for name in sets:
+        print(
+            json.dumps({"set": name, "with direction variety": True, **figures(sets, [name], both)})
+        )
 
 
 if __name__ == "__main__":

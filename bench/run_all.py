@@ -23,6 +23,7 @@ from bench import (
     poll_load,
     stop_calls,
     synthetic_tastes,
+    texture_grains,
     truthfulness,
     two_hosts,
     worker_kill,
@@ -40,8 +41,13 @@ def main() -> None:
     show("offline per-stage timings (median of 7)", offline_timings.timings())
     sets = layout_check.measured_sets()
     show("the layout check, leaving each set out", layout_check.leave_one_set_out(sets))
+    show(
+        "the direction-variety check, leaving each set out",
+        layout_check.variety_leave_one_set_out(sets),
+    )
     show("26 synthetic tastes", synthetic_tastes.evaluate())
     show("combining the critic's dimensions, leaving each set out", combining.evaluate())
+    show("the style's texture over ten grains per set", texture_grains.evaluate())
     truth = truthfulness.report(truthfulness.evaluate(load_sets(as_uploaded=True)))
     show("truthfulness, leaving each set out", {k: truth[k] for k in ("rows", "all", "loop")})
     ranking_data = critic_ranking.LeaveOneOut.build()

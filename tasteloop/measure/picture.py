@@ -11,7 +11,9 @@ neighbours are heavy-tailed (Field 1987; Simoncelli & Olshausen 2001). Noise of 
 out: their regions hold together, a region resembling its neighbours more than the picture's
 far side (sky beside sky, a dark figure's parts beside each other), where a texture with no
 layout under it, or a picture cut up and shuffled, has regions that ignore their neighbours
-(spatial autocorrelation, Moran 1950).
+(spatial autocorrelation, Moran 1950). And their parts differ in which way their edges run (a
+horizon, a standing figure, the folds of a cloth), where a texture's marks run the same ways
+everywhere: it is stationary, as a picture is not.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ SLOPE_BAND = (8.0, 64.0)
 ANGLE_BINS = 12
 STRUCTURE_BLOCKS = 4
 COHERENCE_BLOCKS = 8  # regions across each side, for how they hold together
+VARIETY_BLOCKS = 4  # regions across each side, for how their edge directions differ
+VARIETY_BINS = 8  # edge directions over 180 degrees
 
 
 def _power_spectrum(lum: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -169,12 +173,35 @@ def structural_reach(lab: np.ndarray, magnitude: np.ndarray) -> float | None:
     return max(found, default=-2.0)
 
 
+def direction_variety(gx: np.ndarray, gy: np.ndarray) -> float | None:
+    """How much the picture's parts differ in which way their edges run: over a 4 x 4 grid of
+    regions, each region's edge directions (weighted by edge strength) against the regions'
+    average, as their mean total-variation distance: 0 when every part's marks run the same ways,
+    as a texture's do, towards 1 when each part has its own. Regions with no edges at all are
+    left out; fewer than two with edges say nothing."""
+    b, n = VARIETY_BLOCKS, VARIETY_BINS
+    h, w = gx.shape[0] // b * b, gx.shape[1] // b * b
+    gx, gy = gx[:h, :w], gy[:h, :w]
+    direction = (np.mod(np.arctan2(gy, gx), np.pi) * (n / np.pi)).astype(np.intp) % n
+    rows = np.arange(h)[:, None] // (h // b)
+    cols = np.arange(w)[None, :] // (w // b)
+    index = (rows * b + cols) * n + direction
+    found = np.bincount(index.ravel(), weights=np.hypot(gx, gy).ravel(), minlength=b * b * n)
+    found = found.reshape(b * b, n)
+    totals = found.sum(axis=1)
+    shares = found[totals > 1e-9] / totals[totals > 1e-9, None]
+    if len(shares) < 2:
+        return None
+    return float(0.5 * np.abs(shares - shares.mean(axis=0)).sum(axis=1).mean())
+
+
 def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def picture_stats(lab: np.ndarray, magnitude: np.ndarray) -> PictureStats:
-    """`lab`: CIELAB at the analysis size; `magnitude`: its lightness gradient (0-1 units)."""
+def picture_stats(lab: np.ndarray, gx: np.ndarray, gy: np.ndarray) -> PictureStats:
+    """`lab`: CIELAB at the analysis size; `gx`, `gy`: its lightness gradient (0-1 units)."""
+    magnitude = np.hypot(gx, gy)
     lum = lab[..., 0] / 100.0
     power, radius, angle = _power_spectrum(lum)
     return PictureStats(
@@ -185,4 +212,5 @@ def picture_stats(lab: np.ndarray, magnitude: np.ndarray) -> PictureStats:
         sparseness=round(edge_sparseness(lum), 3),
         coherence=_rounded(spatial_coherence(lab, magnitude)),
         reach=_rounded(structural_reach(lab, magnitude)),
+        variety=_rounded(direction_variety(gx, gy)),
     )

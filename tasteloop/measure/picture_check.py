@@ -40,6 +40,11 @@ COHERENCE_SHARE, COHERENCE_SCALE = 0.6, 0.06
 # the 1.25 and the floor are the medians of the choices made leaving each shared set out in turn
 # (bench/layout_check.py)
 REACH_SPREADS, REACH_SPREAD_FLOOR, REACH_SCALE = 1.25, 0.15, 0.1
+# and its parts differ in which way their edges run: under this share of the least varied
+# reference's variety its marks run the same ways everywhere, a texture (the scale is a share of
+# that reference's variety too). The folds' medians, chosen as the layout check's were
+# (bench/layout_check.py)
+VARIETY_SHARE, VARIETY_SCALE = 0.5, 0.05
 
 
 NOISE_WORDS = "it is noise: grain at every scale, with no forms"
@@ -53,6 +58,9 @@ LOOSE_WORDS = (
     "its regions do not hold together: a texture, or scattered pieces, with no layout under it"
 )
 SHORT_REACH_WORDS = "its structure stops at its own marks: a texture, with no layout under it"
+SAME_EVERYWHERE_WORDS = (
+    "its marks run the same ways all over: a texture, with no parts of a picture under it"
+)
 
 
 class Shortfall(StrEnum):
@@ -64,6 +72,7 @@ class Shortfall(StrEnum):
     ONE_WAY = "one way"
     NO_FORMS = "no forms"
     NO_LAYOUT = "no layout"
+    SAME_EVERYWHERE = "same everywhere"
 
 
 @dataclass(frozen=True)
@@ -126,7 +135,17 @@ def check_picture(image: PictureStats | None, references: list[PictureStats]) ->
         tolerance = REACH_SPREADS * max(max(reaches) - min(reaches), REACH_SPREAD_FLOOR)
         off = min(reaches) - tolerance - image.reach
         short_by(off, REACH_SCALE, Shortfall.NO_LAYOUT, SHORT_REACH_WORDS)
+    varieties = [r.variety for r in references if r.variety]
+    # a set's least, never one picture's (a profile typed by hand is judged against one
+    # picture of its own words, whose directions say nothing of a set's)
+    if image.variety is not None and len(varieties) >= 2:
+        off = VARIETY_SHARE - image.variety / min(varieties)
+        short_by(off, VARIETY_SCALE, Shortfall.SAME_EVERYWHERE, SAME_EVERYWHERE_WORDS)
     if not checks:
         return PictureCheck(1.0)
-    _, shortfall, words = min(checks, key=lambda check: check[0])
+    # the most basic shortfall that fails it names it (the checks run from the spectrum to the
+    # layout: noise is named noise, though its marks also run the same ways everywhere); when
+    # none fails it outright, the costliest
+    failing = [check for check in checks if check[0] < 0.5]
+    _, shortfall, words = failing[0] if failing else min(checks, key=lambda check: check[0])
     return PictureCheck(round(math.prod(p for p, _, _ in checks), 4), shortfall, words)

@@ -122,6 +122,9 @@ class PictureStats(_Strict):
     # how far its structure reaches (the aggregated-variance slope: -2 for a texture, near 0
     # for structure at every scale); None in profiles measured before it was
     reach: Number | None = None
+    # how much its parts differ in which way their edges run (0 the same everywhere, as in a
+    # texture); None in profiles measured before it was
+    variety: Number | None = None
 
 
 class TraitStats(_Strict):

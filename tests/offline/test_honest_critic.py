@@ -20,12 +20,18 @@ from tasteloop.domain.subject import SubjectPart, SubjectVerdict
 from tasteloop.images import encode
 from tasteloop.measure.features import Planes
 from tasteloop.measure.generic_style import built_in_painter
-from tasteloop.measure.picture import morans_i, spatial_coherence, structural_reach
-from tasteloop.measure.picture_check import Shortfall
+from tasteloop.measure.picture import (
+    direction_variety,
+    morans_i,
+    spatial_coherence,
+    structural_reach,
+)
+from tasteloop.measure.picture_check import SAME_EVERYWHERE_WORDS, VARIETY_SHARE, Shortfall
 from tasteloop.measure.style_network import TRANSFORM_SIDE, style_network
 from tasteloop.offline.critic import OfflineCritic
 from tasteloop.offline.critic.advice import costliest
 from tasteloop.offline.critic.scoring import WEIGHTS, combined
+from tasteloop.offline.critic.subject import motif_visibility
 from tasteloop.offline.generator import OfflineGenerator
 from tasteloop.offline.generator.paint import paint_in_style
 from tasteloop.offline.intent_reading import what_it_can_draw
@@ -265,6 +271,67 @@ def test_regions_that_hold_together_and_structure_that_reaches_are_measured():
     assert morans_i(np.arange(64.0).reshape(8, 8)) > 0.8
     checker = np.indices((8, 8)).sum(axis=0) % 2
     assert morans_i(checker.astype(float)) < -0.9
+
+
+def test_how_much_the_parts_differ_in_which_way_their_edges_run_is_measured():
+    """A texture's marks run the same ways everywhere; a picture's parts have their own."""
+    rng = np.random.default_rng(5)
+    marks = Image.new("L", (256, 256), 200)
+    draw = ImageDraw.Draw(marks)
+    for x, y, angle in zip(*rng.random((3, 900)), strict=True):
+        dx, dy = 6 * np.cos(angle * np.pi), 6 * np.sin(angle * np.pi)
+        draw.line([(256 * x - dx, 256 * y - dy), (256 * x + dx, 256 * y + dy)], fill=40, width=2)
+    parts = np.full((256, 256), 200, dtype=np.uint8)
+    parts[:128, :][::8] = 40  # a sky of level streaks over
+    parts[128:, :][:, ::8] = 40  # a field of upright stems
+    parts[128:, :128] = np.asarray(marks)[128:, :128]  # and a patch of the texture
+    texture, picture = (
+        Planes.of(Image.fromarray(np.asarray(i)).convert("RGB")) for i in (marks, parts)
+    )
+    same = direction_variety(texture.gx, texture.gy)
+    differ = direction_variety(picture.gx, picture.gy)
+    assert same is not None and differ is not None
+    assert same < 0.1 < 0.3 < differ
+    flat = Planes.of(Image.new("RGB", (64, 64), (90, 90, 90)))
+    assert direction_variety(flat.gx, flat.gy) is None  # no edges: nothing to compare
+
+
+def test_a_style_texture_whose_marks_run_the_same_ways_everywhere_stays_below_the_gate():
+    """The style network's texture over a flat field, on a grain the layout checks let through
+    (it scored 6.7: its regions happen to hold together), but every part's marks run the same
+    ways, where the references' parts differ."""
+    references = load_set("expressionist-vivid-color")
+    profile = extracted(references)
+    rng = np.random.default_rng(0)
+    flat = np.full((TRANSFORM_SIDE, TRANSFORM_SIDE, 3), _mean_colour(references) / 255.0)
+    flat += rng.normal(0, 0.02, flat.shape)
+    vector = np.asarray(profile.measurements.style.mean, np.float32)
+    painted = style_network().paint(np.clip(flat, 0, 1).astype(np.float32), vector)
+    texture = _png(Image.fromarray((np.clip(painted, 0, 1) * 255).astype(np.uint8)))
+    judged = OfflineCritic().judge(texture, profile)
+    assert judged.overall < DEFAULT_GATE_LOW, judged.overall
+    assert judged.picture.words == SAME_EVERYWHERE_WORDS
+
+
+@pytest.mark.parametrize("set_name", SHARED_SETS)
+def test_pictures_the_painter_lays_out_are_not_called_the_same_everywhere(set_name):
+    """The painter's own pictures whose motifs survived the painting are not textures: their
+    parts differ in direction at least as the check asks (VARIETY_SHARE of the least varied
+    reference's). The expressionist set's are the nearest to the edge: the style network paints
+    its marks all over."""
+    profile = extracted(load_set(set_name))
+    least = min(r.picture.variety for r in profile.measurements.references)
+    inputs = GenerationInputs(style=style_target(profile))
+    laid_out = 0
+    for intent in ("a harbour at dusk", "flowers in a garden under the moon", "a city street"):
+        picture = OfflineGenerator().generate(initial_prompt(intent, profile), inputs=inputs)
+        assert picture.sketch is not None
+        visible = motif_visibility(picture.data, picture.sketch).values()
+        if all(shown for shown, _ in visible):
+            laid_out += 1
+            variety = OfflineCritic().judge(picture.data, profile).image.picture.variety
+            assert variety >= VARIETY_SHARE * least, (intent, variety, least)
+    assert laid_out, "no picture kept its layout"
 
 
 def test_a_picture_under_heavy_grain_is_not_called_noise(profile):

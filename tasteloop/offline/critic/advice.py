@@ -204,6 +204,15 @@ PICTURE_REMEDIES: dict[Shortfall, Remedy] = {
     ),
     Shortfall.FLAT: Remedy({"contrast": 2.0}, {"contrast": "much stronger contrast"}),
     Shortfall.ONE_WAY: Remedy({"straightness": -1.0}, {"straightness": "marks that turn"}),
+    # swirls turn every way in every part; straight lines give each part its own directions
+    Shortfall.SAME_EVERYWHERE: Remedy(
+        {"straightness": 2.0, "style": -1.0},
+        {
+            "straightness": "straighter lines that give each part its own direction",
+            "style": "less of the style laid over them",
+        },
+        {"straightness": -1.0, "style": 1.0},
+    ),
 }
 
 

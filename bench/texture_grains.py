@@ -1,0 +1,57 @@
+"""The style network's texture with no layout, over many random grains: how many reach the gate.
+
+bench/truthfulness.py judges one texture per shared set (one grain of the flat field it is
+painted over); the verdict on such a texture depends on that grain (its blobs may happen to
+hold together). Here each set's texture is painted over GRAINS random grains of a flat field in
+the set's mean colour and judged against the set's profile (references as uploaded).
+`python -m bench.texture_grains` (about a minute).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from PIL import Image
+
+from bench.truthfulness import _rgb
+from tasteloop.domain.run_settings import DEFAULT_GATE_LOW
+from tasteloop.images import encode
+from tasteloop.measure.style_network import TRANSFORM_SIDE, style_network
+from tasteloop.offline.critic import OfflineCritic
+from tasteloop.offline.extractor import OfflineExtractor
+from tests.support.refsets import load_sets
+
+GRAINS = 10
+
+
+def evaluate(grains: int = GRAINS) -> dict[str, object]:
+    critic, extractor, network = OfflineCritic(), OfflineExtractor(), style_network()
+    found: dict[str, list[float]] = {}
+    for name, refs in load_sets(as_uploaded=True).items():
+        profile = extractor.extract(refs).profile
+        assert profile.measurements is not None and profile.measurements.style is not None
+        vector = np.asarray(profile.measurements.style.mean, np.float32)
+        mean = np.concatenate([_rgb(r).reshape(-1, 3) for r in refs]).mean(axis=0)
+        scores = []
+        for seed in range(grains):
+            rng = np.random.default_rng(seed)
+            flat = np.full((TRANSFORM_SIDE, TRANSFORM_SIDE, 3), mean / 255.0, dtype=np.float32)
+            flat += rng.normal(0, 0.02, flat.shape).astype(np.float32)
+            painted = np.clip(network.paint(np.clip(flat, 0, 1), vector), 0, 1) * 255
+            texture = encode(Image.fromarray(painted.astype(np.uint8)), "PNG")
+            scores.append(critic.judge(texture, profile).overall)
+        found[name] = scores
+    every = [s for scores in found.values() for s in scores]
+    return {
+        "at the gate or above, per set": {
+            name: f"{sum(s >= DEFAULT_GATE_LOW for s in scores)}/{len(scores)}"
+            for name, scores in found.items()
+        },
+        "at the gate or above": f"{sum(s >= DEFAULT_GATE_LOW for s in every)}/{len(every)}",
+        "highest": sorted(round(s, 2) for s in every)[-5:],
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(evaluate(), indent=1))
