@@ -570,6 +570,29 @@ def _offline_run(intent: str, profile, prompt: str, references=()):
     )
 
 
+def test_a_picture_called_the_same_everywhere_is_revised_towards_straighter_lines():
+    """In the expressionist set a revision towards curved movement made the painter's swirls
+    turn every way in every part; the layout's remedy (contrast, less style) left it a texture
+    (1.2 after three tries). Its own remedy asks for straighter lines and less of the style."""
+    from tasteloop.offline.layout_spec import parse_adjustments
+
+    profile = extracted(load_set("expressionist-vivid-color"))
+    intent = "a lighthouse on a rocky shore at dusk"
+    result = _offline_run(intent, profile, initial_prompt(intent, profile))
+    called = [
+        k
+        for k, iteration in enumerate(result.iterations[:-1])
+        if iteration.critique.reasoning.startswith(f"As a picture, {SAME_EVERYWHERE_WORDS}")
+    ]
+    assert called
+    for k in called:
+        before = parse_adjustments(result.iterations[k].prompt)
+        after = parse_adjustments(result.iterations[k + 1].prompt)
+        assert after.get("straightness", 0) > before.get("straightness", 0)
+        assert after.get("style", 0) < before.get("style", 0)
+        assert result.iterations[k + 1].score >= DEFAULT_GATE_LOW
+
+
 def test_a_picture_short_of_large_forms_is_told_so_and_revised_toward_them():
     """When the picture's shortfall as a picture costs the score more than any dimension, the
     reasoning names it (not a colour detail) and the revision paints its remedy: the expressionist
