@@ -41,6 +41,7 @@ from tasteloop.measure.picture_check import (
     REACH_SPREADS,
     VARIETY_SCALE,
     VARIETY_SHARE,
+    variety_shortfall,
 )
 from tasteloop.measure.schema import PictureStats
 from tasteloop.measure.style_network import TRANSFORM_SIDE, style_network
@@ -152,23 +153,26 @@ def variety_kept(
     """What share of its score the direction-variety check leaves a picture, under these
     constants (share of the least varied reference's variety, scale as a share of it)."""
     share, scale = constants
-    varieties = [r.variety for r in references if r.variety]
-    if picture.variety is None or not varieties:
-        return 1.0
-    return _gaussian(max(share - picture.variety / min(varieties), 0.0), scale)
+    return _gaussian(variety_shortfall(picture, references, share), scale)
 
 
 Keep = Callable[[PictureStats, list[PictureStats]], float]
 
 
+def layout(constants: tuple[float, float, float]) -> Keep:
+    """The layout check under these constants."""
+    return lambda p, refs: kept(p, refs, constants)
+
+
+def with_variety(constants: tuple[float, float]) -> Keep:
+    """The shipped layout check and the direction-variety check under these constants."""
+    shipped = (COHERENCE_SHARE, REACH_SPREADS, REACH_SPREAD_FLOOR)
+    return lambda p, refs: kept(p, refs, shipped) * variety_kept(p, refs, constants)
+
+
 def figures(
-    sets: dict[str, dict[str, list[PictureStats]]],
-    names: list[str],
-    constants: tuple[float, float, float] | Keep,
+    sets: dict[str, dict[str, list[PictureStats]]], names: list[str], keep: Keep
 ) -> dict[str, object]:
-    keep: Keep = (
-        constants if callable(constants) else (lambda p, refs: kept(p, refs, constants))  # type: ignore[arg-type]
-    )
     members, painted, caught, total = [], [], dict.fromkeys(NON_PICTURES, 0), 0
     for name in names:
         rows = sets[name]
@@ -187,52 +191,26 @@ def figures(
     }
 
 
-def leave_one_set_out(sets: dict[str, dict[str, list[PictureStats]]]) -> list[dict[str, object]]:
-    folds = []
-    for held in sets:
-        training = [name for name in sets if name != held]
-        best: tuple[tuple[float, ...], tuple[float, float, float]] | None = None
-        for constants in itertools.product(SHARES, SPREADS, FLOORS):
-            trained = figures(sets, training, constants)
-            if (
-                float(trained["members' least share kept"]) < KEEP  # type: ignore[arg-type]
-                or float(trained["painted pictures' least share kept"]) < KEEP  # type: ignore[arg-type]
-            ):
-                continue
-            key = (float(trained["caught"]), -constants[0], constants[1], constants[2])  # type: ignore[arg-type]
-            if best is None or key > best[0]:
-                best = (key, constants)
-        if best is None:
-            folds.append({"held-out set": held, "chosen": None})
-            continue
-        folds.append({"held-out set": held, "chosen": best[1], **figures(sets, [held], best[1])})
-    return folds
-
-
-def with_variety(constants: tuple[float, float]) -> Keep:
-    """The shipped layout check and the direction-variety check under these constants."""
-    layout = (COHERENCE_SHARE, REACH_SPREADS, REACH_SPREAD_FLOOR)
-    return lambda p, refs: kept(p, refs, layout) * variety_kept(p, refs, constants)
-
-
-def variety_leave_one_set_out(
+def chosen_by_folds(
     sets: dict[str, dict[str, list[PictureStats]]],
+    grid: list[tuple[float, ...]],
+    keep_of: Callable[[tuple[float, ...]], Keep],
 ) -> list[dict[str, object]]:
-    """The direction-variety check's two constants chosen on four sets, beside the shipped
-    layout check, by the same rule: the most non-pictures caught while no member and no painted
-    picture keeps less than KEEP; ties to the lower share and the wider scale."""
+    """For each held-out set, the constants chosen on the other four: the most non-pictures
+    caught while no member and no painted picture keeps less than KEEP; ties to the lower first
+    constant (a share) and the higher others (a wider tolerance or scale)."""
     folds = []
     for held in sets:
         training = [name for name in sets if name != held]
-        best: tuple[tuple[float, ...], tuple[float, float]] | None = None
-        for constants in itertools.product(VARIETY_SHARES, VARIETY_SCALES):
-            trained = figures(sets, training, with_variety(constants))
+        best: tuple[tuple[float, ...], tuple[float, ...]] | None = None
+        for constants in grid:
+            trained = figures(sets, training, keep_of(constants))
             if (
                 float(trained["members' least share kept"]) < KEEP  # type: ignore[arg-type]
                 or float(trained["painted pictures' least share kept"]) < KEEP  # type: ignore[arg-type]
             ):
                 continue
-            key = (float(trained["caught"]), -constants[0], constants[1])  # type: ignore[arg-type]
+            key = (float(trained["caught"]), -constants[0], *constants[1:])  # type: ignore[arg-type]
             if best is None or key > best[0]:
                 best = (key, constants)
         if best is None:
@@ -240,9 +218,23 @@ def variety_leave_one_set_out(
             continue
         chosen = best[1]
         folds.append(
-            {"held-out set": held, "chosen": chosen, **figures(sets, [held], with_variety(chosen))}
+            {"held-out set": held, "chosen": chosen, **figures(sets, [held], keep_of(chosen))}
         )
     return folds
+
+
+def leave_one_set_out(sets: dict[str, dict[str, list[PictureStats]]]) -> list[dict[str, object]]:
+    """The layout check's three constants."""
+    grid = list(itertools.product(SHARES, SPREADS, FLOORS))
+    return chosen_by_folds(sets, grid, layout)  # type: ignore[arg-type]
+
+
+def variety_leave_one_set_out(
+    sets: dict[str, dict[str, list[PictureStats]]],
+) -> list[dict[str, object]]:
+    """The direction-variety check's two constants, beside the shipped layout check."""
+    grid = list(itertools.product(VARIETY_SHARES, VARIETY_SCALES))
+    return chosen_by_folds(sets, grid, with_variety)  # type: ignore[arg-type]
 
 
 def main() -> None:
@@ -251,9 +243,9 @@ def main() -> None:
     for fold in folds:
         print(json.dumps(fold))
     shipped = (COHERENCE_SHARE, REACH_SPREADS, REACH_SPREAD_FLOOR)
-    print(json.dumps({"shipped": shipped, **figures(sets, list(sets), shipped)}))
+    print(json.dumps({"shipped": shipped, **figures(sets, list(sets), layout(shipped))}))
     for name in sets:
-        print(json.dumps({"set": name, **figures(sets, [name], shipped)}))
+        print(json.dumps({"set": name, **figures(sets, [name], layout(shipped))}))
     for fold in variety_leave_one_set_out(sets):
         print(json.dumps({"direction variety": True, **fold}))
     both = with_variety((VARIETY_SHARE, VARIETY_SCALE))

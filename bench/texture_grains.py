@@ -12,12 +12,10 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from PIL import Image
 
-from bench.truthfulness import _rgb
+from bench.truthfulness import _rgb, style_texture
 from tasteloop.domain.run_settings import DEFAULT_GATE_LOW
 from tasteloop.images import encode
-from tasteloop.measure.style_network import TRANSFORM_SIDE, style_network
 from tasteloop.offline.critic import OfflineCritic
 from tasteloop.offline.extractor import OfflineExtractor
 from tests.support.refsets import load_sets
@@ -26,7 +24,7 @@ GRAINS = 10
 
 
 def evaluate(grains: int = GRAINS) -> dict[str, object]:
-    critic, extractor, network = OfflineCritic(), OfflineExtractor(), style_network()
+    critic, extractor = OfflineCritic(), OfflineExtractor()
     found: dict[str, list[float]] = {}
     for name, refs in load_sets(as_uploaded=True).items():
         profile = extractor.extract(refs).profile
@@ -35,12 +33,8 @@ def evaluate(grains: int = GRAINS) -> dict[str, object]:
         mean = np.concatenate([_rgb(r).reshape(-1, 3) for r in refs]).mean(axis=0)
         scores = []
         for seed in range(grains):
-            rng = np.random.default_rng(seed)
-            flat = np.full((TRANSFORM_SIDE, TRANSFORM_SIDE, 3), mean / 255.0, dtype=np.float32)
-            flat += rng.normal(0, 0.02, flat.shape).astype(np.float32)
-            painted = np.clip(network.paint(np.clip(flat, 0, 1), vector), 0, 1) * 255
-            texture = encode(Image.fromarray(painted.astype(np.uint8)), "PNG")
-            scores.append(critic.judge(texture, profile).overall)
+            texture = style_texture(mean, vector, np.random.default_rng(seed))
+            scores.append(critic.judge(encode(texture, "PNG"), profile).overall)
         found[name] = scores
     every = [s for scores in found.values() for s in scores]
     return {

@@ -238,6 +238,6 @@ def measure(image: Image.Image) -> ImageMeasurement:
         palette=dominant_colours(p.lab),
         hue_histogram=hue_histogram(p),
         histograms=histograms(p),
-        picture=picture_stats(p.lab, p.gx, p.gy),
+        picture=picture_stats(p.lab, p.magnitude, p.gx, p.gy),
         traits=trait_stats(p.lab, p.chroma),
     )

@@ -173,7 +173,7 @@ def structural_reach(lab: np.ndarray, magnitude: np.ndarray) -> float | None:
     return max(found, default=-2.0)
 
 
-def direction_variety(gx: np.ndarray, gy: np.ndarray) -> float | None:
+def direction_variety(gx: np.ndarray, gy: np.ndarray, magnitude: np.ndarray) -> float | None:
     """How much the picture's parts differ in which way their edges run: over a 4 x 4 grid of
     regions, each region's edge directions (weighted by edge strength) against the regions'
     average, as their mean total-variation distance: 0 when every part's marks run the same ways,
@@ -181,12 +181,12 @@ def direction_variety(gx: np.ndarray, gy: np.ndarray) -> float | None:
     left out; fewer than two with edges say nothing."""
     b, n = VARIETY_BLOCKS, VARIETY_BINS
     h, w = gx.shape[0] // b * b, gx.shape[1] // b * b
-    gx, gy = gx[:h, :w], gy[:h, :w]
+    gx, gy, magnitude = gx[:h, :w], gy[:h, :w], magnitude[:h, :w]
     direction = (np.mod(np.arctan2(gy, gx), np.pi) * (n / np.pi)).astype(np.intp) % n
     rows = np.arange(h)[:, None] // (h // b)
     cols = np.arange(w)[None, :] // (w // b)
     index = (rows * b + cols) * n + direction
-    found = np.bincount(index.ravel(), weights=np.hypot(gx, gy).ravel(), minlength=b * b * n)
+    found = np.bincount(index.ravel(), weights=magnitude.ravel(), minlength=b * b * n)
     found = found.reshape(b * b, n)
     totals = found.sum(axis=1)
     shares = found[totals > 1e-9] / totals[totals > 1e-9, None]
@@ -199,9 +199,11 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def picture_stats(lab: np.ndarray, gx: np.ndarray, gy: np.ndarray) -> PictureStats:
-    """`lab`: CIELAB at the analysis size; `gx`, `gy`: its lightness gradient (0-1 units)."""
-    magnitude = np.hypot(gx, gy)
+def picture_stats(
+    lab: np.ndarray, magnitude: np.ndarray, gx: np.ndarray, gy: np.ndarray
+) -> PictureStats:
+    """`lab`: CIELAB at the analysis size; `gx`, `gy`: its lightness gradient (0-1 units) and
+    `magnitude` its length."""
     lum = lab[..., 0] / 100.0
     power, radius, angle = _power_spectrum(lum)
     return PictureStats(
@@ -212,5 +214,5 @@ def picture_stats(lab: np.ndarray, gx: np.ndarray, gy: np.ndarray) -> PictureSta
         sparseness=round(edge_sparseness(lum), 3),
         coherence=_rounded(spatial_coherence(lab, magnitude)),
         reach=_rounded(structural_reach(lab, magnitude)),
-        variety=_rounded(direction_variety(gx, gy)),
+        variety=_rounded(direction_variety(gx, gy, magnitude)),
     )

@@ -96,6 +96,19 @@ def _gaussian(off: float, scale: float) -> float:
     return math.exp(-0.5 * (off / scale) ** 2)
 
 
+def variety_shortfall(
+    image: PictureStats, references: list[PictureStats], share: float = VARIETY_SHARE
+) -> float:
+    """How far the picture's direction variety falls under `share` of the least varied
+    reference's, as a share of that reference's variety (0 when it does not). Asked of a set's
+    least, never of one picture's: a profile typed by hand is judged against one picture of its
+    own words, whose directions say nothing of a set's."""
+    varieties = [r.variety for r in references if r.variety]
+    if image.variety is None or len(varieties) < 2:
+        return 0.0
+    return max(share - image.variety / min(varieties), 0.0)
+
+
 def check_picture(image: PictureStats | None, references: list[PictureStats]) -> PictureCheck:
     if image is None:
         return PictureCheck(1.0)
@@ -135,12 +148,8 @@ def check_picture(image: PictureStats | None, references: list[PictureStats]) ->
         tolerance = REACH_SPREADS * max(max(reaches) - min(reaches), REACH_SPREAD_FLOOR)
         off = min(reaches) - tolerance - image.reach
         short_by(off, REACH_SCALE, Shortfall.NO_LAYOUT, SHORT_REACH_WORDS)
-    varieties = [r.variety for r in references if r.variety]
-    # a set's least, never one picture's (a profile typed by hand is judged against one
-    # picture of its own words, whose directions say nothing of a set's)
-    if image.variety is not None and len(varieties) >= 2:
-        off = VARIETY_SHARE - image.variety / min(varieties)
-        short_by(off, VARIETY_SCALE, Shortfall.SAME_EVERYWHERE, SAME_EVERYWHERE_WORDS)
+    off = variety_shortfall(image, references)
+    short_by(off, VARIETY_SCALE, Shortfall.SAME_EVERYWHERE, SAME_EVERYWHERE_WORDS)
     if not checks:
         return PictureCheck(1.0)
     # the most basic shortfall that fails it names it (the checks run from the spectrum to the

@@ -288,12 +288,14 @@ def test_how_much_the_parts_differ_in_which_way_their_edges_run_is_measured():
     texture, picture = (
         Planes.of(Image.fromarray(np.asarray(i)).convert("RGB")) for i in (marks, parts)
     )
-    same = direction_variety(texture.gx, texture.gy)
-    differ = direction_variety(picture.gx, picture.gy)
+    same = direction_variety(texture.gx, texture.gy, texture.magnitude)
+    differ = direction_variety(picture.gx, picture.gy, picture.magnitude)
     assert same is not None and differ is not None
     assert same < 0.1 < 0.3 < differ
     flat = Planes.of(Image.new("RGB", (64, 64), (90, 90, 90)))
-    assert direction_variety(flat.gx, flat.gy) is None  # no edges: nothing to compare
+    assert (
+        direction_variety(flat.gx, flat.gy, flat.magnitude) is None
+    )  # no edges: nothing to compare
 
 
 def test_a_style_texture_whose_marks_run_the_same_ways_everywhere_stays_below_the_gate():
