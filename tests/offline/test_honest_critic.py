@@ -155,11 +155,11 @@ def _mean_colour(references: list[bytes]) -> np.ndarray:
     ).mean(axis=0)
 
 
-def _style_texture(references: list[bytes], profile, side: int = SIDE) -> bytes:
-    """The style network's marks over a flat field in the set's mean colour: the set's own
-    style, colours and mark-making, with no layout under them (at the network's own side, or
-    scaled to `side`)."""
-    rng = np.random.default_rng(7)
+def _style_texture(references: list[bytes], profile, side: int = SIDE, seed: int = 7) -> bytes:
+    """The style network's marks over a flat field in the set's mean colour (with a faint grain
+    drawn from `seed`): the set's own style, colours and mark-making, with no layout under them
+    (scaled to `side`)."""
+    rng = np.random.default_rng(seed)
     flat = np.full((TRANSFORM_SIDE, TRANSFORM_SIDE, 3), _mean_colour(references) / 255.0)
     flat += rng.normal(0, 0.02, flat.shape)
     vector = np.asarray(profile.measurements.style.mean, np.float32)
@@ -293,9 +293,8 @@ def test_how_much_the_parts_differ_in_which_way_their_edges_run_is_measured():
     assert same is not None and differ is not None
     assert same < 0.1 < 0.3 < differ
     flat = Planes.of(Image.new("RGB", (64, 64), (90, 90, 90)))
-    assert (
-        direction_variety(flat.gx, flat.gy, flat.magnitude) is None
-    )  # no edges: nothing to compare
+    # no edges: nothing to compare
+    assert direction_variety(flat.gx, flat.gy, flat.magnitude) is None
 
 
 def test_a_style_texture_whose_marks_run_the_same_ways_everywhere_stays_below_the_gate():
@@ -304,12 +303,7 @@ def test_a_style_texture_whose_marks_run_the_same_ways_everywhere_stays_below_th
     ways, where the references' parts differ."""
     references = load_set("expressionist-vivid-color")
     profile = extracted(references)
-    rng = np.random.default_rng(0)
-    flat = np.full((TRANSFORM_SIDE, TRANSFORM_SIDE, 3), _mean_colour(references) / 255.0)
-    flat += rng.normal(0, 0.02, flat.shape)
-    vector = np.asarray(profile.measurements.style.mean, np.float32)
-    painted = style_network().paint(np.clip(flat, 0, 1).astype(np.float32), vector)
-    texture = _png(Image.fromarray((np.clip(painted, 0, 1) * 255).astype(np.uint8)))
+    texture = _style_texture(references, profile, TRANSFORM_SIDE, seed=0)
     judged = OfflineCritic().judge(texture, profile)
     assert judged.overall < DEFAULT_GATE_LOW, judged.overall
     assert judged.picture.words == SAME_EVERYWHERE_WORDS
