@@ -401,7 +401,7 @@ def test_a_series_and_variations_from_the_keyboard(live_server, page_factory):
     run_url = page.url
     confirm(page, threshold="10", gate_low="9.9", max_iterations="1")
     page.wait_for_url(run_url)
-    _finished(page)
+    finish_run(page)
 
     page.focus("#series > summary")
     page.keyboard.press("Enter")  # opens the fold
@@ -424,11 +424,11 @@ def test_a_series_and_variations_from_the_keyboard(live_server, page_factory):
         lambda url: url != run_url and re.search(rf"/runs/{PUBLIC_ID}$", url) is not None
     )
     page.locator("a.chip:has-text('variations of iteration')").wait_for()
-    _finished(page)
+    finish_run(page)
     assert page.locator(".candidates figure").count() == 4  # four variations, each shown
 
 
-def _finished(page) -> None:
+def finish_run(page) -> None:
     """Wait for the run to finish; a gate on the way (a score just under the top) is approved."""
     page.locator("section.done, button:has-text('yes — approve')").first.wait_for(timeout=120_000)
     approve = page.locator("button:has-text('yes — approve')")
