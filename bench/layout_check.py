@@ -13,7 +13,9 @@ grain levels), the generator's own style pass over a flat layout (four), each re
 
 Then, beside the shipped layout check, the direction-variety check's two constants the same way
 (VARIETY_SHARE of the least varied reference's variety, VARIETY_SCALE as a share of it): a
-texture's marks run the same ways all over, a picture's parts differ.
+texture's marks run the same ways all over, a picture's parts differ. And beside both, the
+bare-style check's two (BARE_RATIO times the variety of the set's style laid over nothing,
+BARE_SCALE as a share of it; a held-out member is judged against the style of the rest).
 
 `python -m bench.layout_check` (about 2 minutes); figures in BENCHMARKS.md.
 """
@@ -24,6 +26,7 @@ import itertools
 import json
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
@@ -32,8 +35,11 @@ from tasteloop.domain.engine import GenerationInputs
 from tasteloop.domain.prompts import initial_prompt
 from tasteloop.domain.style import style_target
 from tasteloop.images import decode_image, encode
+from tasteloop.measure.bare_style import bare_variety
 from tasteloop.measure.learned_style import measure_candidate
 from tasteloop.measure.picture_check import (
+    BARE_RATIO,
+    BARE_SCALE,
     COHERENCE_SCALE,
     COHERENCE_SHARE,
     REACH_SCALE,
@@ -41,6 +47,7 @@ from tasteloop.measure.picture_check import (
     REACH_SPREADS,
     VARIETY_SCALE,
     VARIETY_SHARE,
+    bare_shortfall,
     variety_shortfall,
 )
 from tasteloop.measure.schema import PictureStats
@@ -65,6 +72,8 @@ SPREADS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 FLOORS = (0.05, 0.1, 0.15)
 VARIETY_SHARES = (0.4, 0.5, 0.6, 0.7, 0.8)
 VARIETY_SCALES = (0.05, 0.1, 0.2)
+BARE_RATIOS = (1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6)
+BARE_SCALES = (0.05, 0.1, 0.2)
 KEEP = 0.85  # the least a member or a painted picture may keep of its score
 CAUGHT = 0.6  # a non-picture is caught when it keeps at most this much (9.9 falls below 6)
 
@@ -85,10 +94,33 @@ def shuffled_tiles(reference: bytes, pieces: int, rng: np.random.Generator) -> b
     return encode(Image.fromarray(whole.reshape(512, 512, 3)), "PNG")
 
 
-def measured_sets() -> dict[str, dict[str, list[PictureStats]]]:
+@dataclass(frozen=True)
+class Against:
+    """What a picture is judged against: the references' stats and the variety of their style
+    laid over nothing."""
+
+    refs: list[PictureStats]
+    bare: float | None
+
+
+@dataclass(frozen=True)
+class SetRows:
+    pictures: dict[str, list[PictureStats]]  # "ref", "painted" and each of NON_PICTURES
+    bare: float | None  # of the whole set's style
+    bare_without: list[float | None]  # of the style of the rest, each reference held out
+
+    def against(self) -> Against:
+        return Against(self.pictures["ref"], self.bare)
+
+    def without(self, k: int) -> Against:
+        refs = self.pictures["ref"]
+        return Against(refs[:k] + refs[k + 1 :], self.bare_without[k])
+
+
+def measured_sets() -> dict[str, SetRows]:
     rng = np.random.default_rng(23)
     network, generator, extractor = style_network(), OfflineGenerator(), OfflineExtractor()
-    found: dict[str, dict[str, list[PictureStats]]] = {}
+    found: dict[str, SetRows] = {}
     for name, refs in load_sets(as_uploaded=True).items():
         profile = extractor.extract(refs).profile
         assert profile.measurements and profile.measurements.style
@@ -126,7 +158,12 @@ def measured_sets() -> dict[str, dict[str, list[PictureStats]]]:
             # must pass: one the style washed out to a texture is what the check is for
             if all(shown for shown, _ in motif_visibility(picture.data, picture.sketch).values()):
                 rows["painted"].append(_stats(picture.data))
-        found[name] = rows
+        held_out = [extractor.extract(refs[:k] + refs[k + 1 :]).profile for k in range(len(refs))]
+        found[name] = SetRows(
+            rows,
+            bare_variety(profile.measurements),
+            [bare_variety(p.measurements) if p.measurements else None for p in held_out],
+        )
     return found
 
 
@@ -134,53 +171,60 @@ def _gaussian(off: float, scale: float) -> float:
     return math.exp(-0.5 * (off / scale) ** 2)
 
 
-def kept(
-    picture: PictureStats, references: list[PictureStats], constants: tuple[float, float, float]
-) -> float:
+def kept(picture: PictureStats, against: Against, constants: tuple[float, float, float]) -> float:
     """What share of its score the layout check leaves a picture, under these constants."""
     share, spreads, floor = constants
-    coherence = [r.coherence or 0.0 for r in references]
-    reach = [r.reach or 0.0 for r in references]
+    coherence = [r.coherence or 0.0 for r in against.refs]
+    reach = [r.reach or 0.0 for r in against.refs]
     tolerance = spreads * max(max(reach) - min(reach), floor)
     return _gaussian(
         max(share * min(coherence) - (picture.coherence or 0.0), 0.0), COHERENCE_SCALE
     ) * _gaussian(max(min(reach) - tolerance - (picture.reach or 0.0), 0.0), REACH_SCALE)
 
 
-def variety_kept(
-    picture: PictureStats, references: list[PictureStats], constants: tuple[float, float]
-) -> float:
+def variety_kept(picture: PictureStats, against: Against, constants: tuple[float, float]) -> float:
     """What share of its score the direction-variety check leaves a picture, under these
     constants (share of the least varied reference's variety, scale as a share of it)."""
     share, scale = constants
-    return _gaussian(variety_shortfall(picture, references, share), scale)
+    return _gaussian(variety_shortfall(picture, against.refs, share), scale)
 
 
-Keep = Callable[[PictureStats, list[PictureStats]], float]
+def bare_kept(picture: PictureStats, against: Against, constants: tuple[float, float]) -> float:
+    """What share of its score the bare-style check leaves a picture, under these constants
+    (times the bare style's variety, scale as a share of it)."""
+    ratio, scale = constants
+    return _gaussian(bare_shortfall(picture, against.bare, ratio), scale)
+
+
+Keep = Callable[[PictureStats, Against], float]
+SHIPPED_LAYOUT = (COHERENCE_SHARE, REACH_SPREADS, REACH_SPREAD_FLOOR)
+SHIPPED_VARIETY = (VARIETY_SHARE, VARIETY_SCALE)
 
 
 def layout(constants: tuple[float, float, float]) -> Keep:
     """The layout check under these constants."""
-    return lambda p, refs: kept(p, refs, constants)
+    return lambda p, a: kept(p, a, constants)
 
 
 def with_variety(constants: tuple[float, float]) -> Keep:
     """The shipped layout check and the direction-variety check under these constants."""
-    shipped = (COHERENCE_SHARE, REACH_SPREADS, REACH_SPREAD_FLOOR)
-    return lambda p, refs: kept(p, refs, shipped) * variety_kept(p, refs, constants)
+    return lambda p, a: kept(p, a, SHIPPED_LAYOUT) * variety_kept(p, a, constants)
 
 
-def figures(
-    sets: dict[str, dict[str, list[PictureStats]]], names: list[str], keep: Keep
-) -> dict[str, object]:
+def with_bare(constants: tuple[float, float]) -> Keep:
+    """The shipped layout and direction-variety checks and the bare-style check under these
+    constants."""
+    return lambda p, a: with_variety(SHIPPED_VARIETY)(p, a) * bare_kept(p, a, constants)
+
+
+def figures(sets: dict[str, SetRows], names: list[str], keep: Keep) -> dict[str, object]:
     members, painted, caught, total = [], [], dict.fromkeys(NON_PICTURES, 0), 0
     for name in names:
-        rows = sets[name]
-        refs = rows["ref"]
-        members += [keep(r, refs[:k] + refs[k + 1 :]) for k, r in enumerate(refs)]
-        painted += [keep(p, refs) for p in rows["painted"]]
+        rows, against = sets[name].pictures, sets[name].against()
+        members += [keep(r, sets[name].without(k)) for k, r in enumerate(rows["ref"])]
+        painted += [keep(p, against) for p in rows["painted"]]
         for kind in NON_PICTURES:
-            caught[kind] += sum(keep(p, refs) <= CAUGHT for p in rows[kind])
+            caught[kind] += sum(keep(p, against) <= CAUGHT for p in rows[kind])
             total += len(rows[kind])
     return {
         "members' least share kept": round(min(members), 2),
@@ -192,7 +236,7 @@ def figures(
 
 
 def chosen_by_folds(
-    sets: dict[str, dict[str, list[PictureStats]]],
+    sets: dict[str, SetRows],
     grid: list[tuple[float, ...]],
     keep_of: Callable[[tuple[float, ...]], Keep],
 ) -> list[dict[str, object]]:
@@ -223,44 +267,52 @@ def chosen_by_folds(
     return folds
 
 
-def leave_one_set_out(sets: dict[str, dict[str, list[PictureStats]]]) -> list[dict[str, object]]:
+def leave_one_set_out(sets: dict[str, SetRows]) -> list[dict[str, object]]:
     """The layout check's three constants."""
     grid = list(itertools.product(SHARES, SPREADS, FLOORS))
     return chosen_by_folds(sets, grid, layout)  # type: ignore[arg-type]
 
 
 def variety_leave_one_set_out(
-    sets: dict[str, dict[str, list[PictureStats]]],
+    sets: dict[str, SetRows],
 ) -> list[dict[str, object]]:
     """The direction-variety check's two constants, beside the shipped layout check."""
     grid = list(itertools.product(VARIETY_SHARES, VARIETY_SCALES))
     return chosen_by_folds(sets, grid, with_variety)  # type: ignore[arg-type]
 
 
+def bare_leave_one_set_out(sets: dict[str, SetRows]) -> list[dict[str, object]]:
+    """The bare-style check's two constants, beside the shipped layout and variety checks."""
+    grid = list(itertools.product(BARE_RATIOS, BARE_SCALES))
+    return chosen_by_folds(sets, grid, with_bare)  # type: ignore[arg-type]
+
+
 def main() -> None:
     sets = measured_sets()
-    folds = leave_one_set_out(sets)
-    for fold in folds:
+    for fold in leave_one_set_out(sets):
         print(json.dumps(fold))
-    shipped = (COHERENCE_SHARE, REACH_SPREADS, REACH_SPREAD_FLOOR)
-    print(json.dumps({"shipped": shipped, **figures(sets, list(sets), layout(shipped))}))
-    for name in sets:
-        print(json.dumps({"set": name, **figures(sets, [name], layout(shipped))}))
-    for fold in variety_leave_one_set_out(sets):
-        print(json.dumps({"direction variety": True, **fold}))
-    both = with_variety((VARIETY_SHARE, VARIETY_SCALE))
     print(
-        json.dumps(
-            {
-                "shipped with direction variety": (VARIETY_SHARE, VARIETY_SCALE),
-                **figures(sets, list(sets), both),
-            }
-        )
+        json.dumps({"shipped": SHIPPED_LAYOUT, **figures(sets, list(sets), layout(SHIPPED_LAYOUT))})
     )
     for name in sets:
+        print(json.dumps({"set": name, **figures(sets, [name], layout(SHIPPED_LAYOUT))}))
+    for label, folds, keep, shipped in (
+        ("direction variety", variety_leave_one_set_out(sets), with_variety, SHIPPED_VARIETY),
+        ("bare style", bare_leave_one_set_out(sets), with_bare, (BARE_RATIO, BARE_SCALE)),
+    ):
+        for fold in folds:
+            print(json.dumps({label: True, **fold}))
         print(
-            json.dumps({"set": name, "with direction variety": True, **figures(sets, [name], both)})
+            json.dumps(
+                {f"shipped with {label}": shipped, **figures(sets, list(sets), keep(shipped))}
+            )
         )
+        for name in sets:
+            print(
+                json.dumps(
+                    {"set": name, f"with {label}": True, **figures(sets, [name], keep(shipped))}
+                )
+            )
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ Targets (issue #20, with the style network): extraction from 5 references at <= 
 detail restored) <= 0.6 s; one critique (measurements, the candidate's style vector and the
 subject check against its sketch) <= 0.25 s; the same at 16:9 (1024 x 576: the critic reads two
 squares of a wide picture). The first call of each, which opens the networks, is a warm-up and
-not counted.
+not counted. Extraction includes painting the set's style laid over nothing
+(tasteloop.measure.bare_style); a person who weights the references otherwise changes the style,
+so the first critique of a re-weighted taste paints it (once per worker), timed beside.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from tasteloop.domain.engine import Brief, GenerationInputs
 from tasteloop.domain.prompts import initial_prompt
 from tasteloop.domain.shape import PictureShape
 from tasteloop.domain.style import style_target
+from tasteloop.measure.bare_style import texture_variety
 from tasteloop.offline.critic import OfflineCritic
 from tasteloop.offline.extractor import OfflineExtractor
 from tasteloop.offline.generator import OfflineGenerator
@@ -28,10 +31,14 @@ from tests.support.refsets import load_sets
 RUNS = 7
 
 
-def _median_seconds(fn, runs: int = RUNS) -> float:
-    fn()  # warm-up (imports, caches)
+def _median_seconds(fn, runs: int = RUNS, before=None) -> float:
+    """The median of `runs` calls after a warm-up (imports, caches); `before` runs untimed
+    before each."""
+    fn()
     samples = []
     for _ in range(runs):
+        if before is not None:
+            before()
         started = time.perf_counter()
         fn()
         samples.append(time.perf_counter() - started)
@@ -52,17 +59,27 @@ def timings() -> dict[str, object]:
     )
     profile = extractor.extract(five).profile
     prompt = initial_prompt("a harbour at dusk", profile)
+    reweighted = profile.with_style(profile.style.model_copy(update={"weights": [1, 1, 1, 1, 2]}))
+    assert reweighted.measurements and reweighted.measurements.style
+    assert reweighted.measurements.style.bare_variety is None  # to be painted at the critique
     inputs = GenerationInputs(style=style_target(profile))
     image = renderer.generate(prompt, inputs=inputs)  # with its sketch: the subject is judged
     wide_inputs = GenerationInputs(style=style_target(profile), shape=PictureShape("16:9"))
     wide = renderer.generate(prompt, inputs=wide_inputs)
     results = {
-        "extract_5_refs_s": _median_seconds(lambda: extractor.extract(five)),
+        # a worker keeps the bare styles it painted: forgotten, as for a set never seen
+        "extract_5_refs_s": _median_seconds(
+            lambda: extractor.extract(five), before=texture_variety.cache_clear
+        ),
         "generate_1024_s": _median_seconds(
             lambda: renderer.generate(prompt, seed=3, inputs=inputs)
         ),
         "critique_s": _median_seconds(
             lambda: critic.critique(image, prompt, Brief(profile, "a harbour at dusk"))
+        ),
+        "critique_first_of_a_reweighted_taste_s": _median_seconds(
+            lambda: critic.critique(image, prompt, Brief(reweighted, "a harbour at dusk")),
+            before=texture_variety.cache_clear,
         ),
         "generate_16x9_s": _median_seconds(
             lambda: renderer.generate(prompt, seed=3, inputs=wide_inputs)

@@ -45,6 +45,7 @@ def main() -> None:
         "the direction-variety check, leaving each set out",
         layout_check.variety_leave_one_set_out(sets),
     )
+    show("the bare-style check, leaving each set out", layout_check.bare_leave_one_set_out(sets))
     show("26 synthetic tastes", synthetic_tastes.evaluate())
     show("combining the critic's dimensions, leaving each set out", combining.evaluate())
     show("the style's texture over ten grains per set", texture_grains.evaluate())

@@ -270,8 +270,8 @@ class TasteProfile(BaseModel):
         if measured is not None and measured.style is not None:
             vectors = [r.style or [] for r in refs]  # every one has a vector (the schema says)
             mean = weighted_mean(vectors, self.style.weights_for(len(vectors)))
-            if mean != measured.style.mean:
-                style = measured.style.model_copy(update={"mean": mean})
+            if mean != measured.style.mean:  # its bare texture is another: measured anew
+                style = measured.style.model_copy(update={"mean": mean, "bare_variety": None})
                 self.measurements = measured.model_copy(update={"style": style})
         return self
 

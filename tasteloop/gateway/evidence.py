@@ -4,6 +4,7 @@ measurements the offline critic uses) and how strictly the person wants the styl
 from __future__ import annotations
 
 from tasteloop.domain.profile import TasteProfile
+from tasteloop.measure.bare_style import bare_variety
 from tasteloop.measure.learned_style import style_distance
 from tasteloop.measure.picture_check import PictureCheck, check_picture
 from tasteloop.measure.schema import ImageMeasurement
@@ -62,8 +63,9 @@ def picture_check_of(profile: TasteProfile, candidate: ImageMeasurement) -> Pict
     measured = profile.measurements
     if measured is None:
         return None
-    references = [r.picture for r in profile.weighted_references if r.picture is not None]
-    return check_picture(candidate.picture, references)
+    kept = measured.model_copy(update={"references": profile.weighted_references})
+    references = [r.picture for r in kept.references if r.picture is not None]
+    return check_picture(candidate.picture, references, bare_variety(kept))
 
 
 def learned_style_evidence(profile: TasteProfile, vector: list[float] | None) -> str | None:

@@ -6,6 +6,7 @@ import numpy as np
 from PIL import Image
 
 from tasteloop.images import CRITIQUE_SIDE, EXTRACTION_SIDE, decode_image, resize_max_side
+from tasteloop.measure.bare_style import bare_variety
 from tasteloop.measure.features import measure
 from tasteloop.measure.generic_style import generic_closeness
 from tasteloop.measure.reference_set import measure_set
@@ -19,10 +20,18 @@ def measure_with_style(image: Image.Image) -> ImageMeasurement:
 
 
 def measure_references(images: list[bytes]) -> Measurements:
-    """The profile's measurements: every reference measured, then what the set shares."""
-    return measure_set(
+    """The profile's measurements: every reference measured, then what the set shares, with
+    its style laid over nothing measured once here rather than at a critique."""
+    measured = measure_set(
         [measure_with_style(decode_image(data, max_side=EXTRACTION_SIDE)) for data in images]
     )
+    if measured.style is None:
+        return measured
+    bare = bare_variety(measured)
+    style = measured.style.model_copy(
+        update={"bare_variety": None if bare is None else round(bare, 5)}
+    )
+    return measured.model_copy(update={"style": style})
 
 
 def measure_candidate(image: bytes | Image.Image) -> ImageMeasurement:

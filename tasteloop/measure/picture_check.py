@@ -45,6 +45,10 @@ REACH_SPREADS, REACH_SPREAD_FLOOR, REACH_SCALE = 1.25, 0.15, 0.1
 # that reference's variety too). The folds' medians, chosen as the layout check's were
 # (bench/layout_check.py)
 VARIETY_SHARE, VARIETY_SCALE = 0.5, 0.05
+# and it stands apart from the set's own style laid over nothing (bare_style.py): under this many
+# times that texture's variety it is one (the scale is a share of that variety too). Chosen as
+# the layout check's were
+BARE_RATIO, BARE_SCALE = 1.1, 0.05
 
 
 NOISE_WORDS = "it is noise: grain at every scale, with no forms"
@@ -109,7 +113,18 @@ def variety_shortfall(
     return max(share - image.variety / min(varieties), 0.0)
 
 
-def check_picture(image: PictureStats | None, references: list[PictureStats]) -> PictureCheck:
+def bare_shortfall(image: PictureStats, bare: float | None, ratio: float = BARE_RATIO) -> float:
+    """How far the picture's direction variety falls under `ratio` times the variety of the
+    set's style laid over nothing, in units of the latter (0 when it does not, or is unknown)."""
+    if image.variety is None or not bare:
+        return 0.0
+    return max(ratio - image.variety / bare, 0.0)
+
+
+def check_picture(
+    image: PictureStats | None, references: list[PictureStats], bare: float | None = None
+) -> PictureCheck:
+    """`bare`: the direction variety of the set's style laid over nothing, when known."""
     if image is None:
         return PictureCheck(1.0)
     lowest_contrast = min((r.contrast for r in references), default=0.2)
@@ -150,6 +165,8 @@ def check_picture(image: PictureStats | None, references: list[PictureStats]) ->
         short_by(off, REACH_SCALE, Shortfall.NO_LAYOUT, SHORT_REACH_WORDS)
     off = variety_shortfall(image, references)
     short_by(off, VARIETY_SCALE, Shortfall.SAME_EVERYWHERE, SAME_EVERYWHERE_WORDS)
+    off = bare_shortfall(image, bare)
+    short_by(off, BARE_SCALE, Shortfall.SAME_EVERYWHERE, SAME_EVERYWHERE_WORDS)
     if not checks:
         return PictureCheck(1.0)
     # the most basic shortfall that fails it names it (the checks run from the spectrum to the

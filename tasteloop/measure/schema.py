@@ -196,6 +196,9 @@ class SetStyle(_Strict):
     model: str = Field(max_length=200)
     # the references' style vectors averaged with the profile's weights
     mean: list[Number] = Field(min_length=VECTOR_SIZE, max_length=VECTOR_SIZE)
+    # the direction variety of `mean` laid over nothing (tasteloop.measure.bare_style), measured
+    # with the references; None when not (older profiles, or the mean weighted since)
+    bare_variety: Number | None = None
 
 
 class Measurements(_Strict):

@@ -10,12 +10,14 @@ from PIL import Image
 from tasteloop.cli import main
 from tasteloop.config import ConfigError, EngineSettings
 from tasteloop.domain.engine import Brief
+from tasteloop.domain.profile import CRITIQUE_DIMENSIONS
 from tasteloop.domain.prompts import initial_prompt
 from tasteloop.domain.run_settings import LoopSettings
 from tasteloop.gateway.client import GatewayError, json_mode_chooser
 from tasteloop.gateway.engine import gateway_engine
 from tasteloop.gateway.generator import NoImageError, find_image_in_chat
 from tasteloop.loop import LoopState, run_loop
+from tasteloop.measure.bare_style import bare_texture, set_colour
 from tests.support.gateway_server import (
     IMAGE_SHAPES,
     IMAGES_API_SHAPES,
@@ -466,6 +468,34 @@ def test_an_unknown_json_mode_is_a_one_sentence_error():
         EngineSettings.from_env(
             {"BASE_URL": "http://x/v1", "API_KEY": "k", "TASTELOOP_JSON_MODE": "xml"}
         )
+
+
+def test_a_judge_that_likes_everything_cannot_lift_a_texture_in_the_sets_style():
+    """The cubist set's style network texture over flat fields of other grains than the bare
+    style's own: the references' least varied is all-over facets, so only the set's style laid
+    over nothing tells these from a picture (a grain reached 9.0 before it was asked)."""
+    reply = {
+        "score": 9.0,
+        "breakdown": dict.fromkeys(CRITIQUE_DIMENSIONS, 9.0),
+        "reasoning": "A fine match.",
+        "revised_prompt": "a harbour at dusk",
+    }
+    server = FakeGateway(render_size=256, critique_reply=reply).start()
+    try:
+        engine = gateway_engine(settings_for(server))
+        profile = engine.extractor.extract(load_set("cubist-dynamism-1913")).profile
+        measured = profile.measurements
+        assert measured is not None and measured.style is not None
+        scores = []
+        for seed in range(3, 10):
+            texture = bare_texture(measured.style.mean, set_colour(measured), seed)
+            out = io.BytesIO()
+            texture.save(out, "PNG")
+            judged = engine.critic.critique(out.getvalue(), "p", Brief(profile, "a harbour"))
+            scores.append(judged.result.score)
+        assert max(scores) < 6.0, scores
+    finally:
+        server.stop()
 
 
 def test_a_judge_that_likes_everything_cannot_lift_a_non_picture():

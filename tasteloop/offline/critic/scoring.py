@@ -26,6 +26,7 @@ import statistics
 from dataclasses import dataclass
 
 from tasteloop.domain.profile import CRITIQUE_DIMENSIONS, TasteProfile
+from tasteloop.measure.bare_style import bare_variety
 from tasteloop.measure.learned_style import distinctive_style_gap, style_distance
 from tasteloop.measure.picture_check import PictureCheck, check_picture
 from tasteloop.measure.schema import ImageMeasurement, Measurements
@@ -175,7 +176,8 @@ def judge(
         share = STYLE_SHARE * strength
         scores["texture_feel"] = round((1 - share) * scores["texture_feel"] + share * network, 2)
         overall = min(independent, by_network)
-    picture = check_picture(image.picture, [r.picture for r in reference.references if r.picture])
+    pictures = [r.picture for r in reference.references if r.picture]
+    picture = check_picture(image.picture, pictures, bare_variety(reference))
     overall = round(overall * picture.plausibility, 2)
     ordered = {d: scores[d] for d in CRITIQUE_DIMENSIONS}
     return Judgement(
