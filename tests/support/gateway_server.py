@@ -755,7 +755,10 @@ def settings_for(gateway, **overrides):
         api_key="test-key",
         image_model="img-model",
         vision_model="vision-model",
-        timeout_s=1.5,
+        # under the `gateway` fixture's hang (3 s), and above what a large request takes the
+        # server on a busy machine: at 1.5 s an extraction's 1 MB request timed out once in CI
+        # and was sent again, and a test counting its asks failed
+        timeout_s=2.5,
         max_retries=3,
         retry_delay_s=0.02,  # the retries are tested, not their back-off
         fetch_allow_hosts=frozenset({"127.0.0.1"}),  # the test gateway's file server
