@@ -222,6 +222,8 @@ def loop_figures(found: SetFigures, critic: OfflineCritic, profile, refs: list[b
                 "colour result": distances.colour(final),
                 "texture first": distances.texture(first),
                 "texture result": distances.texture(final),
+                "colour spread": found.spread[0],
+                "texture spread": found.spread[1],
             }
         )
 
@@ -243,8 +245,16 @@ def _first_score(run: dict[str, object]) -> float:
 
 def _improvement(runs: list[dict[str, object]], measure: str) -> dict[str, object]:
     """Of the runs whose first picture the critic sent back (below 8.0): how many results sit
-    nearer the references than their first picture, and the median relative change."""
+    nearer the references than their first picture, the median relative change, and how many
+    first pictures and results sit as near a reference as the set's members sit to each other
+    (the measure's own noise: nearer or farther within it says little)."""
     revised = [r for r in runs if _first_score(r) < DEFAULT_THRESHOLD]
+
+    def within(key: str) -> str:
+        return _count(
+            [float(r[f"{measure} {key}"]) <= float(r[f"{measure} spread"]) for r in revised]
+        )
+
     changes = [
         (float(r[f"{measure} result"]) - float(r[f"{measure} first"]))
         / float(r[f"{measure} first"])
@@ -254,6 +264,8 @@ def _improvement(runs: list[dict[str, object]], measure: str) -> dict[str, objec
     return {
         f"{measure}: results nearer than the first picture": _count([c < 0 for c in changes]),
         f"{measure}: median change": f"{100 * statistics.median(changes or [0.0]):+.1f} %",
+        f"{measure}: first pictures within the members' own distance": within("first"),
+        f"{measure}: results within the members' own distance": within("result"),
     }
 
 
