@@ -193,7 +193,7 @@ def bare_kept(picture: PictureStats, against: Against, constants: tuple[float, f
     """What share of its score the bare-style check leaves a picture, under these constants
     (times the bare style's variety, scale as a share of it)."""
     ratio, scale = constants
-    return _gaussian(bare_shortfall(picture, against.bare, ratio), scale)
+    return _gaussian(bare_shortfall(picture, against.bare, against.refs, ratio), scale)
 
 
 Keep = Callable[[PictureStats, Against], float]

@@ -113,12 +113,20 @@ def variety_shortfall(
     return max(share - image.variety / min(varieties), 0.0)
 
 
-def bare_shortfall(image: PictureStats, bare: float | None, ratio: float = BARE_RATIO) -> float:
+def bare_shortfall(
+    image: PictureStats,
+    bare: float | None,
+    references: list[PictureStats],
+    ratio: float = BARE_RATIO,
+) -> float:
     """How far the picture's direction variety falls under `ratio` times the variety of the
-    set's style laid over nothing, in units of the latter (0 when it does not, or is unknown)."""
+    set's style laid over nothing, in units of the latter (0 when it does not, or is unknown).
+    Never more than the least varied reference shows is asked: where the person's own pictures
+    are as even as a texture in their style, so may the next one be."""
     if image.variety is None or not bare:
         return 0.0
-    return max(ratio - image.variety / bare, 0.0)
+    floor = min([ratio * bare, *(r.variety for r in references if r.variety)])
+    return max((floor - image.variety) / bare, 0.0)
 
 
 def check_picture(
@@ -165,7 +173,7 @@ def check_picture(
         short_by(off, REACH_SCALE, Shortfall.NO_LAYOUT, SHORT_REACH_WORDS)
     off = variety_shortfall(image, references)
     short_by(off, VARIETY_SCALE, Shortfall.SAME_EVERYWHERE, SAME_EVERYWHERE_WORDS)
-    off = bare_shortfall(image, bare)
+    off = bare_shortfall(image, bare, references)
     short_by(off, BARE_SCALE, Shortfall.SAME_EVERYWHERE, SAME_EVERYWHERE_WORDS)
     if not checks:
         return PictureCheck(1.0)

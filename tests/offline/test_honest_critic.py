@@ -338,7 +338,8 @@ def test_a_style_texture_stays_below_the_gate_whatever_its_grain(set_name):
 def test_a_picture_no_more_varied_than_its_style_laid_over_nothing_is_a_texture():
     """Half the least varied reference's variety lets a texture through where that reference is
     all-over; BARE_RATIO times the bare style's variety does not, and asks nothing of a picture
-    well above it, nor anything when the set has no learned style."""
+    well above it, nothing when the set has no learned style, and never more than the least
+    varied reference shows."""
     references = [
         PictureStats(
             contrast=0.2,
@@ -360,6 +361,10 @@ def test_a_picture_no_more_varied_than_its_style_laid_over_nothing_is_a_texture(
     assert judged.shortfall is Shortfall.SAME_EVERYWHERE
     assert judged.words == SAME_EVERYWHERE_WORDS
     assert check_picture(references[0], references, bare=0.05).plausibility == 1.0
+    # a set whose own least varied picture is as even as its bare style asks no more than it
+    even = [references[1], references[0].model_copy(update={"variety": 0.05})]
+    assert check_picture(texture, even, bare=0.05).plausibility == 1.0
+    assert not check_picture(texture.model_copy(update={"variety": 0.04}), even, bare=0.05).passed
 
 
 @pytest.mark.parametrize("set_name", SHARED_SETS)
@@ -416,7 +421,7 @@ def test_pictures_the_painter_lays_out_are_not_called_the_same_everywhere(set_na
             laid_out += 1
             stats = OfflineCritic().judge(picture.data, profile).image.picture
             assert variety_shortfall(stats, references) == 0, (intent, stats.variety)
-            assert bare_shortfall(stats, bare) == 0, (intent, stats.variety, bare)
+            assert bare_shortfall(stats, bare, references) == 0, (intent, stats.variety, bare)
     assert laid_out, "no picture kept its layout"
 
 
