@@ -13,9 +13,10 @@ import json
 
 import numpy as np
 
-from bench.truthfulness import _rgb, style_texture
+from bench.truthfulness import _rgb
 from tasteloop.domain.run_settings import DEFAULT_GATE_LOW
 from tasteloop.images import encode
+from tasteloop.measure.bare_style import bare_texture
 from tasteloop.offline.critic import OfflineCritic
 from tasteloop.offline.extractor import OfflineExtractor
 from tests.support.refsets import load_sets
@@ -33,7 +34,7 @@ def evaluate(grains: int = GRAINS) -> dict[str, object]:
         mean = np.concatenate([_rgb(r).reshape(-1, 3) for r in refs]).mean(axis=0)
         scores = []
         for seed in range(grains):
-            texture = style_texture(mean, vector, np.random.default_rng(seed))
+            texture = bare_texture(vector, tuple(mean / 255.0), np.random.default_rng(seed))
             scores.append(critic.judge(encode(texture, "PNG"), profile).overall)
         found[name] = scores
     every = [s for scores in found.values() for s in scores]

@@ -40,7 +40,7 @@ from tasteloop.domain.run_settings import DEFAULT_GATE_LOW, DEFAULT_THRESHOLD, L
 from tasteloop.domain.style import style_target
 from tasteloop.images import decode_image, encode
 from tasteloop.loop import LoopState, run_loop
-from tasteloop.measure.style_network import TRANSFORM_SIDE, style_network
+from tasteloop.measure.bare_style import bare_texture
 from tasteloop.offline.critic import OfflineCritic
 from tasteloop.offline.extractor import OfflineExtractor
 from tasteloop.offline.generator import OfflineGenerator
@@ -65,15 +65,6 @@ def _png(image: Image.Image) -> bytes:
 
 def _rgb(data: bytes) -> np.ndarray:
     return np.asarray(decode_image(data, max_side=SIDE).resize((SIDE, SIDE)), dtype=np.float64)
-
-
-def style_texture(mean: np.ndarray, vector: np.ndarray, rng: np.random.Generator) -> Image.Image:
-    """The style network's marks over a flat field in `mean` (0-255 RGB) with a faint grain from
-    `rng`: a set's style with no layout under it, at the network's own side."""
-    flat = np.full((TRANSFORM_SIDE, TRANSFORM_SIDE, 3), mean / 255.0, dtype=np.float32)
-    flat += rng.normal(0, 0.02, flat.shape).astype(np.float32)
-    painted = style_network().paint(np.clip(flat, 0, 1), vector)
-    return Image.fromarray((np.clip(painted, 0, 1) * 255).astype(np.uint8))
 
 
 def degenerate_pictures(
@@ -121,7 +112,7 @@ def degenerate_pictures(
     out["a blank sheet with a few marks"] = _png(paper)
     out["the reference's tiles shuffled"] = shuffled_tiles(references[0], 8, rng)
     if style is not None:
-        texture = style_texture(mean, np.asarray(style, np.float32), rng)
+        texture = bare_texture(style, tuple(mean / 255.0), rng)
         out["the style's texture with no layout"] = _png(texture.resize((SIDE, SIDE)))
         layout = np.clip(mean + rng.normal(0, 6, (1024, 1024, 3)), 0, 255).astype(np.uint8)
         own = paint_in_style(Image.fromarray(layout), np.asarray(style, np.float32), 1.0)

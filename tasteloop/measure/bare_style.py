@@ -34,13 +34,12 @@ def set_colour(measured: Measurements) -> tuple[float, float, float]:
 
 
 def bare_texture(
-    vector: Sequence[float], colour: tuple[float, float, float], seed: int = 0
+    vector: Sequence[float], colour: tuple[float, float, float], grain: np.random.Generator
 ) -> Image.Image:
-    """The style's marks over a flat field in `colour` (a faint grain from `seed`), at the
-    network's own side."""
-    rng = np.random.default_rng(seed)
+    """The style's marks over a flat field in `colour` (0-1 sRGB) with a faint grain drawn from
+    `grain`, at the network's own side."""
     field = np.full((TRANSFORM_SIDE, TRANSFORM_SIDE, 3), colour, dtype=np.float32)
-    field += rng.normal(0, BARE_GRAIN, field.shape).astype(np.float32)
+    field += grain.normal(0, BARE_GRAIN, field.shape).astype(np.float32)
     painted = style_network().paint(np.clip(field, 0, 1), np.asarray(vector, np.float32))
     return Image.fromarray((np.clip(painted, 0, 1) * 255).astype(np.uint8))
 
@@ -50,7 +49,7 @@ def texture_variety(vector: tuple[float, ...], colour: tuple[float, float, float
     """The mean direction variety of the style's bare textures over BARE_SEEDS' grains."""
     found = []
     for seed in BARE_SEEDS:
-        planes = Planes.of(bare_texture(vector, colour, seed))
+        planes = Planes.of(bare_texture(vector, colour, np.random.default_rng(seed)))
         variety = direction_variety(planes.gx, planes.gy, planes.magnitude)
         if variety is not None:
             found.append(variety)

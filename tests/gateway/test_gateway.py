@@ -488,7 +488,8 @@ def test_a_judge_that_likes_everything_cannot_lift_a_texture_in_the_sets_style()
         assert measured is not None and measured.style is not None
         scores = []
         for seed in range(3, 10):
-            texture = bare_texture(measured.style.mean, set_colour(measured), seed)
+            grain = np.random.default_rng(seed)
+            texture = bare_texture(measured.style.mean, set_colour(measured), grain)
             out = io.BytesIO()
             texture.save(out, "PNG")
             judged = engine.critic.critique(out.getvalue(), "p", Brief(profile, "a harbour"))
