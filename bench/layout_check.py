@@ -214,7 +214,8 @@ def with_variety(constants: tuple[float, float]) -> Keep:
 def with_bare(constants: tuple[float, float]) -> Keep:
     """The shipped layout and direction-variety checks and the bare-style check under these
     constants."""
-    return lambda p, a: with_variety(SHIPPED_VARIETY)(p, a) * bare_kept(p, a, constants)
+    shipped = with_variety(SHIPPED_VARIETY)
+    return lambda p, a: shipped(p, a) * bare_kept(p, a, constants)
 
 
 def figures(sets: dict[str, SetRows], names: list[str], keep: Keep) -> dict[str, object]:
