@@ -21,7 +21,10 @@ from tasteloop.measure.schema import PictureStats
 # about -1.5 and -3.5; a hard-edged grid is flatter, so -0.6); beyond them lie noise and smears.
 ANY_PICTURE_SLOPE = (-4.5, -0.6)
 SLOPE_TOLERANCE, SLOPE_SCALE = 0.5, 0.25
-# without references' own figures (a profile measured before they were), any picture's
+# how evenly a picture's spectrum spreads over directions: any picture's (a landscape's horizon
+# included) reaches this, and the references' own lowest, when lower; bands and stripes measure
+# about 0.2, a blank sheet with a few marks 0.4. It is what asks whether marks all run one way,
+# never how far they turn in the set's manner (the composition's measures read that)
 ANY_PICTURE_ORIENTATION_SPREAD = 0.65
 SPREAD_TOLERANCE, SPREAD_SCALE = 0.15, 0.08
 # a picture with less contrast than this share of its flattest reference's is a flat field
@@ -153,7 +156,7 @@ def check_picture(
         short_by(image.slope - high, SLOPE_SCALE, Shortfall.NOISE, NOISE_WORDS)
     else:
         short_by(low - image.slope, SLOPE_SCALE, Shortfall.SMEARED, SMEARED_WORDS)
-    lowest = min((r.orientation_spread for r in references), default=ANY_PICTURE_ORIENTATION_SPREAD)
+    lowest = min([ANY_PICTURE_ORIENTATION_SPREAD, *(r.orientation_spread for r in references)])
     off = lowest - SPREAD_TOLERANCE - image.orientation_spread
     short_by(off, SPREAD_SCALE, Shortfall.ONE_WAY, ONE_WAY_WORDS)
     if image.sparseness is not None:

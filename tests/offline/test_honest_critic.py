@@ -425,6 +425,39 @@ def test_pictures_the_painter_lays_out_are_not_called_the_same_everywhere(set_na
     assert laid_out, "no picture kept its layout"
 
 
+def test_marks_that_turn_less_than_the_references_are_not_bands():
+    """Marks that "all run one way" is a verdict on bands and stripes, not on a set's manner: a
+    picture whose spectrum turns less than every reference's (a horizon across the whole width)
+    is still a picture; bands are not, whatever the set."""
+    all_over = [
+        PictureStats(contrast=0.2, slope=-2.3, orientation_spread=spread, structure=0.3)
+        for spread in (0.9, 0.97)
+    ]
+    horizon = all_over[0].model_copy(update={"orientation_spread": 0.7})
+    assert check_picture(horizon, all_over).plausibility == 1.0
+    bands = all_over[0].model_copy(update={"orientation_spread": 0.2})
+    judged = check_picture(bands, all_over)
+    assert not judged.passed and judged.shortfall is Shortfall.ONE_WAY
+    # a set of striped pictures admits the next striped one
+    striped = [r.model_copy(update={"orientation_spread": 0.25}) for r in all_over]
+    assert check_picture(bands, striped).plausibility == 1.0
+
+
+@pytest.mark.parametrize("set_name", SHARED_SETS)
+def test_the_painters_picture_of_a_bare_scene_is_not_called_one_way(set_name):
+    """An intent it has no motif for leaves the painter's background: sky, a horizon, ground.
+    Against the expressionist set as uploaded (whose references all turn every way) it was
+    called bands."""
+    profile = extracted(load_set(set_name, as_uploaded=True))
+    prompt = initial_prompt("a cat sleeping on a veranda", profile)
+    picture = OfflineGenerator().generate(
+        prompt, inputs=GenerationInputs(style=style_target(profile))
+    )
+    judged = OfflineCritic().judge(picture.data, profile)
+    assert judged.picture is not None
+    assert judged.picture.shortfall is not Shortfall.ONE_WAY, judged.image.picture
+
+
 def test_a_picture_under_heavy_grain_is_not_called_noise(profile):
     """Film grain hides edges at the finest scale only; the picture under it is read coarser."""
     prompt = initial_prompt("a harbour at dusk", profile) + "\nAdjustments: softness +8, grain +8"
