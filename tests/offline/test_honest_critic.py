@@ -50,6 +50,22 @@ from tests.support.refsets import load_set
 SIDE = 512
 
 
+SHARED_SETS = [
+    "cubist-dynamism-1913",
+    "expressionist-vivid-color",
+    "geometric-abstraction",
+    "monochrome-ink-and-etching",
+    "van-gogh-swirling-landscapes",
+]
+
+
+def on_sets(names: list[str], fast: str) -> list:
+    """A check per shared set: `make check` runs it on `fast` (the set nearest its edge), the
+    whole suite on every one."""
+    assert fast in names
+    return [pytest.param(n, marks=() if n == fast else pytest.mark.slow) for n in names]
+
+
 def _png(image: Image.Image) -> bytes:
     return encode(image, "PNG")
 
@@ -127,16 +143,7 @@ def _pink_noise(references: list[bytes], seed: int = 4) -> bytes:
     return _png(Image.fromarray(np.clip(np.stack(channels, -1), 0, 255).astype(np.uint8)))
 
 
-@pytest.mark.parametrize(
-    "set_name",
-    [
-        "cubist-dynamism-1913",
-        "expressionist-vivid-color",
-        "geometric-abstraction",
-        "monochrome-ink-and-etching",
-        "van-gogh-swirling-landscapes",
-    ],
-)
+@pytest.mark.parametrize("set_name", on_sets(SHARED_SETS, fast="monochrome-ink-and-etching"))
 def test_pink_noise_in_the_sets_colours_stays_below_the_gate(set_name):
     """Noise with a natural spectrum has no edges: its neighbouring differences are Gaussian."""
     references = load_set(set_name)
@@ -144,15 +151,6 @@ def test_pink_noise_in_the_sets_colours_stays_below_the_gate(set_name):
     judged = OfflineCritic().judge(_pink_noise(references), profile)
     assert judged.overall < DEFAULT_GATE_LOW, judged.overall
     assert judged.picture.problem and "noise" in judged.picture.problem
-
-
-SHARED_SETS = [
-    "cubist-dynamism-1913",
-    "expressionist-vivid-color",
-    "geometric-abstraction",
-    "monochrome-ink-and-etching",
-    "van-gogh-swirling-landscapes",
-]
 
 
 def _mean_colour(references: list[bytes]) -> np.ndarray:
@@ -177,7 +175,7 @@ def _style_texture(references: list[bytes], profile, side: int = SIDE, seed: int
     return _png(texture.resize((side, side)))
 
 
-@pytest.mark.parametrize("set_name", SHARED_SETS)
+@pytest.mark.parametrize("set_name", on_sets(SHARED_SETS, fast="cubist-dynamism-1913"))
 def test_a_style_texture_with_no_layout_stays_below_the_gate(set_name):
     """It scored 9.9 against the cubist and geometric sets, 7.0 against the expressionist."""
     references = load_set(set_name)
@@ -205,7 +203,7 @@ def test_a_style_texture_of_a_taste_never_seen_stays_below_the_gate():
     assert judged.overall < DEFAULT_GATE_LOW, judged.overall
 
 
-@pytest.mark.parametrize("set_name", SHARED_SETS)
+@pytest.mark.parametrize("set_name", on_sets(SHARED_SETS, fast="cubist-dynamism-1913"))
 def test_the_painters_own_pass_over_an_empty_layout_stays_below_the_gate(set_name):
     """The generator's style pass over a flat layout: the network the critic also reads. Against
     the cubist and geometric sets it reached the gate (6.7 and 6.4) until the picture had to
@@ -223,7 +221,13 @@ def test_the_painters_own_pass_over_an_empty_layout_stays_below_the_gate(set_nam
     assert judged.picture.shortfall in texture, judged.picture
 
 
-@pytest.mark.parametrize("set_name", [s for s in SHARED_SETS if not s.startswith("monochrome")])
+@pytest.mark.parametrize(
+    "set_name",
+    on_sets(
+        [s for s in SHARED_SETS if not s.startswith("monochrome")],
+        fast="van-gogh-swirling-landscapes",
+    ),
+)
 def test_a_reference_cut_into_shuffled_tiles_stays_below_the_gate(set_name):
     """Every tile is a piece of a member, so colour and marks are the set's own: only the
     layout is gone (it reached 8.8-9.9 for four sets). Not for the ink set: its pencil sketch,
@@ -240,7 +244,7 @@ def test_a_reference_cut_into_shuffled_tiles_stays_below_the_gate(set_name):
     assert judged.overall < DEFAULT_GATE_LOW, judged.overall
 
 
-@pytest.mark.parametrize("set_name", SHARED_SETS)
+@pytest.mark.parametrize("set_name", on_sets(SHARED_SETS, fast="geometric-abstraction"))
 def test_no_held_out_member_is_called_a_picture_with_no_layout(set_name):
     """The layout check asks only what the references themselves show."""
     references = load_set(set_name)
@@ -319,7 +323,10 @@ def test_a_style_texture_whose_marks_run_the_same_ways_everywhere_stays_below_th
     assert judged.picture.words == SAME_EVERYWHERE_WORDS
 
 
-@pytest.mark.parametrize("set_name", ["cubist-dynamism-1913", "geometric-abstraction"])
+@pytest.mark.parametrize(
+    "set_name",
+    on_sets(["cubist-dynamism-1913", "geometric-abstraction"], fast="geometric-abstraction"),
+)
 def test_a_style_texture_stays_below_the_gate_whatever_its_grain(set_name):
     """The style network's texture over ten grains of a flat field. These two sets' least varied
     references are all-over (facets, a grid), so the checks measured against the references let
@@ -367,7 +374,7 @@ def test_a_picture_no_more_varied_than_its_style_laid_over_nothing_is_a_texture(
     assert not check_picture(texture.model_copy(update={"variety": 0.04}), even, bare=0.05).passed
 
 
-@pytest.mark.parametrize("set_name", SHARED_SETS)
+@pytest.mark.parametrize("set_name", on_sets(SHARED_SETS, fast="geometric-abstraction"))
 def test_a_sets_style_laid_over_nothing_is_less_varied_than_its_references(set_name):
     """What makes the bare-style check safe for the set's own members: each stands apart from
     a texture in its style. Measured once per style (a worker judges many pictures against it)."""
@@ -402,7 +409,7 @@ def test_the_bare_style_is_measured_with_the_references_and_anew_when_reweighted
     assert bare_variety(profile.measurements.model_copy(update={"style": None})) is None
 
 
-@pytest.mark.parametrize("set_name", SHARED_SETS)
+@pytest.mark.parametrize("set_name", on_sets(SHARED_SETS, fast="expressionist-vivid-color"))
 def test_pictures_the_painter_lays_out_are_not_called_the_same_everywhere(set_name):
     """The painter's own pictures whose motifs survived the painting are not textures: their
     parts differ in direction at least as the checks ask (VARIETY_SHARE of the least varied
@@ -443,7 +450,7 @@ def test_marks_that_turn_less_than_the_references_are_not_bands():
     assert check_picture(bands, striped).plausibility == 1.0
 
 
-@pytest.mark.parametrize("set_name", SHARED_SETS)
+@pytest.mark.parametrize("set_name", on_sets(SHARED_SETS, fast="expressionist-vivid-color"))
 def test_the_painters_picture_of_a_bare_scene_is_not_called_one_way(set_name):
     """An intent it has no motif for leaves the painter's background: sky, a horizon, ground.
     Against the expressionist set as uploaded (whose references all turn every way) it was
