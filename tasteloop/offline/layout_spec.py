@@ -6,6 +6,7 @@ Unknown words are ignored, never errors (the words it knows are in prompt_words.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -205,3 +206,18 @@ def parse_prompt(prompt: str) -> LayoutSpec:
         moved = getattr(spec, quality.setting) + STEP * spec.adjustments.get(quality.name, 0)
         setattr(spec, quality.setting, min(quality.high, max(quality.low, moved)))
     return spec
+
+
+def adjustment_ranges(prompt: str) -> dict[str, tuple[float, float]]:
+    """For each quality, the adjustments (in steps) between which it still moves its setting:
+    beyond them the setting stays at the end of its range, from wherever the prompt's own words
+    put it ("crisp" starts softness at 0, so no step down softens anything)."""
+    base = parse_prompt(strip_adjustments(prompt))
+    ranges = {}
+    for quality in QUALITIES:
+        start = getattr(base, quality.setting)
+        # in whole steps, outward: the last step written reaches the end
+        low = math.floor((quality.low - start) / STEP + 1e-9)
+        high = math.ceil((quality.high - start) / STEP - 1e-9)
+        ranges[quality.name] = (low, high)
+    return ranges

@@ -792,11 +792,38 @@ def test_the_critique_never_asks_for_a_change_already_taken_as_far_as_it_goes():
     assert capped  # the run did take a quality to its limit
 
 
+def test_every_step_the_critic_writes_changes_the_picture():
+    """A quality stops at the end of its range, wherever the prompt's own words start it: the
+    ink set's "crisp" starts softness at 0. The critic wrote softness -3, then -6 and -8, and
+    asked for "crisper edges" each time while the picture stayed the same."""
+    from tasteloop.offline.critic.advice import Room
+    from tasteloop.offline.layout_spec import parse_adjustments, parse_prompt
+    from tasteloop.offline.qualities import BY_NAME
+
+    profile = extracted(load_set("monochrome-ink-and-etching", as_uploaded=True))
+    intent = "a harbour at dusk"
+    result = _offline_run(intent, profile, initial_prompt(intent, profile))
+    for iteration in result.iterations:
+        prompt, revised = iteration.prompt, iteration.critique.revised_prompt
+        before, after = parse_prompt(prompt), parse_prompt(revised)
+        moved = parse_adjustments(revised)
+        for name, value in moved.items():
+            if value != parse_adjustments(prompt).get(name, 0.0):
+                setting = BY_NAME[name].setting
+                assert getattr(after, setting) != getattr(before, setting), (name, value)
+        room = Room.of(prompt)
+        for name, value in parse_adjustments(prompt).items():
+            if value and not room.can_move(name, value):
+                quality = BY_NAME[name]
+                asked = quality.more if value > 0 else quality.less
+                assert asked not in iteration.critique.reasoning, (name, value)
+
+
 def test_a_washed_out_motif_gets_the_contrast_it_is_promised(profile, van_gogh):
     """The remedy for a washed-out motif promised 'more contrast' and, with contrast already at
     +6, painted +3: its steps were held to the style's limit of 3. A step a quality can no
     longer take is neither promised nor painted."""
-    from tasteloop.offline.critic.advice import MAX_ADJUSTMENT, reasoning, revise_prompt
+    from tasteloop.offline.critic.advice import MAX_ADJUSTMENT, Room, reasoning, revise_prompt
     from tasteloop.offline.layout_spec import parse_adjustments
 
     judgement = OfflineCritic().judge(van_gogh[0], profile)
@@ -804,10 +831,9 @@ def test_a_washed_out_motif_gets_the_contrast_it_is_promised(profile, van_gogh):
     prompt = "a street in the rain\nAdjustments: contrast +6"
     revised = parse_adjustments(revise_prompt(prompt, judgement, profile, washed))
     assert revised["contrast"] == 7 and revised["style"] == -1
-    said = reasoning(judgement, profile, subject=washed, current={"contrast": 6.0})
+    said = reasoning(judgement, profile, subject=washed, room=Room.of(prompt))
     assert "more contrast" in said
-    at_limit = {"contrast": float(MAX_ADJUSTMENT)}
-    said = reasoning(judgement, profile, subject=washed, current=at_limit)
-    assert "does not show rain" in said and "contrast" not in said and "less of the style" in said
     limited = f"a street in the rain\nAdjustments: contrast +{MAX_ADJUSTMENT}"
+    said = reasoning(judgement, profile, subject=washed, room=Room.of(limited))
+    assert "does not show rain" in said and "contrast" not in said and "less of the style" in said
     assert parse_adjustments(revise_prompt(limited, judgement, profile, washed))["contrast"] == 8

@@ -22,12 +22,12 @@ from tasteloop.images import CRITIQUE_SIDE, decode_image
 from tasteloop.measure.learned_style import measure_candidate
 from tasteloop.measure.schema import ImageMeasurement
 from tasteloop.offline import OFFLINE_MODELS
-from tasteloop.offline.critic.advice import evidence, reasoning, revise_prompt
+from tasteloop.offline.critic.advice import Room, evidence, reasoning, revise_prompt
 from tasteloop.offline.critic.references import ReferenceMeasurements
 from tasteloop.offline.critic.scoring import WEIGHTS, Judgement, judge
 from tasteloop.offline.critic.subject import judge_subject
 from tasteloop.offline.gate_note import read_note
-from tasteloop.offline.layout_spec import locked_qualities, parse_adjustments
+from tasteloop.offline.layout_spec import locked_qualities
 
 
 class OfflineCritic:
@@ -65,7 +65,7 @@ class OfflineCritic:
                 self.weights,
                 subject,
                 locked_qualities(prompt),
-                parse_adjustments(prompt),
+                Room.of(prompt),
             ),
             revised_prompt=revise_prompt(prompt, judgement, profile, subject, self.weights),
             subject=subject,

@@ -14,7 +14,12 @@ from tasteloop.measure.colour import HEX_COLOUR
 from tasteloop.measure.features import FEATURE_FLOORS
 from tasteloop.measure.picture_check import Shortfall
 from tasteloop.offline.critic.scoring import PASS_RATIO, WEIGHTS, Judgement, shortfall_cost
-from tasteloop.offline.layout_spec import locked_qualities, parse_adjustments, set_adjustments
+from tasteloop.offline.layout_spec import (
+    adjustment_ranges,
+    locked_qualities,
+    parse_adjustments,
+    set_adjustments,
+)
 from tasteloop.offline.qualities import BY_NAME, MEASURED
 
 # how big one step is relative to a noticeable difference, to compare gaps across features
@@ -139,6 +144,44 @@ def costliest(scores: dict[str, float], weights: dict[str, float]) -> str:
     return max(CRITIQUE_DIMENSIONS, key=lambda d: shortfall_cost(scores, weights, d))
 
 
+def limit_of(control: str) -> float:
+    """How many steps the critic moves a quality in all."""
+    return MAX_STYLE if control == "style" else MAX_ADJUSTMENT
+
+
+@dataclass(frozen=True)
+class Room:
+    """How a picture was painted and how far each quality can still go: the prompt's
+    adjustments, within the critic's limit and the quality's own range from where the prompt's
+    words set it (a step past either changes nothing in the picture)."""
+
+    now: dict[str, float] = field(default_factory=dict)
+    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, prompt: str) -> Room:
+        return cls(parse_adjustments(prompt), adjustment_ranges(prompt))
+
+    def bounds(self, control: str) -> tuple[float, float]:
+        limit = limit_of(control)
+        low, high = self.ranges.get(control, (-limit, limit))
+        return max(-limit, low), min(limit, high)
+
+    def can_move(self, control: str, step: float) -> bool:
+        """Whether a step this way still changes the picture."""
+        low, high = self.bounds(control)
+        now = self.now.get(control, 0.0)
+        return now < high - 1e-6 if step > 0 else now > low + 1e-6
+
+    def moved(self, control: str, total: float) -> float:
+        """`total` steps, held where the quality stops moving."""
+        low, high = self.bounds(control)
+        return float(np.clip(total, min(low, 0.0), max(high, 0.0)))
+
+
+NO_ROOM_KNOWN = Room()
+
+
 @dataclass(frozen=True)
 class Remedy:
     """Which way to paint to mend a shortfall: steps of qualities, each with its words, and the
@@ -148,31 +191,14 @@ class Remedy:
     words: dict[str, str]
     deepens: dict[str, float] = field(default_factory=dict)
 
-    def open_steps(
-        self, locked: set[str], current: dict[str, float] | None = None
-    ) -> dict[str, float]:
+    def open_steps(self, locked: set[str], room: Room = NO_ROOM_KNOWN) -> dict[str, float]:
         """The steps the person has not set (a quality they set is never moved back) and the
-        generator can still take (`current`: the adjustments the picture was painted with)."""
-        current = current or {}
-        return {
-            c: s
-            for c, s in self.steps.items()
-            if c not in locked and can_move(c, s, current.get(c, 0.0))
-        }
+        generator can still take (`room`: how the picture was painted)."""
+        return {c: s for c, s in self.steps.items() if c not in locked and room.can_move(c, s)}
 
-    def say(self, locked: set[str], current: dict[str, float] | None = None) -> str | None:
-        said = [self.words[c] for c in self.open_steps(locked, current)]
+    def say(self, locked: set[str], room: Room = NO_ROOM_KNOWN) -> str | None:
+        said = [self.words[c] for c in self.open_steps(locked, room)]
         return " and ".join(said) if said else None
-
-
-def limit_of(control: str) -> float:
-    """How many steps a quality can be moved in all."""
-    return MAX_STYLE if control == "style" else MAX_ADJUSTMENT
-
-
-def can_move(control: str, step: float, now: float) -> bool:
-    """A step back towards the start is always possible; further out, only within the limit."""
-    return now * step <= 0 or abs(now) < limit_of(control)
 
 
 LESS_STYLE = "less of the style laid over them"
@@ -224,7 +250,7 @@ def washed_parts(subject: SubjectVerdict | None) -> list[str]:
 
 
 def subject_sentence(
-    subject: SubjectVerdict | None, locked: set[str], current: dict[str, float] | None = None
+    subject: SubjectVerdict | None, locked: set[str], room: Room = NO_ROOM_KNOWN
 ) -> str | None:
     """What of the intent is missing, first: before any detail of the taste."""
     washed = washed_parts(subject)
@@ -232,7 +258,7 @@ def subject_sentence(
         return None
     said = f"The picture does not show {', '.join(washed)} yet: the painting washed the "
     said += "motif" if len(washed) == 1 else "motifs"
-    remedy = WASHED.say(locked, current)
+    remedy = WASHED.say(locked, room)
     return f"{said} out, so the next one paints with {remedy}." if remedy else f"{said} out."
 
 
@@ -240,7 +266,7 @@ def picture_remedy(
     judgement: Judgement,
     weights: dict[str, float],
     locked: set[str],
-    current: dict[str, float] | None = None,
+    room: Room = NO_ROOM_KNOWN,
 ) -> Remedy | None:
     """The picture's shortfall as a picture and its remedy, when it is not a picture at all or
     costs the score more than any dimension's gap, and something of the remedy is still open
@@ -249,7 +275,7 @@ def picture_remedy(
     if picture is None or picture.shortfall not in PICTURE_REMEDIES:
         return None
     remedy = PICTURE_REMEDIES[picture.shortfall]
-    if not remedy.open_steps(locked, current):
+    if not remedy.open_steps(locked, room):
         return None
     lost = judgement.independent * (1.0 - picture.plausibility)
     weakest = costliest(judgement.scores, weights)
@@ -264,24 +290,23 @@ def reasoning(
     weights: dict[str, float] = WEIGHTS,
     subject: SubjectVerdict | None = None,
     locked: set[str] | None = None,
-    current: dict[str, float] | None = None,
+    room: Room = NO_ROOM_KNOWN,
 ) -> str:
     """One sentence a person can act on, in the profile's words; the numbers go to `evidence`.
     A missing part of the intent comes first; nothing the person set is asked to be undone, and
-    nothing the generator has already taken as far as it goes (`current`: the adjustments the
-    picture was painted with) is asked for again."""
+    nothing the generator has already taken as far as it goes (`room`: how the picture was
+    painted) is asked for again."""
     locked = locked or set()
-    current = current or {}
-    missing = subject_sentence(subject, locked, current)
+    missing = subject_sentence(subject, locked, room)
     if missing:
         return missing
-    mending = picture_remedy(judgement, weights, locked, current)
+    mending = picture_remedy(judgement, weights, locked, room)
     if mending and judgement.picture is not None:
-        remedy = mending.say(locked, current)
+        remedy = mending.say(locked, room)
         return f"As a picture, {judgement.picture.words}; the next one paints {remedy}."
     weakest = costliest(judgement.scores, weights)
     open_gaps = [g for g in gaps_to_close(judgement) if g.control not in locked]
-    gaps = [g for g in open_gaps if can_move(g.control, g.steps, current.get(g.control, 0.0))]
+    gaps = [g for g in open_gaps if room.can_move(g.control, g.steps)]
     if weakest == "avoid_list" and judgement.violations:
         items = "; ".join(v.item for v in judgement.violations)
         fixes = [g for g in gaps if g.dimension == "avoid_list"]
@@ -335,13 +360,12 @@ def evidence(judgement: Judgement) -> str:
     return "\n".join(lines)
 
 
-def _style_steps(judgement: Judgement, strength: float, current: float) -> float:
+def _style_steps(judgement: Judgement, strength: float, room: Room, current: float) -> float:
     beyond = style_beyond_target(judgement, strength)
     if not beyond:
         return 0.0
     wanted = min(np.ceil(beyond / STYLE_STEP_GAP), 2)
-    limit = limit_of("style")
-    return float(np.clip(current + wanted, -limit, limit)) - current
+    return room.moved("style", current + wanted) - current
 
 
 def revise_prompt(
@@ -351,21 +375,21 @@ def revise_prompt(
     subject: SubjectVerdict | None = None,
     weights: dict[str, float] = WEIGHTS,
 ) -> str:
-    """The next prompt: the gaps closed by adjusting qualities, never one the person set; when
-    a motif of the intent was washed out, more contrast and less style first; when the picture
-    falls short as a picture more than in any dimension, its remedy first."""
-    adjustments = parse_adjustments(prompt)
+    """The next prompt: the gaps closed by adjusting qualities, never one the person set, and
+    none past where it stops changing the picture; when a motif of the intent was washed out,
+    more contrast and less style first; when the picture falls short as a picture more than in
+    any dimension, its remedy first."""
+    room = Room.of(prompt)
+    adjustments = dict(room.now)
     locked = locked_qualities(prompt)
-    painted = dict(adjustments)
     washed = washed_parts(subject)
-    mending = WASHED if washed else picture_remedy(judgement, weights, locked, painted)
+    mending = WASHED if washed else picture_remedy(judgement, weights, locked, room)
     remedy = mending.steps if mending else {}
     deepens = mending.deepens if mending else {}
-    for control, step in (mending.open_steps(locked, painted) if mending else {}).items():
-        total = adjustments.get(control, 0) + step
-        adjustments[control] = float(np.clip(total, -limit_of(control), limit_of(control)))
+    for control, step in (mending.open_steps(locked, room) if mending else {}).items():
+        adjustments[control] = room.moved(control, adjustments.get(control, 0) + step)
     if "style" not in remedy:
-        style = _style_steps(judgement, profile.style.strength, adjustments.get("style", 0))
+        style = _style_steps(judgement, profile.style.strength, room, adjustments.get("style", 0))
         if style and "style" not in locked:
             adjustments["style"] = adjustments.get("style", 0) + style
     for gap in gaps_to_close(judgement):
@@ -375,9 +399,9 @@ def revise_prompt(
         if change * deepens.get(gap.control, 0.0) > 0:
             continue  # it would wash the motif out further, or deepen the picture's shortfall
         if change:
-            total = adjustments.get(gap.control, 0) + change
-            limit = limit_of(gap.control)
-            adjustments[gap.control] = float(np.clip(total, -limit, limit))
+            adjustments[gap.control] = room.moved(
+                gap.control, adjustments.get(gap.control, 0) + change
+            )
     revised = prompt
     if profile.palette and not HEX_COLOUR.search(prompt):
         revised = f"{prompt.rstrip('. ')}. Colours: {', '.join(profile.palette)}."
