@@ -14,6 +14,7 @@ from bench import (
     extract_memory,
     gateway_faults,
     history_pages,
+    invisible_noise,
     layout_check,
     many_people,
     offline_convergence,
@@ -49,6 +50,7 @@ def main() -> None:
     show("26 synthetic tastes", synthetic_tastes.evaluate())
     show("combining the critic's dimensions, leaving each set out", combining.evaluate())
     show("the style's texture over ten grains per set", texture_grains.evaluate())
+    show("noise no one can see", invisible_noise.evaluate())
     truth = truthfulness.report(truthfulness.evaluate(load_sets(as_uploaded=True)))
     show("truthfulness, leaving each set out", {k: truth[k] for k in ("rows", "all", "loop")})
     ranking_data = critic_ranking.LeaveOneOut.build()

@@ -465,6 +465,26 @@ def test_the_painters_picture_of_a_bare_scene_is_not_called_one_way(set_name):
     assert judged.picture.shortfall is not Shortfall.ONE_WAY, judged.image.picture
 
 
+def test_noise_no_one_can_see_does_not_move_the_verdict():
+    """A render's flat areas are exactly flat; a scan's or a photograph's carry faint noise.
+    Below one L* unit between neighbours a surface reads as flat either way: the ink set's
+    clean harbour (no grain, no brushwork, as the loop's revision paints it) fell from 7.6 to 5.9
+    under noise of one level in 255."""
+    profile = extracted(load_set("monochrome-ink-and-etching", as_uploaded=True))
+    prompt = initial_prompt("a harbour at dusk", profile) + (
+        " Adjustments: contrast +1, style -1, grain -1, brushwork -3, lightness -2, saturation -1,"
+        " straightness +3."
+    )
+    clean = OfflineGenerator().render(prompt, style=style_target(profile))
+    pixels = np.asarray(clean, dtype=np.int16)
+    faint = np.random.default_rng(0).integers(-1, 2, pixels.shape)
+    noisy = Image.fromarray(np.clip(pixels + faint, 0, 255).astype(np.uint8))
+    critic = OfflineCritic()
+    before, after = critic.judge(clean, profile), critic.judge(noisy, profile)
+    assert abs(after.overall - before.overall) < 0.5, (before.overall, after.overall)
+    assert abs(after.scores["texture_feel"] - before.scores["texture_feel"]) < 0.5
+
+
 def test_a_picture_under_heavy_grain_is_not_called_noise(profile):
     """Film grain hides edges at the finest scale only; the picture under it is read coarser."""
     prompt = initial_prompt("a harbour at dusk", profile) + "\nAdjustments: softness +8, grain +8"

@@ -309,9 +309,18 @@ def test_the_critic_asks_for_more_style_only_as_far_as_strength_allows(profile):
     ).result
     assert parse_adjustments(full.revised_prompt).get("style", 0) > 0
     assert "style" not in parse_adjustments(light.revised_prompt)
-    # where mark-making costs the score most (weighed here above the picture's colour, which is
-    # as far off), the learned style is why, and the reasoning says so in the profile's words
-    surface_first = OfflineCritic({**WEIGHTS, "palette_tendency": 0.1, "texture_feel": 0.55})
+    # where mark-making costs the score most (weighed here above the picture's colour,
+    # composition and mood, which are as far off), the learned style is why, and the reasoning
+    # says so in the profile's words
+    surface_first = OfflineCritic(
+        {
+            **WEIGHTS,
+            "palette_tendency": 0.05,
+            "compositional_style": 0.05,
+            "emotional_register": 0.05,
+            "texture_feel": 0.75,
+        }
+    )
     named = surface_first.critique(far, "p", Brief(profile, PROMPT_INTENT)).result
     assert named.reasoning.startswith("The surface is not yet painted in your references' manner")
     assert in_their_words(profile, "texture_feel") in named.reasoning

@@ -37,6 +37,10 @@ NOISE_FLOORS = {
     "texture_feel": 0.13,
     "learned_style": 0.015,
 }
+# The gradient histogram's bins run in 0.4 decades from 10^-4; under the fifth (10^-2.4, a step
+# of about one L* unit across neighbours, the least a person sees) a surface reads as flat,
+# whether a render's exact zero or a scan's or photograph's faint noise: those bins count as one
+VISIBLE_GRADIENT_BIN = 4
 COLOUR_MATCH_DELTA_E = 40.0  # a named colour this far from every dominant colour is absent
 
 
@@ -60,6 +64,11 @@ def _z_distance(a: ImageMeasurement, b: ImageMeasurement, names: tuple[str, ...]
     )
 
 
+def visible(gradient: list[float]) -> list[float]:
+    """The gradient histogram as a person sees it: everything too faint to see is flat."""
+    return [sum(gradient[: VISIBLE_GRADIENT_BIN + 1]), *gradient[VISIBLE_GRADIENT_BIN + 1 :]]
+
+
 def dimension_distances(image: ImageMeasurement, ref: ImageMeasurement) -> dict[str, float]:
     ih, rh = image.histograms, ref.histograms
     return {
@@ -72,7 +81,7 @@ def dimension_distances(image: ImageMeasurement, ref: ImageMeasurement) -> dict[
         "texture_feel": (
             histogram_distance(ih["lbp1"], rh["lbp1"])
             + histogram_distance(ih["lbp2"], rh["lbp2"])
-            + histogram_distance(ih["gradient"], rh["gradient"])
+            + histogram_distance(visible(ih["gradient"]), visible(rh["gradient"]))
         )
         / 3,
     }
