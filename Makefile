@@ -23,7 +23,8 @@ test-services: setup
 	@TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 	 REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/15} \
 	 $(PY) -m pytest -m "not browser and not slow"  # one process: the databases are shared
-# (the slow tests are the critic's real-image checks on every shared set: no service touches them)
+# (the slow tests are core computations on real images, the critic's checks on every shared set
+# and the generic style derived afresh: no service touches them)
 
 lint: setup
 	@$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check tasteloop webapp jobs store tests bench

@@ -39,13 +39,13 @@ def with_noise(image: Image.Image, level: int, rng: np.random.Generator) -> Imag
 
 def _changes(pictures: list[tuple[Image.Image, object]], critic: OfflineCritic) -> dict:
     rng = np.random.default_rng(0)
+    clean = [critic.judge(image, profile).overall for image, profile in pictures]
     out: dict[str, object] = {}
     for level in LEVELS:
         changes = [
-            abs(critic.judge(with_noise(image, level, rng), profile).overall
-                - critic.judge(image, profile).overall)
-            for image, profile in pictures
-        ]  # fmt: skip
+            abs(critic.judge(with_noise(image, level, rng), profile).overall - score)
+            for (image, profile), score in zip(pictures, clean, strict=True)
+        ]
         out[f"±{level} level: mean change"] = round(statistics.mean(changes), 2)
         out[f"±{level} level: largest change"] = round(max(changes), 2)
     out["pictures"] = len(pictures)

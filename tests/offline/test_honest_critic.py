@@ -823,20 +823,24 @@ def test_every_step_the_critic_writes_changes_the_picture():
     profile = extracted(load_set("monochrome-ink-and-etching", as_uploaded=True))
     intent = "a harbour at dusk"
     result = _offline_run(intent, profile, initial_prompt(intent, profile))
+    written = at_end = 0
     for iteration in result.iterations:
         prompt, revised = iteration.prompt, iteration.critique.revised_prompt
         before, after = parse_prompt(prompt), parse_prompt(revised)
-        moved = parse_adjustments(revised)
-        for name, value in moved.items():
-            if value != parse_adjustments(prompt).get(name, 0.0):
+        painted = parse_adjustments(prompt)
+        for name, value in parse_adjustments(revised).items():
+            if value != painted.get(name, 0.0):
+                written += 1
                 setting = BY_NAME[name].setting
                 assert getattr(after, setting) != getattr(before, setting), (name, value)
         room = Room.of(prompt)
-        for name, value in parse_adjustments(prompt).items():
+        for name, value in painted.items():
             if value and not room.can_move(name, value):
+                at_end += 1
                 quality = BY_NAME[name]
                 asked = quality.more if value > 0 else quality.less
                 assert asked not in iteration.critique.reasoning, (name, value)
+    assert written and at_end  # the run did revise, and took a quality to its end
 
 
 def test_a_washed_out_motif_gets_the_contrast_it_is_promised(profile, van_gogh):
