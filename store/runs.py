@@ -224,7 +224,21 @@ def loop_state(session: Session, run: Run) -> LoopState:
         best_judged=best.critic_error is None if best else True,
         notes=gate_notes(session, run),
         varied_image=blob_bytes(session, run.varied_from.image_sha) if run.varied_from else None,
+        painted_before=painted_before(session, run),
     )
+
+
+def painted_before(session: Session, run: Run) -> int:
+    """How many of the run's latest iterations in a row painted its current prompt."""
+    prompts = session.scalars(
+        select(Iteration.prompt).where(Iteration.run_id == run.id).order_by(Iteration.index.desc())
+    )
+    repeats = 0
+    for prompt in prompts:
+        if prompt != run.current_prompt:
+            break
+        repeats += 1
+    return repeats
 
 
 def gate_notes(session: Session, run: Run) -> tuple[str, ...]:

@@ -69,6 +69,9 @@ class LoopState:
     # the picture a run of variations ("More like this") is made around: edited, where the
     # generator edits, until the run has a best of its own
     varied_image: bytes | None = None
+    # how many iterations in a row just painted `prompt`: painted again with the same seeds it
+    # would repeat the picture, so each repeat gets new seeds (`seed_for`)
+    painted_before: int = 0
 
     def after(self, record: IterationRecord, next_prompt: str) -> LoopState:
         moved = replace(
@@ -76,6 +79,7 @@ class LoopState:
             next_index=record.index + 1,
             prompt=next_prompt,
             inputs_refused=self.inputs_refused or record.inputs_refused,
+            painted_before=self.painted_before + 1 if next_prompt == record.prompt else 0,
         )
         if not record.beats(self.best_rank):
             return moved
@@ -87,6 +91,11 @@ class LoopState:
             best_image=record.image,
             best_judged=record.critic_error is None,
         )
+
+    def seed_for(self, seed: int, candidates: int) -> int:
+        """The first seed of the next iteration: the run's own while the prompt changes, so the
+        revision is all that changes the picture; new ones for a prompt painted again."""
+        return seed + self.painted_before * candidates
 
     @property
     def best_rank(self) -> float:
@@ -189,7 +198,7 @@ def run_loop(
             generator=generator,
             critic=critic,
             candidates=settings.candidates,
-            seed=seed,
+            seed=state.seed_for(seed, settings.candidates),
             inputs=state.generation_inputs(references, profile, shape),
         )
         record = compare_with_best(
@@ -213,7 +222,12 @@ def run_loop(
                 return _finish(Outcome.APPROVED, state, iterations, record)
             if answer.note:
                 revision = revise_with_note(critic, state.prompt, answer.note, brief)
-                state = replace(state, prompt=revision.prompt, notes=(*state.notes, answer.note))
+                state = replace(
+                    state,
+                    prompt=revision.prompt,
+                    notes=(*state.notes, answer.note),
+                    painted_before=0 if revision.prompt != state.prompt else state.painted_before,
+                )
                 if on_note is not None:
                     on_note(record, answer.note, revision)
     return LoopResult(

@@ -48,9 +48,9 @@ def measurement_evidence(
     learned = learned_style_evidence(profile, candidate.style)
     if learned:
         lines.append(learned)
-    if check is not None and check.words:
+    if check is not None and check.said:
         lines.append(
-            f"- as a picture, measured: {check.words} (your score is multiplied by "
+            f"- as a picture, measured: {check.said} (your score is multiplied by "
             f"{check.plausibility:.2f} for it)"
         )
     return "\n".join(lines)

@@ -82,6 +82,18 @@ class Shortfall(StrEnum):
     SAME_EVERYWHERE = "same everywhere"
 
 
+# a picture that passes but leans towards a shortfall is not called one: these words say how far
+LEANING_WORDS = {
+    Shortfall.FLAT: "it has little light and dark in it",
+    Shortfall.NOISE: "it is grainier than your references, a little towards noise",
+    Shortfall.SMEARED: "it is softer than your references, a little towards a smear",
+    Shortfall.ONE_WAY: "its marks lean towards running one way",
+    Shortfall.NO_FORMS: "its large forms are weaker than your references'",
+    Shortfall.NO_LAYOUT: "its layout holds together less than your references'",
+    Shortfall.SAME_EVERYWHERE: "its marks run much the same ways all over",
+}
+
+
 @dataclass(frozen=True)
 class PictureCheck:
     plausibility: float  # 0-1, multiplies the score
@@ -97,6 +109,14 @@ class PictureCheck:
     def problem(self) -> str | None:
         """In a person's words, when it is not plausible."""
         return None if self.passed else self.words
+
+    @property
+    def said(self) -> str | None:
+        """What it falls short in, as strongly as it does: a shortfall when it fails, a leaning
+        when it passes and still loses something."""
+        if self.shortfall is None:
+            return None
+        return self.words if not self.passed else LEANING_WORDS[self.shortfall]
 
 
 def _gaussian(off: float, scale: float) -> float:

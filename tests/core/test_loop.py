@@ -63,6 +63,41 @@ def test_a_subject_that_never_shows_never_converges():
     assert result.outcome is not Outcome.CONVERGED and not result.converged
 
 
+def test_every_iteration_paints_with_the_same_seeds_while_the_prompt_changes():
+    _, generator, _ = run([3.0, 4.0, 5.0], settings=LoopSettings(max_iterations=3))
+    assert generator.seeds == [0, 0, 0]
+
+
+def test_a_prompt_painted_again_gets_new_seeds():
+    """A critic with nothing to change leaves the prompt as it was: painted with the same seeds
+    the picture would repeat itself, so each repeat is painted with new ones (a variation)."""
+    generator = ScriptedGenerator()
+    critic = ScriptedCritic([9.5] * 4, shown=[False] * 4, revises=False)
+    result = run_loop(
+        "a cat",
+        PROFILE,
+        generator,
+        critic,
+        LoopSettings(max_iterations=4),
+        state=start(),
+        seed=7,
+    )
+    assert generator.prompts == ["p0"] * 4 and generator.seeds == [7, 8, 9, 10]
+    assert result.state.painted_before == 4
+    # resumed from a saved state (a pause at the gate), the count carries on
+    resumed = ScriptedGenerator()
+    run_loop(
+        "a cat",
+        PROFILE,
+        resumed,
+        ScriptedCritic([9.5], shown=[False], revises=False),
+        LoopSettings(max_iterations=5),
+        state=result.state,
+        seed=7,
+    )
+    assert resumed.seeds == [11]
+
+
 def test_gate_approve_finishes_with_gated_image():
     seen = []
 

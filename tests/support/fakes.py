@@ -19,6 +19,7 @@ from tasteloop.domain.subject import SubjectPart, SubjectVerdict
 class ScriptedGenerator:
     def __init__(self, fail_at: int | None = None):
         self.prompts: list[str] = []
+        self.seeds: list[int] = []
         self.inputs = []
         self.fail_at = fail_at
         self._lock = threading.Lock()
@@ -28,6 +29,7 @@ class ScriptedGenerator:
             if self.fail_at is not None and len(self.prompts) == self.fail_at:
                 raise RuntimeError("provider down")
             self.prompts.append(prompt)
+            self.seeds.append(seed)
             self.inputs.append(inputs)
             return GeneratedImage(f"image-{len(self.prompts)}".encode())
 
@@ -39,8 +41,9 @@ class ScriptedCritic:
     "best" (the two swapped asks), or None for a comparison that raises.
     """
 
-    def __init__(self, scores, verdicts=None, shown=None):
+    def __init__(self, scores, verdicts=None, shown=None, revises=True):
         self.scores = list(scores)
+        self.revises = revises  # False: the revised prompt is the prompt as it was
         # whether each picture shows the intent (default: always)
         self.shown = list(shown) if shown is not None else None
         self.verdicts = list(verdicts) if verdicts is not None else None
@@ -65,7 +68,7 @@ class ScriptedCritic:
                 score=score,
                 breakdown={d: score for d in CRITIQUE_DIMENSIONS},
                 reasoning=f"gap after {image.decode()}",
-                revised_prompt=f"revised after {image.decode()}",
+                revised_prompt=f"revised after {image.decode()}" if self.revises else prompt,
                 subject=SubjectVerdict(
                     parts=[SubjectPart(part=brief.intent, shown=shown)], judged_by="script"
                 ),

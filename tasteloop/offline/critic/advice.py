@@ -262,6 +262,19 @@ def subject_sentence(
     return f"{said} out, so the next one paints with {remedy}." if remedy else f"{said} out."
 
 
+def cannot_draw_sentence(subject: SubjectVerdict | None) -> str | None:
+    """The parts of the intent the painter has no motif for: the biggest gap there is, since no
+    revision brings them in, so named before anything of the taste."""
+    parts = subject.undrawable_parts if subject is not None else []
+    if not parts:
+        return None
+    them = "it" if len(parts) == 1 else "them"
+    return (
+        f"The picture cannot show {', '.join(parts)}: the sketch engine has no motif for {them} "
+        "(rephrase the intent, or connect an image model)."
+    )
+
+
 def picture_remedy(
     judgement: Judgement,
     weights: dict[str, float],
@@ -293,17 +306,31 @@ def reasoning(
     room: Room = NO_ROOM_KNOWN,
 ) -> str:
     """One sentence a person can act on, in the profile's words; the numbers go to `evidence`.
-    A missing part of the intent comes first; nothing the person set is asked to be undone, and
+    A part of the intent the painter cannot draw is named first, in a sentence of its own (as
+    the gateway critic names a missing part), then a washed-out one; nothing the person set is asked to be undone, and
     nothing the generator has already taken as far as it goes (`room`: how the picture was
     painted) is asked for again."""
     locked = locked or set()
+    said = _the_gap(judgement, profile, weights, subject, locked, room)
+    cannot = cannot_draw_sentence(subject)
+    return f"{cannot} {said}" if cannot else said
+
+
+def _the_gap(
+    judgement: Judgement,
+    profile: TasteProfile,
+    weights: dict[str, float],
+    subject: SubjectVerdict | None,
+    locked: set[str],
+    room: Room,
+) -> str:
     missing = subject_sentence(subject, locked, room)
     if missing:
         return missing
     mending = picture_remedy(judgement, weights, locked, room)
     if mending and judgement.picture is not None:
         remedy = mending.say(locked, room)
-        return f"As a picture, {judgement.picture.words}; the next one paints {remedy}."
+        return f"As a picture, {judgement.picture.said}; the next one paints {remedy}."
     weakest = costliest(judgement.scores, weights)
     open_gaps = [g for g in gaps_to_close(judgement) if g.control not in locked]
     gaps = [g for g in open_gaps if room.can_move(g.control, g.steps)]
@@ -318,6 +345,11 @@ def reasoning(
         return (
             f"The {noun} is not yet painted in your references' manner: it needs more of the "
             f"mark-making they share ({theirs})."
+        )
+    if judgement.every_dimension_passes:
+        return (
+            "Every dimension is as near your references as they are to one another, so nothing "
+            f"in the taste needs changing (the {noun} is the furthest)."
         )
     gaps.sort(key=lambda g: (g.dimension != weakest, -g.size))
     if gaps and gaps[0].dimension == weakest:
@@ -375,10 +407,10 @@ def revise_prompt(
     subject: SubjectVerdict | None = None,
     weights: dict[str, float] = WEIGHTS,
 ) -> str:
-    """The next prompt: the gaps closed by adjusting qualities, never one the person set, and
-    none past where it stops changing the picture; when a motif of the intent was washed out,
-    more contrast and less style first; when the picture falls short as a picture more than in
-    any dimension, its remedy first."""
+    """The next prompt: the gaps closed by adjusting qualities, never one the person set, none
+    past where it stops changing the picture, and none when every dimension already passes; when
+    a motif of the intent was washed out, more contrast and less style first; when the picture
+    falls short as a picture more than in any dimension, its remedy first."""
     room = Room.of(prompt)
     adjustments = dict(room.now)
     locked = locked_qualities(prompt)
@@ -392,7 +424,10 @@ def revise_prompt(
         style = _style_steps(judgement, profile.style.strength, room, adjustments.get("style", 0))
         if style and "style" not in locked:
             adjustments["style"] = adjustments.get("style", 0) + style
-    for gap in gaps_to_close(judgement):
+    # within the references' own variety in every dimension, a gap to the nearest one is not
+    # a gap: chasing it repaints a picture that already matches
+    gaps = [] if judgement.every_dimension_passes else gaps_to_close(judgement)
+    for gap in gaps:
         if gap.control in locked or gap.control in remedy:
             continue
         change = float(np.clip(round(gap.steps * GAIN), -MAX_STEP, MAX_STEP))

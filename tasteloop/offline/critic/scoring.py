@@ -74,6 +74,12 @@ class Judgement:
     by_network: float | None = None  # the style network's verdict
     picture: PictureCheck | None = None
 
+    @property
+    def every_dimension_passes(self) -> bool:
+        """Each dimension as near the set as passes (its members are about as far from each
+        other): a gap left in one is within the references' own variety, not one to close."""
+        return all(score >= PASS_SCORE for score in self.scores.values())
+
 
 def combined(
     scores: dict[str, float], weights: dict[str, float] = WEIGHTS, power: float = MEAN_POWER
@@ -96,6 +102,9 @@ def shortfall_cost(scores: dict[str, float], weights: dict[str, float], dimensio
 
 def ratio_score(ratio: float) -> float:
     return round(10.0 / (1.0 + (max(ratio, 0.0) / HALF_RATIO) ** STEEPNESS), 2)
+
+
+PASS_SCORE = ratio_score(PASS_RATIO)  # 8.0
 
 
 def _spread(values: list[float], floor: float) -> float:
