@@ -1,5 +1,6 @@
 """A person's words at the gate, through the web app and the worker (offline engine)."""
 
+import pytest
 from sqlalchemy import select
 
 from store.db import get_database
@@ -130,3 +131,27 @@ def test_an_admin_note_from_the_queue_is_in_the_decision_log(
     # the owner sees who decided, and the note
     page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
     assert "At the gate: kept iterating, by root@example.com" in page and "“darker”" in page
+
+
+@pytest.mark.real_engine
+def test_keep_iterating_on_a_prompt_with_nothing_to_change_paints_it_another_way(
+    browser, redis_conn, database_url
+):
+    """The expressionist set and an intent the sketch engine cannot draw: the taste passes every
+    dimension, so the critic changes nothing, and the gate opens for the missing cat. Keep
+    iterating says so, and the next picture is not the same picture painted again."""
+    browser.register("ada@example.com")
+    run_id, _ = start_run(
+        browser, redis_conn, set_name="expressionist-vivid-color", intent="a cat on a veranda"
+    )
+    work(redis_conn)
+    page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    assert "The picture cannot show cat, veranda" in page
+    browser.post(f"/runs/{run_id}/gate", {"gate_id": gate_id_on(page), "decision": "continue"})
+    told = browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    assert "paints the same prompt another way" in told
+    work(redis_conn)
+    _, _, iterations = rows(database_url, run_id)
+    first, second = iterations[:2]
+    assert first.revised_prompt == first.prompt == second.prompt
+    assert first.image_sha != second.image_sha
