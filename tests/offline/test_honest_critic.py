@@ -792,6 +792,34 @@ def test_a_picture_called_the_same_everywhere_is_revised_towards_straighter_line
         assert result.iterations[k + 1].score >= DEFAULT_GATE_LOW
 
 
+def test_a_picture_painted_too_straight_to_have_parts_is_stepped_back_towards_the_middle():
+    """The ink set's run of an undrawable cat from a dark start: its revisions took detail and
+    straightness to 8, and the painter's hatching ran the same ways all over (1.22). The remedy
+    asked for straighter lines, which could go no further, and less of the style, which made it
+    worse (0.44). Far out on either side of the middle the painter's marks run the same ways
+    everywhere, so a picture painted straighter than the middle is stepped back towards it."""
+    from tasteloop.offline.layout_spec import parse_adjustments, set_adjustments
+
+    profile = extracted(load_set("monochrome-ink-and-etching"))
+    intent = "a cat sleeping on a veranda"
+    painted = {"lightness": -8, "detail": 8, "grain": 1, "brushwork": 2, "contrast": -4}
+    painted |= {"saturation": 3, "straightness": 8}
+    prompt = set_adjustments(initial_prompt(intent, profile), painted)
+    inputs = GenerationInputs(style=style_target(profile))
+    critic, generator = OfflineCritic(), OfflineGenerator()
+    judged = critic.critique(
+        generator.generate(prompt, inputs=inputs), prompt, Brief(profile, intent)
+    )
+    assert judged.result.score < DEFAULT_GATE_LOW
+    assert "fewer of the same straight lines everywhere" in judged.result.reasoning
+    revised = judged.result.revised_prompt
+    assert 6 <= parse_adjustments(revised)["straightness"] < 8
+    again = critic.critique(
+        generator.generate(revised, inputs=inputs), revised, Brief(profile, intent)
+    )
+    assert again.result.score >= DEFAULT_GATE_LOW, again.result.score
+
+
 def test_a_picture_short_of_large_forms_is_told_so_and_revised_toward_them():
     """When the picture's shortfall as a picture costs the score more than any dimension, the
     reasoning names it (not a colour detail) and the revision paints its remedy: the expressionist

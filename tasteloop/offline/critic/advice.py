@@ -185,19 +185,48 @@ NO_ROOM_KNOWN = Room()
 @dataclass(frozen=True)
 class Remedy:
     """Which way to paint to mend a shortfall: steps of qualities, each with its words, and the
-    changes that would deepen it (+1 up, -1 down: a gap asking for one waits)."""
+    changes that would deepen it (+1 up, -1 down: a gap asking for one waits).
+
+    A quality in `back_words` mends from either end: painted past the middle on the far side
+    of its step, it is stepped back towards the middle instead (no further than the middle),
+    said in those words, and going further out is what deepens it."""
 
     steps: dict[str, float]
     words: dict[str, str]
     deepens: dict[str, float] = field(default_factory=dict)
+    back_words: dict[str, str] = field(default_factory=dict)
+
+    def _back(self, control: str, room: Room) -> bool:
+        now = room.now.get(control, 0.0)
+        return control in self.back_words and now * self.steps[control] > 0
+
+    def oriented(self, room: Room = NO_ROOM_KNOWN) -> dict[str, float]:
+        """The steps, turned back towards the middle where the picture was painted past it."""
+        steps = dict(self.steps)
+        for control, step in self.steps.items():
+            if self._back(control, room):
+                steps[control] = -min(abs(step), abs(room.now[control])) * np.sign(step)
+        return steps
+
+    def deepening(self, room: Room = NO_ROOM_KNOWN) -> dict[str, float]:
+        deepens = dict(self.deepens)
+        for control in deepens:
+            if control in self.steps and self._back(control, room):
+                deepens[control] = -deepens[control]
+        return deepens
 
     def open_steps(self, locked: set[str], room: Room = NO_ROOM_KNOWN) -> dict[str, float]:
         """The steps the person has not set (a quality they set is never moved back) and the
         generator can still take (`room`: how the picture was painted)."""
-        return {c: s for c, s in self.steps.items() if c not in locked and room.can_move(c, s)}
+        return {
+            c: s for c, s in self.oriented(room).items() if c not in locked and room.can_move(c, s)
+        }
 
     def say(self, locked: set[str], room: Room = NO_ROOM_KNOWN) -> str | None:
-        said = [self.words[c] for c in self.open_steps(locked, room)]
+        said = [
+            self.back_words[c] if self._back(c, room) else self.words[c]
+            for c in self.open_steps(locked, room)
+        ]
         return " and ".join(said) if said else None
 
 
@@ -230,7 +259,10 @@ PICTURE_REMEDIES: dict[Shortfall, Remedy] = {
     ),
     Shortfall.FLAT: Remedy({"contrast": 2.0}, {"contrast": "much stronger contrast"}),
     Shortfall.ONE_WAY: Remedy({"straightness": -1.0}, {"straightness": "marks that turn"}),
-    # swirls turn every way in every part; straight lines give each part its own directions
+    # swirls turn every way in every part; straight lines give each part its own directions.
+    # The painter lays its motifs out as drawn at the middle of straightness: far out on either
+    # side its marks run the same ways all over (curves everywhere, or one hatching everywhere),
+    # so a picture painted straighter than the middle is stepped back towards it
     Shortfall.SAME_EVERYWHERE: Remedy(
         {"straightness": 2.0, "style": -1.0},
         {
@@ -238,6 +270,7 @@ PICTURE_REMEDIES: dict[Shortfall, Remedy] = {
             "style": "less of the style laid over them",
         },
         {"straightness": -1.0, "style": 1.0},
+        {"straightness": "fewer of the same straight lines everywhere"},
     ),
 }
 
@@ -417,7 +450,7 @@ def revise_prompt(
     washed = washed_parts(subject)
     mending = WASHED if washed else picture_remedy(judgement, weights, locked, room)
     remedy = mending.steps if mending else {}
-    deepens = mending.deepens if mending else {}
+    deepens = mending.deepening(room) if mending else {}
     for control, step in (mending.open_steps(locked, room) if mending else {}).items():
         adjustments[control] = room.moved(control, adjustments.get(control, 0) + step)
     if "style" not in remedy:
