@@ -944,3 +944,14 @@ def test_a_washed_out_motif_gets_the_contrast_it_is_promised(profile, van_gogh):
     said = reasoning(judgement, profile, subject=washed, room=Room.of(limited))
     assert "does not show rain" in said and "contrast" not in said and "less of the style" in said
     assert parse_adjustments(revise_prompt(limited, judgement, profile, washed))["contrast"] == 8
+
+
+def test_the_score_curve_is_the_one_the_docs_describe():
+    """The docs said 1.5 times the set's own spread reached the gate (6.0) and twice as far scored
+    about 3; the curve has always given 4.0 and 0.9 there. The documented anchors are checked."""
+    from tasteloop.offline.critic.scoring import PASS_RATIO, ratio_at, ratio_score
+
+    assert abs(ratio_score(1.0) - 9.1) < 0.05
+    assert ratio_score(PASS_RATIO) == 8.0
+    assert abs(ratio_at(6.0) - 1.33) < 0.005 and abs(ratio_score(ratio_at(6.0)) - 6.0) < 0.01
+    assert ratio_score(1.5) == 4.0 and ratio_score(2.0) < 1.0

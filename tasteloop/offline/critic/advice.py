@@ -13,7 +13,13 @@ from tasteloop.domain.subject import SubjectVerdict
 from tasteloop.measure.colour import HEX_COLOUR
 from tasteloop.measure.features import FEATURE_FLOORS
 from tasteloop.measure.picture_check import Shortfall
-from tasteloop.offline.critic.scoring import PASS_RATIO, WEIGHTS, Judgement, shortfall_cost
+from tasteloop.offline.critic.scoring import (
+    PASS_RATIO,
+    WEIGHTS,
+    Judgement,
+    ratio_at,
+    shortfall_cost,
+)
 from tasteloop.offline.layout_spec import (
     adjustment_ranges,
     locked_qualities,
@@ -409,8 +415,9 @@ def evidence(judgement: Judgement) -> str:
     ratios = judgement.ratios or {}
     if ratios:
         lines.append(
-            "distance from your references, in their own spread (about 1 for one of them, 2 at "
-            "the gate): " + ", ".join(f"{LABELS.get(d, d)} {r:.1f}" for d, r in ratios.items())
+            "distance from your references, in their own spread (about 1 for one of them; "
+            f"{PASS_RATIO:g} scores 8, {ratio_at(6.0):.1f} scores 6): "
+            + ", ".join(f"{LABELS.get(d, d)} {r:.1f}" for d, r in ratios.items())
         )
     network = f"{judgement.by_network:.1f}" if judgement.by_network is not None else "not read"
     lines.append(
