@@ -955,3 +955,35 @@ def test_the_score_curve_is_the_one_the_docs_describe():
     assert ratio_score(PASS_RATIO) == 8.0
     assert abs(ratio_at(6.0) - 1.33) < 0.005 and abs(ratio_score(ratio_at(6.0)) - 6.0) < 0.01
     assert ratio_score(1.5) == 4.0 and ratio_score(2.0) < 1.0
+
+
+def test_at_part_strength_a_style_verdict_that_fails_is_the_gap_named(profile):
+    """At 70 % style strength the van Gogh harbour, warmed by a gate note, scored 6.07: the style
+    network's verdict, relaxed by the strength, was the lower. The advice relaxed the strength
+    another way (the style's target divided by it), found the picture within it, and asked for
+    crisper edges. The advice now asks for the style exactly when that verdict costs the pass."""
+    from dataclasses import replace
+
+    from tasteloop.offline.critic.advice import reasoning, revise_prompt
+    from tasteloop.offline.critic.scoring import network_pass_ratio
+    from tasteloop.offline.layout_spec import parse_adjustments
+
+    part = profile.model_copy(update={"style": profile.style.model_copy(update={"strength": 0.7})})
+    picture, prompt = _generated(part, "a harbour at dusk")
+    judgement = OfflineCritic().judge(picture.data, part)
+    scores = {**{d: 9.5 for d in judgement.scores}, "palette_tendency": 7.9}
+    failing = replace(
+        judgement,
+        scores=scores,
+        ratios={**judgement.ratios, "learned_style": 1.46},
+        independent=9.2,
+        by_network=6.07,
+        overall=6.07,
+    )
+    assert 1.46 > network_pass_ratio(0.7) and 1.46 < 1.15 / 0.7
+    said = reasoning(failing, part)
+    assert said.startswith("The surface is not yet painted in your references' manner"), said
+    assert parse_adjustments(revise_prompt(prompt, failing, part)).get("style", 0) > 0
+    # within what passes at that strength, nothing of the style is asked
+    passing = replace(failing, ratios={**failing.ratios, "learned_style": 1.2}, by_network=8.3)
+    assert "manner" not in reasoning(passing, part)

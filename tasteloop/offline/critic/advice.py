@@ -17,6 +17,7 @@ from tasteloop.offline.critic.scoring import (
     PASS_RATIO,
     WEIGHTS,
     Judgement,
+    network_pass_ratio,
     ratio_at,
     shortfall_cost,
 )
@@ -47,9 +48,9 @@ NOUNS = {
     "emotional_register": "mood",
     "texture_feel": "surface",
 }
-# a member of a set stays within its own spread of the set's style; beyond the ratio that passes the
-# threshold the generator is asked for more of the style (one `style` step per half a spread beyond)
-STYLE_TARGET = PASS_RATIO
+# a member of a set stays within its own spread of the set's style; beyond the ratio at which the
+# style network's verdict passes the generator is asked for more of the style (one `style` step
+# per half a spread beyond)
 STYLE_STEP_GAP = 0.5
 MAX_STYLE = 3
 _FIGURES = re.compile(r"\s*\((?:[^()]*\d[^()]*)\)")
@@ -137,11 +138,12 @@ def in_their_words(profile: TasteProfile, dimension: str) -> str:
 
 def style_beyond_target(judgement: Judgement, strength: float) -> float:
     """How far the image is from the learned style beyond what the person's strength allows
-    (0 when within it): at part strength a looser fit is what was asked for."""
+    (0 when within it): at part strength a looser fit is what was asked for, as loose as the
+    style network's verdict, relaxed by the same strength, still passes."""
     ratio = (judgement.ratios or {}).get("learned_style")
-    if ratio is None or strength <= 0:
+    if ratio is None:
         return 0.0
-    return max(0.0, ratio - STYLE_TARGET / strength)
+    return max(0.0, ratio - network_pass_ratio(strength))
 
 
 def costliest(scores: dict[str, float], weights: dict[str, float]) -> str:
@@ -380,10 +382,16 @@ def _the_gap(
         return f"The picture does what your avoid-list rules out ({items}){remedy}."
     noun = NOUNS[weakest]
     theirs = in_their_words(profile, weakest)
-    if weakest == "texture_feel" and style_beyond_target(judgement, profile.style.strength):
+    # the style network's verdict is the score when it is the lower: then its gap is the biggest
+    network_binds = (
+        judgement.by_network is not None and judgement.by_network < judgement.independent
+    )
+    if (weakest == "texture_feel" or network_binds) and style_beyond_target(
+        judgement, profile.style.strength
+    ):
         return (
-            f"The {noun} is not yet painted in your references' manner: it needs more of the "
-            f"mark-making they share ({theirs})."
+            "The surface is not yet painted in your references' manner: it needs more of the "
+            f"mark-making they share ({in_their_words(profile, 'texture_feel')})."
         )
     if judgement.every_dimension_passes:
         return (

@@ -116,6 +116,15 @@ def ratio_at(score: float) -> float:
     return HALF_RATIO * (10.0 / score - 1.0) ** (1 / STEEPNESS)
 
 
+def network_pass_ratio(strength: float) -> float:
+    """The learned-style ratio up to which the style network's verdict still passes at this
+    style strength (it is relaxed towards 10 as far as the strength is lowered)."""
+    if strength <= 0:
+        return math.inf
+    needed = (PASS_SCORE - (1.0 - strength) * 10.0) / strength
+    return ratio_at(needed) if needed > 0 else math.inf
+
+
 def _spread(values: list[float], floor: float) -> float:
     return max(statistics.median(values), floor) if values else floor
 
