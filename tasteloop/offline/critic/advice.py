@@ -348,9 +348,9 @@ def reasoning(
 ) -> str:
     """One sentence a person can act on, in the profile's words; the numbers go to `evidence`.
     A part of the intent the painter cannot draw is named first, in a sentence of its own (as
-    the gateway critic names a missing part), then a washed-out one; nothing the person set is asked to be undone, and
-    nothing the generator has already taken as far as it goes (`room`: how the picture was
-    painted) is asked for again."""
+    the gateway critic names a missing part), then a washed-out one; nothing the person set is
+    asked to be undone, and nothing the generator has already taken as far as it goes (`room`:
+    how the picture was painted) is asked for again."""
     locked = locked or set()
     said = _the_gap(judgement, profile, weights, subject, locked, room)
     cannot = cannot_draw_sentence(subject)
