@@ -306,7 +306,8 @@ class Iteration(Base):
     generate_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     critique_seconds: Mapped[float] = mapped_column(Float, default=0.0)
     usage: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    # what went to the generator besides the prompt: {references_sent, edited_from, inputs_refused}
+    # what went to the generator besides the prompt: {references_sent, edited_from, inputs_refused,
+    # repeats (how many iterations just before painted the same prompt: new seeds)}
     generation: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # the critic's pairwise verdict against the best so far: {answers, reasons, agreed, error}
     comparison: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

@@ -308,6 +308,8 @@ def commit_iteration(session: Session, run: Run, record: IterationRecord) -> Pha
             # a variation painted as an edit of the picture it varies (not a new seed alone)
             "edited_varied": painted.edited and best is None and run.varied_from_id is not None,
             "inputs_refused": painted.inputs_refused,
+            # the prompt of the iteration before, painted again with new seeds
+            "repeats": record.repeats,
         },
         comparison=record.comparison.to_dict() if record.comparison else None,
         evidence=record.chosen.evidence,

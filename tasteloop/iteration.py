@@ -65,6 +65,8 @@ class IterationRecord:
     # the pairwise verdict against the best so far, and whether this iteration is the new best
     comparison: Comparison | None = None
     replaces_best: bool | None = None  # None: the higher merit wins
+    # how many iterations just before it painted this same prompt: it was painted with new seeds
+    repeats: int = 0
 
     def beats(self, best_merit: float) -> bool:
         return self.replaces_best if self.replaces_best is not None else self.merit > best_merit

@@ -202,7 +202,12 @@ def run_loop(
             inputs=state.generation_inputs(references, profile, shape),
         )
         record = compare_with_best(
-            record, state.best_image, state.best_judged, state.best_rank, critic, brief
+            replace(record, repeats=state.painted_before),
+            state.best_image,
+            state.best_judged,
+            state.best_rank,
+            critic,
+            brief,
         )
         iterations.append(record)
         state = state.after(record, record.critique.revised_prompt)

@@ -40,6 +40,7 @@ def iteration_document(record: IterationRecord, names: list[str]) -> dict[str, A
             "references_sent": chosen.image.references_sent,
             "edited": chosen.image.edited,
             "inputs_refused": chosen.image.inputs_refused,
+            "repeats": record.repeats,
         },
         "comparison": record.comparison.to_dict() if record.comparison else None,
         "became_best": record.replaces_best,

@@ -83,6 +83,7 @@ def test_a_prompt_painted_again_gets_new_seeds():
         seed=7,
     )
     assert generator.prompts == ["p0"] * 4 and generator.seeds == [7, 8, 9, 10]
+    assert [record.repeats for record in result.iterations] == [0, 1, 2, 3]
     assert result.state.painted_before == 4
     # resumed from a saved state (a pause at the gate), the count carries on
     resumed = ScriptedGenerator()

@@ -155,3 +155,6 @@ def test_keep_iterating_on_a_prompt_with_nothing_to_change_paints_it_another_way
     first, second = iterations[:2]
     assert first.revised_prompt == first.prompt == second.prompt
     assert first.image_sha != second.image_sha
+    assert (first.generation["repeats"], second.generation["repeats"]) == (0, 1)
+    card = browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    assert "The same prompt as iteration 1, painted another way" in card
