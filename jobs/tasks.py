@@ -13,7 +13,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import cast
 
@@ -304,7 +304,7 @@ def _apply_note(
         gate = session.get(Gate, gate_id)
         assert gate is not None
         record_note_effect(run, gate, revision)
-    return replace(state, prompt=revision.prompt)
+    return state.with_prompt(revision.prompt)
 
 
 def reextract_library_profile(library_profile_id: int) -> str:

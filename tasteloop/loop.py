@@ -92,6 +92,13 @@ class LoopState:
             best_judged=record.critic_error is None,
         )
 
+    def with_prompt(self, prompt: str) -> LoopState:
+        """The next prompt replaced (a person's note applied): a changed prompt has not been
+        painted yet."""
+        if prompt == self.prompt:
+            return self
+        return replace(self, prompt=prompt, painted_before=0)
+
     def seed_for(self, seed: int, candidates: int) -> int:
         """The first seed of the next iteration: the run's own while the prompt changes, so the
         revision is all that changes the picture; new ones for a prompt painted again."""
@@ -228,10 +235,7 @@ def run_loop(
             if answer.note:
                 revision = revise_with_note(critic, state.prompt, answer.note, brief)
                 state = replace(
-                    state,
-                    prompt=revision.prompt,
-                    notes=(*state.notes, answer.note),
-                    painted_before=0 if revision.prompt != state.prompt else state.painted_before,
+                    state.with_prompt(revision.prompt), notes=(*state.notes, answer.note)
                 )
                 if on_note is not None:
                     on_note(record, answer.note, revision)

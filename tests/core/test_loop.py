@@ -99,6 +99,25 @@ def test_a_prompt_painted_again_gets_new_seeds():
     assert resumed.seeds == [11]
 
 
+def test_a_note_that_changes_the_prompt_is_painted_with_the_runs_own_seeds():
+    from tasteloop.loop import GateAnswer
+
+    generator = ScriptedGenerator()
+    critic = ScriptedCritic([7.0, 7.0, 7.0], revises=False)
+    answers = iter([GateAnswer(GateDecision.CONTINUE), GateAnswer(GateDecision.CONTINUE, "warmer")])
+    run_loop(
+        "a cat",
+        PROFILE,
+        generator,
+        critic,
+        LoopSettings(max_iterations=3),
+        state=start(),
+        gate=lambda record: next(answers, None),
+    )
+    assert generator.seeds == [0, 1, 0]
+    assert generator.prompts[:2] == ["p0", "p0"] and generator.prompts[2] != "p0"
+
+
 def test_gate_approve_finishes_with_gated_image():
     seen = []
 

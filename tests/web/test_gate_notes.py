@@ -158,3 +158,26 @@ def test_keep_iterating_on_a_prompt_with_nothing_to_change_paints_it_another_way
     assert (first.generation["repeats"], second.generation["repeats"]) == (0, 1)
     card = browser.get(f"/runs/{run_id}").get_data(as_text=True)
     assert "The same prompt as iteration 1, painted another way" in card
+
+
+@pytest.mark.real_engine
+def test_a_note_on_a_prompt_with_nothing_to_change_is_painted_as_a_new_prompt(
+    browser, redis_conn, database_url
+):
+    """The critic left the prompt as it was, and the person's note changed it: the next picture
+    is the note's prompt, painted with the run's own seeds, not a repeat of the last one (the
+    worker kept the repeat count across the note)."""
+    browser.register("ada@example.com")
+    run_id, _ = start_run(
+        browser, redis_conn, set_name="expressionist-vivid-color", intent="a cat on a veranda"
+    )
+    work(redis_conn)
+    page = browser.get(f"/runs/{run_id}").get_data(as_text=True)
+    form = {"gate_id": gate_id_on(page), "decision": "continue", "note": "much warmer"}
+    browser.post(f"/runs/{run_id}/gate", form)
+    work(redis_conn)
+    _, _, iterations = rows(database_url, run_id)
+    first, second = iterations[:2]
+    assert first.revised_prompt == first.prompt != second.prompt
+    assert second.generation["repeats"] == 0
+    assert "painted another way" not in browser.get(f"/runs/{run_id}").get_data(as_text=True)
