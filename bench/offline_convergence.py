@@ -47,11 +47,8 @@ def convergence(
     seeds: int = 1, verbose: bool = False, as_uploaded: bool = False
 ) -> dict[str, object]:
     engine = offline_engine()
-    undrawable = {
-        intent: [part.word for part in what_it_can_draw(intent)[1]]
-        for intent in INTENTS
-        if what_it_can_draw(intent)[1]
-    }
+    cannot = {intent: [part.word for part in what_it_can_draw(intent)[1]] for intent in INTENTS}
+    undrawable = {intent: words for intent, words in cannot.items() if words}
     rows = []
     finals: dict[str, bytes] = {}
     profiles = {}

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from store.models import Gate, Iteration, Run, User, utcnow
-from store.runs import cap_reached, copy_inputs, finish_run
+from store.models import Gate, Run, User, utcnow
+from store.runs import cap_reached, copy_inputs, finish_run, painted_before
 from store.states import OUTCOME_LABELS, GateDecision, Outcome, Phase
 from tasteloop.domain.engine import NoteRevision
 from tasteloop.domain.run_settings import MAX_GATE_NOTE
@@ -75,8 +75,7 @@ def decide_gate(
         if note:
             run.status_note = "Continuing: applying your note to the revised prompt"
             return GateOutcome("Continuing with the revised prompt and your note.", resume=True)
-        gated = session.get(Iteration, gate.iteration_id)
-        if gated is not None and gated.prompt == run.current_prompt:
+        if painted_before(session, run):
             run.status_note = "Continuing with the same prompt, painted another way"
             return GateOutcome(
                 "Continuing: the critic found nothing in the prompt to change, so the next "

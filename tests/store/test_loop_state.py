@@ -4,22 +4,10 @@ from __future__ import annotations
 
 from store.blobs import save_blob
 from store.db import get_database
-from store.models import Iteration, Phase, Run, User
+from store.models import Phase, Run, User
 from store.runs import loop_state
 from tests.support.images import png_bytes
-
-
-def _iteration(run_id: int, index: int, prompt: str, sha: str) -> Iteration:
-    return Iteration(
-        run_id=run_id,
-        index=index,
-        prompt=prompt,
-        image_sha=sha,
-        score=9.0,
-        breakdown=[],
-        reasoning="r",
-        revised_prompt=prompt,
-    )
+from tests.support.rows import iteration_row
 
 
 def test_a_resumed_run_knows_how_often_its_prompt_was_just_painted(database_url):
@@ -33,7 +21,7 @@ def test_a_resumed_run_knows_how_often_its_prompt_was_just_painted(database_url)
         session.flush()
         sha = save_blob(session, png_bytes())
         for index, prompt in enumerate(["p", "a", "p", "p"]):
-            session.add(_iteration(run.id, index, prompt, sha))
+            session.add(iteration_row(run.id, sha, index, prompt))
         session.flush()
         assert loop_state(session, run).painted_before == 2
         run.current_prompt = "revised"

@@ -16,21 +16,9 @@ from store.deletion import delete_run
 from store.models import Blob, Iteration, Phase, Run, User
 from tests.conftest import TEST_DATABASE_URL
 from tests.support.images import png_bytes
+from tests.support.rows import iteration_row
 
 IMAGE = png_bytes(color=(10, 120, 200))
-
-
-def _iteration(run_id: int, sha: str) -> Iteration:
-    return Iteration(
-        run_id=run_id,
-        index=0,
-        prompt="p",
-        image_sha=sha,
-        score=6.0,
-        breakdown=[],
-        reasoning="r",
-        revised_prompt="p",
-    )
 
 
 def _two_runs(database_url: str) -> tuple[int, int]:
@@ -41,7 +29,7 @@ def _two_runs(database_url: str) -> tuple[int, int]:
         runs = [Run(user_id=u.id, phase=Phase.GENERATING) for u in users]
         session.add_all(runs)
         session.flush()
-        session.add(_iteration(runs[0].id, save_blob(session, IMAGE)))
+        session.add(iteration_row(runs[0].id, save_blob(session, IMAGE)))
         return runs[0].id, runs[1].id
 
 
@@ -55,7 +43,7 @@ def test_a_deletion_and_a_turn_storing_the_same_image_both_succeed(database_url)
             sha = save_blob(session, IMAGE)  # already there: held until this commits
             stored.set()
             time.sleep(0.5)  # the deletion runs now, and must wait for this turn
-            session.add(_iteration(turn, sha))
+            session.add(iteration_row(turn, sha))
 
     def the_deletion() -> None:
         assert stored.wait(10)

@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tasteloop.domain.profile import CRITIQUE_DIMENSIONS, DIMENSION_LABELS, TasteProfile
+from tasteloop.domain.run_settings import DEFAULT_GATE_LOW
 from tasteloop.domain.subject import SubjectVerdict
 from tasteloop.measure.colour import HEX_COLOUR
 from tasteloop.measure.features import FEATURE_FLOORS
 from tasteloop.measure.picture_check import Shortfall
 from tasteloop.offline.critic.scoring import (
     PASS_RATIO,
+    PASS_SCORE,
     WEIGHTS,
     Judgement,
     network_pass_ratio,
@@ -424,7 +426,8 @@ def evidence(judgement: Judgement) -> str:
     if ratios:
         lines.append(
             "distance from your references, in their own spread (about 1 for one of them; "
-            f"{PASS_RATIO:g} scores 8, {ratio_at(6.0):.1f} scores 6): "
+            f"{PASS_RATIO:g} scores {PASS_SCORE:g}, {ratio_at(DEFAULT_GATE_LOW):.1f} scores "
+            f"{DEFAULT_GATE_LOW:g}): "
             + ", ".join(f"{LABELS.get(d, d)} {r:.1f}" for d, r in ratios.items())
         )
     network = f"{judgement.by_network:.1f}" if judgement.by_network is not None else "not read"
